@@ -1,0 +1,3 @@
+//! The Sandbox GST API: wire types (shared with the simulator) and the HTTP client.
+
+pub mod wire;

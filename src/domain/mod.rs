@@ -1,0 +1,12 @@
+//! Pure GST types and rules. No I/O: no network, no disk, no clock (callers pass `today`).
+
+pub mod gstin;
+pub mod ims;
+pub mod ledger;
+pub mod money;
+pub mod period;
+
+pub use gstin::{Gstin, GstinKind};
+pub use ims::{Action, GoodsType, ImsRecord, RecordKey, Section};
+pub use money::Money;
+pub use period::{FinancialYear, ReturnPeriod};
