@@ -70,7 +70,7 @@ impl RetryPolicy {
         let jitter = rand::rng().random_range(0..=capped.as_millis() as u64 / 2);
         let d = capped / 2 + Duration::from_millis(jitter);
         match retry_after {
-            Some(ra) if ra > d => ra.min(self.max_delay.max(ra)),
+            Some(ra) if ra > d => ra,
             _ => d,
         }
     }
@@ -417,6 +417,11 @@ impl Client {
                         ErrorKind::RateLimited { retry_after } => retry_after,
                         _ => None,
                     };
+                    // A server asking for a longer pause than we are willing to block for
+                    // gets the error back; the caller (engine or user) decides when to retry.
+                    if ra.is_some_and(|ra| ra > self.cfg.retry.max_delay) {
+                        return Err(e);
+                    }
                     tokio::time::sleep(self.cfg.retry.delay(attempt, ra)).await;
                     attempt += 1;
                 }

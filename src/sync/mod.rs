@@ -47,3 +47,5 @@ pub enum SyncEvent {
     /// Taxpayer session state changed (`expires_at` = token expiry), or `None` = logged out.
     Session { expires_at: Option<DateTime<Utc>> },
 }
+
+pub mod engine;

@@ -1,0 +1,294 @@
+//! The non-interactive commands: login, logout, balance, ledgers, IMS counts and lists.
+//! Each prints a table by default and JSON/CSV for scripts; every failure is one line on
+//! stderr and a non-zero exit.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::sync::{Arc, Mutex};
+
+use chrono::{NaiveDate, Utc};
+use serde_json::json;
+
+use super::error::CliError;
+use super::output::{Format, emit};
+use super::report::{self, Amounts, Doc};
+use super::{GlobalArgs, ImsCmd, LedgerCmd, RangeArgs};
+use crate::api::{Client, ClientConfig, TaxpayerTokens};
+use crate::config::{Config, ResolvedProfile};
+use crate::domain::ledger::{self, LedgerWarning};
+use crate::domain::period::{self, ReturnPeriod, parse_user_date};
+use crate::domain::{Action, GoodsType, Section};
+use crate::store::Store;
+
+/// Everything a command needs: the resolved profile, the store and a client holding the
+/// stored tokens.
+pub struct Ctx {
+    pub profile: ResolvedProfile,
+    pub store: Arc<Mutex<Store>>,
+    pub client: Client,
+}
+
+impl Ctx {
+    pub fn open(g: &GlobalArgs) -> Result<Ctx, CliError> {
+        let config = Config::load(g.config.as_deref())?;
+        let env = |k: &str| std::env::var(k).ok();
+        let profile = config.resolve_profile(g.profile.as_deref(), &env)?;
+        let data_dir = config.data_dir(g.data_dir.as_deref(), &env)?;
+        let store = Store::open_in(&data_dir)?;
+        store.upsert_profile(&profile.name, profile.gstin.as_str(), &profile.username, &profile.base_url)?;
+        let api_key = profile.api_key.clone().ok_or_else(|| {
+            CliError::new("no API key: set GSTDASH_API_KEY, or api_key_env / api_key_command in the profile")
+        })?;
+        let client = Client::new(ClientConfig::new(&profile.base_url, api_key, profile.api_secret.clone()))?;
+        Ok(Ctx::with(profile, store, client))
+    }
+
+    /// Wires a client to the store: restores tokens and persists every new session.
+    pub fn with(profile: ResolvedProfile, store: Store, client: Client) -> Ctx {
+        if let Ok(Some(t)) = store.load_tokens(&profile.name) {
+            if let Some((tok, exp)) = t.platform {
+                client.set_platform_token(tok, exp);
+            }
+            client.set_session(t.taxpayer);
+        }
+        let store = Arc::new(Mutex::new(store));
+        let sink = store.clone();
+        let name = profile.name.clone();
+        let client = client.on_session(Arc::new(move |t: &TaxpayerTokens| {
+            if let Ok(s) = sink.lock() {
+                // A failed write is reported by the next command that needs the token.
+                let _ = s.save_taxpayer_session(&name, t);
+            }
+        }));
+        Ctx { profile, store, client }
+    }
+
+    fn store(&self) -> std::sync::MutexGuard<'_, Store> {
+        self.store.lock().expect("store lock")
+    }
+
+    /// Fails early, without a network call, when there is no usable session.
+    pub fn require_session(&self) -> Result<(), CliError> {
+        match self.client.session() {
+            None => Err(CliError::new(format!(
+                "not logged in for profile {} ({}): run gstdash login",
+                self.profile.name, self.profile.gstin
+            ))),
+            Some(t) if t.token_expiry <= Utc::now() => Err(CliError::new(format!(
+                "taxpayer session for {} expired at {}: log in again with gstdash login",
+                self.profile.gstin,
+                t.token_expiry.with_timezone(&chrono::Local).format("%d-%m-%Y %H:%M")
+            ))),
+            Some(_) => Ok(()),
+        }
+    }
+}
+
+pub async fn login(ctx: &Ctx, otp: Option<String>) -> Result<(), CliError> {
+    let c = &ctx.client;
+    c.authenticate().await?;
+    if let Some((tok, exp)) = c.platform_token() {
+        ctx.store().save_platform_token(&ctx.profile.name, &tok, exp)?;
+    }
+    c.generate_otp(&ctx.profile.username, &ctx.profile.gstin).await?;
+    let otp = match otp {
+        Some(o) => o,
+        None => prompt_otp(&ctx.profile)?,
+    };
+    let t = c.verify_otp(&ctx.profile.username, &ctx.profile.gstin, &otp).await?;
+    println!(
+        "Logged in as {} ({}) on {}; token valid until {}, session until {}.",
+        ctx.profile.username,
+        ctx.profile.gstin,
+        ctx.profile.base_url,
+        t.token_expiry.with_timezone(&chrono::Local).format("%d-%m-%Y %H:%M"),
+        t.session_expiry.with_timezone(&chrono::Local).format("%d-%m-%Y %H:%M"),
+    );
+    Ok(())
+}
+
+fn prompt_otp(p: &ResolvedProfile) -> Result<String, CliError> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        // Still read a piped OTP, but say what we expect when there is none.
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line).map_err(CliError::io("reading the OTP from stdin"))?;
+        let t = line.trim().to_string();
+        if t.is_empty() {
+            return Err(CliError::new("no OTP: pass --otp CODE or type it at the prompt"));
+        }
+        return Ok(t);
+    }
+    eprint!("OTP sent to the mobile/e-mail registered for {} ({}). Enter OTP: ", p.gstin, p.username);
+    std::io::stderr().flush().ok();
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line).map_err(CliError::io("reading the OTP"))?;
+    Ok(line.trim().to_string())
+}
+
+pub async fn logout(ctx: &Ctx) -> Result<(), CliError> {
+    let r = if ctx.client.session().is_some() { ctx.client.logout().await } else { Ok(()) };
+    ctx.store().clear_tokens(&ctx.profile.name)?;
+    match r {
+        Ok(()) => println!("Logged out of {} ({}); stored tokens removed.", ctx.profile.name, ctx.profile.gstin),
+        // The local tokens are gone either way; say so, but report the failed server call.
+        Err(e) => return Err(CliError::new(format!("stored tokens removed, but the server logout failed: {e}"))),
+    }
+    Ok(())
+}
+
+fn amounts(f: Format) -> Amounts {
+    if f == Format::Table { Amounts::Grouped } else { Amounts::Plain }
+}
+
+fn warnings_json(w: &[LedgerWarning]) -> Vec<String> {
+    w.iter().map(|w| w.to_string()).collect()
+}
+
+pub async fn balance(ctx: &Ctx, period: &str, format: Format) -> Result<(), CliError> {
+    let period = ReturnPeriod::parse_user(period).map_err(CliError::field("--period"))?;
+    ctx.require_session()?;
+    let b = ctx.client.ledger_balance(period).await?;
+    let now = Utc::now();
+    ctx.store().put_ledger(&ctx.profile.name, "bal", &period.wire(), &b, now)?;
+    let w = b.check();
+    let doc = Doc {
+        gstin: ctx.profile.gstin.as_str(),
+        query: json!({"period": period.wire()}),
+        fetched_at: now.to_rfc3339(),
+        data: &b,
+        warnings: warnings_json(&w),
+    };
+    let mut notes = vec![format!("Cash and ITC balance, {} ({}), period {}", ctx.profile.gstin, ctx.profile.name, period)];
+    notes.extend(report::warning_notes(&w));
+    emit(format, &doc, &report::balance_table(&b, amounts(format)), &notes)?;
+    Ok(())
+}
+
+/// Parses and checks a ledger range: from ≤ to, and `to` not after today (GSTN answers
+/// LG9089 otherwise; better to say so before sending).
+fn parse_range(r: &RangeArgs, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), CliError> {
+    let from = parse_user_date(&r.from).map_err(CliError::field("--from"))?;
+    let to = parse_user_date(&r.to).map_err(CliError::field("--to"))?;
+    if from > to {
+        return Err(CliError::new(format!("--from {} is after --to {}", period::fmt_slash(from), period::fmt_slash(to))));
+    }
+    if to > today {
+        return Err(CliError::new(format!(
+            "--to {} is after today ({}); ledgers end today",
+            period::fmt_slash(to),
+            period::fmt_slash(today)
+        )));
+    }
+    Ok((from, to))
+}
+
+/// Ledgers longer than the portal's six months are fetched in slices and stitched.
+const LEDGER_WINDOW_MONTHS: u32 = 6;
+
+pub async fn ledger(ctx: &Ctx, kind: LedgerCmd) -> Result<(), CliError> {
+    let today = chrono::Local::now().date_naive();
+    match kind {
+        LedgerCmd::Cash(r) => {
+            let (from, to) = parse_range(&r, today)?;
+            ctx.require_session()?;
+            let mut parts = Vec::new();
+            for (f, t) in period::split_range(from, to, LEDGER_WINDOW_MONTHS) {
+                parts.push(ctx.client.ledger_cash(f, t).await?);
+            }
+            let l = ledger::stitch_cash(parts).expect("at least one window");
+            let now = Utc::now();
+            let key = format!("{}-{}", period::fmt_slash(from), period::fmt_slash(to));
+            ctx.store().put_ledger(&ctx.profile.name, "cash", &key, &l, now)?;
+            let w = l.check();
+            let doc = Doc { gstin: ctx.profile.gstin.as_str(), query: json!({"from": period::fmt_slash(from), "to": period::fmt_slash(to)}), fetched_at: now.to_rfc3339(), data: &l, warnings: warnings_json(&w) };
+            let mut notes = vec![format!("Electronic cash ledger, {} ({} – {}), {} entries", ctx.profile.gstin, l.fr_dt, l.to_dt, l.tr.len())];
+            notes.extend(report::warning_notes(&w));
+            emit(r.format, &doc, &report::cash_ledger_table(&l, amounts(r.format)), &notes)?;
+        }
+        LedgerCmd::Itc(r) => {
+            let (from, to) = parse_range(&r, today)?;
+            ctx.require_session()?;
+            let mut parts = Vec::new();
+            for (f, t) in period::split_range(from, to, LEDGER_WINDOW_MONTHS) {
+                parts.push(ctx.client.ledger_itc(f, t).await?);
+            }
+            let l = ledger::stitch_itc(parts).expect("at least one window");
+            let now = Utc::now();
+            let key = format!("{}-{}", period::fmt_slash(from), period::fmt_slash(to));
+            ctx.store().put_ledger(&ctx.profile.name, "itc", &key, &l, now)?;
+            let w = l.check();
+            let doc = Doc { gstin: ctx.profile.gstin.as_str(), query: json!({"from": period::fmt_slash(from), "to": period::fmt_slash(to)}), fetched_at: now.to_rfc3339(), data: &l, warnings: warnings_json(&w) };
+            let mut notes = vec![format!("Electronic credit (ITC) ledger, {} ({} – {}), {} entries", ctx.profile.gstin, l.details.fr_dt, l.details.to_dt, l.details.tr.len())];
+            notes.extend(report::warning_notes(&w));
+            emit(r.format, &doc, &report::itc_ledger_table(&l, amounts(r.format)), &notes)?;
+        }
+        LedgerCmd::Tax { period: p, from, to, format } => {
+            let p = ReturnPeriod::parse_user(&p).map_err(CliError::field("--period"))?;
+            let from = match from {
+                Some(f) => parse_user_date(&f).map_err(CliError::field("--from"))?,
+                None => p.first_day(),
+            };
+            let to = match to {
+                Some(t) => parse_user_date(&t).map_err(CliError::field("--to"))?,
+                None => p.last_day().min(today),
+            };
+            let r = RangeArgs { from: from.to_string(), to: to.to_string(), format };
+            let (from, to) = parse_range(&r, today)?;
+            ctx.require_session()?;
+            let l = ctx.client.ledger_tax(p, from, to).await?;
+            let now = Utc::now();
+            ctx.store().put_ledger(&ctx.profile.name, "tax", &p.wire(), &l, now)?;
+            let w = l.check();
+            let doc = Doc { gstin: ctx.profile.gstin.as_str(), query: json!({"period": p.wire(), "from": period::fmt_slash(from), "to": period::fmt_slash(to)}), fetched_at: now.to_rfc3339(), data: &l, warnings: warnings_json(&w) };
+            let mut notes = vec![format!("Return-liability ledger, {} period {}, {} entries", ctx.profile.gstin, p, l.tr.len())];
+            notes.extend(report::warning_notes(&w));
+            emit(format, &doc, &report::tax_ledger_table(&l, amounts(format)), &notes)?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn ims(ctx: &Ctx, cmd: ImsCmd) -> Result<(), CliError> {
+    match cmd {
+        ImsCmd::Counts { goods, format } => {
+            let goods = GoodsType::parse(&goods).map_err(CliError::field_str("--goods"))?;
+            ctx.require_session()?;
+            let g = ctx.client.ims_count(goods).await?;
+            let now = Utc::now();
+            ctx.store().put_counts(&ctx.profile.name, goods, &g, now)?;
+            let (t, mut notes) = report::counts_table(goods, &g);
+            notes.insert(0, format!("IMS counts, {} ({}), {}", ctx.profile.gstin, ctx.profile.name, goods.label()));
+            let value = json!({"gstin": ctx.profile.gstin.as_str(), "goods": goods.query(), "fetched_at": now.to_rfc3339(), "data": g.to_value()});
+            emit(format, &value, &t, &notes)?;
+        }
+        ImsCmd::List { section, status, format } => {
+            let section = Section::parse(&section).map_err(CliError::field_str("--section"))?;
+            if !section.api_actionable() {
+                return Err(CliError::new(format!("--section {}: only b2b, b2ba, cn, cna, dn, dna, ecom and ecoma can be listed through the API", section.key())));
+            }
+            let status = status.map(|s| Action::parse(&s)).transpose().map_err(CliError::field_str("--status"))?;
+            ctx.require_session()?;
+            let recs = ctx.client.ims_invoices(section, status.as_ref()).await?;
+            let now = Utc::now();
+            if status.is_none() {
+                // Only a full section replaces the cached one.
+                ctx.store().replace_section(&ctx.profile.name, section, &recs, now)?;
+            }
+            let flagged = recs.iter().filter(|r| !r.flags().is_empty()).count();
+            let mut notes = vec![format!(
+                "{} {} record(s), {} ({}){}",
+                recs.len(),
+                section.label(),
+                ctx.profile.gstin,
+                ctx.profile.name,
+                status.as_ref().map(|s| format!(", status {s}")).unwrap_or_default()
+            )];
+            if flagged > 0 {
+                notes.push(format!("⚠ {flagged} record(s) failed a check of ours (see Flags); they are shown as received."));
+            }
+            let value = json!({"gstin": ctx.profile.gstin.as_str(), "section": section.key(), "status": status.as_ref().and_then(|s| s.status_query()), "fetched_at": now.to_rfc3339(), "data": recs});
+            emit(format, &value, &report::records_table(section, &recs, amounts(format)), &notes)?;
+        }
+    }
+    Ok(())
+}

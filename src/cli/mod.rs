@@ -1,0 +1,208 @@
+//! Command-line entry points. `gstdash` with no subcommand opens the TUI for the configured
+//! profile; `gstdash demo` opens it on the embedded simulator.
+
+pub mod commands;
+pub mod demo;
+pub mod error;
+pub mod output;
+pub mod report;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use output::Format;
+
+#[derive(Debug, Parser)]
+#[command(name = "gstdash", version, about = "Keyboard-driven terminal app for GST IMS, GSTR-2B and ledgers", long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// Config file (default: the platform config dir, or GSTDASH_CONFIG).
+    #[arg(long, global = true, env = "GSTDASH_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Where the SQLite cache and tokens live (default: the platform data dir).
+    #[arg(long, global = true, env = "GSTDASH_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Profile (client GSTIN) from the config file.
+    #[arg(long, short = 'P', global = true, env = "GSTDASH_PROFILE")]
+    pub profile: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the full app on the embedded simulator: no account, no network.
+    Demo(DemoArgs),
+    /// Run the Sandbox-compatible simulator on loopback and print its URL and demo credentials.
+    Sim(SimArgs),
+    /// Log in: platform authentication, OTP to the taxpayer, session stored locally.
+    Login {
+        /// The OTP received on the registered mobile/e-mail (prompted for if omitted).
+        #[arg(long)]
+        otp: Option<String>,
+    },
+    /// End the taxpayer session and forget the stored tokens.
+    Logout,
+    /// Cash and ITC balance for a return period.
+    Balance {
+        /// Return period: 2024-04, 042024 or "Apr 2024".
+        #[arg(long)]
+        period: String,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Cash, ITC and return-liability ledgers.
+    Ledger {
+        #[command(subcommand)]
+        kind: LedgerCmd,
+    },
+    /// Invoice Management System.
+    Ims {
+        #[command(subcommand)]
+        cmd: ImsCmd,
+    },
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct DemoArgs {
+    /// IMS records for the first demo taxpayer.
+    #[arg(long, default_value_t = 5_000)]
+    pub records: usize,
+    /// Seed of the generated data.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Simulated network latency per request.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SimArgs {
+    /// Port on 127.0.0.1 (0 = any free port).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// IMS records for the first demo taxpayer.
+    #[arg(long, default_value_t = 5_000)]
+    pub records: usize,
+    /// Added to every response.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Share of requests answered with 500/503 (0.0–1.0).
+    #[arg(long, default_value_t = 0.0)]
+    pub fault_rate: f64,
+    /// Share of requests whose connection is dropped mid-response.
+    #[arg(long, default_value_t = 0.0)]
+    pub drop_rate: f64,
+    /// Share of responses with a truncated JSON body.
+    #[arg(long, default_value_t = 0.0)]
+    pub corrupt_rate: f64,
+    /// Every N requests, a burst of 429 answers.
+    #[arg(long)]
+    pub burst_429_every: Option<u32>,
+    /// Requests per minute per API key (0 = no limit).
+    #[arg(long, default_value_t = 100)]
+    pub rate_limit: u32,
+    /// Lifetime of a taxpayer token in seconds.
+    #[arg(long, default_value_t = 6 * 3600)]
+    pub token_ttl_secs: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LedgerCmd {
+    /// Electronic cash ledger for a date range (fetched in ≤ 6-month slices and stitched).
+    Cash(RangeArgs),
+    /// Electronic credit (ITC) ledger for a date range.
+    Itc(RangeArgs),
+    /// Return-liability ledger for a period.
+    Tax {
+        #[arg(long)]
+        period: String,
+        /// Defaults to the period's first day.
+        #[arg(long)]
+        from: Option<String>,
+        /// Defaults to the period's last day (or today).
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct RangeArgs {
+    /// First day: 2024-04-01 or 01/04/2024.
+    #[arg(long)]
+    pub from: String,
+    /// Last day (not after today).
+    #[arg(long)]
+    pub to: String,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImsCmd {
+    /// Counts by section and status.
+    Counts {
+        /// others, isd or imports.
+        #[arg(long, default_value = "others")]
+        goods: String,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Records of one section, optionally one status.
+    List {
+        /// b2b, b2ba, cn, cna, dn, dna, ecom, ecoma.
+        #[arg(long)]
+        section: String,
+        /// accepted, rejected, pending or no-action.
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+}
+
+/// Runs a parsed command line; returns the process exit code.
+pub fn run(cli: Cli) -> i32 {
+    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("gstdash: cannot start the runtime: {e}");
+            return 1;
+        }
+    };
+    match rt.block_on(dispatch(cli)) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("gstdash: {e}");
+            1
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> Result<(), error::CliError> {
+    let g = cli.global;
+    match cli.command {
+        Some(Command::Demo(args)) => demo::run_demo(&g, &args).await,
+        Some(Command::Sim(args)) => demo::run_sim(&args).await,
+        Some(Command::Login { otp }) => commands::login(&commands::Ctx::open(&g)?, otp).await,
+        Some(Command::Logout) => commands::logout(&commands::Ctx::open(&g)?).await,
+        Some(Command::Balance { period, format }) => commands::balance(&commands::Ctx::open(&g)?, &period, format).await,
+        Some(Command::Ledger { kind }) => commands::ledger(&commands::Ctx::open(&g)?, kind).await,
+        Some(Command::Ims { cmd }) => commands::ims(&commands::Ctx::open(&g)?, cmd).await,
+        None => {
+            let ctx = commands::Ctx::open(&g)?;
+            ctx.require_session()?;
+            demo::run_tui(ctx).await
+        }
+    }
+}
