@@ -6,6 +6,7 @@
 //! cache; `cli` the command-line entry points.
 
 pub mod api;
+pub mod config;
 pub mod domain;
 pub mod secret;
 pub mod store;

@@ -293,6 +293,12 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn store_can_move_to_another_thread() {
+        fn assert_send<T: Send>() {}
+        assert_send::<Store>();
+    }
+
+    #[test]
     fn reopening_keeps_data_and_version() {
         let dir = tempfile::tempdir().unwrap();
         drop(store_with_profile(dir.path()));
