@@ -7,6 +7,8 @@
 
 pub mod api;
 pub mod cli;
+pub mod config;
 pub mod domain;
 pub mod secret;
+pub mod store;
 pub mod sync;

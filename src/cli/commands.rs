@@ -17,7 +17,19 @@ use crate::config::{Config, ResolvedProfile};
 use crate::domain::ledger::{self, LedgerWarning};
 use crate::domain::period::{self, ReturnPeriod, parse_user_date};
 use crate::domain::{Action, GoodsType, Section};
-use crate::store::Store;
+use crate::store::{LedgerKind, Store, StoredProfile};
+
+/// Records who the cache and tokens belong to (a changed GSTIN or URL clears them).
+pub fn remember_profile(store: &Store, p: &ResolvedProfile) -> Result<(), CliError> {
+    store.upsert_profile(&StoredProfile {
+        name: p.name.clone(),
+        gstin: p.gstin.to_string(),
+        username: p.username.clone(),
+        base_url: p.base_url.clone(),
+        updated_at: Utc::now(),
+    })?;
+    Ok(())
+}
 
 /// Everything a command needs: the resolved profile, the store and a client holding the
 /// stored tokens.
@@ -32,9 +44,9 @@ impl Ctx {
         let config = Config::load(g.config.as_deref())?;
         let env = |k: &str| std::env::var(k).ok();
         let profile = config.resolve_profile(g.profile.as_deref(), &env)?;
-        let data_dir = config.data_dir(g.data_dir.as_deref(), &env)?;
+        let data_dir = config.resolve_data_dir(g.data_dir.as_deref(), &env)?;
         let store = Store::open_in(&data_dir)?;
-        store.upsert_profile(&profile.name, profile.gstin.as_str(), &profile.username, &profile.base_url)?;
+        remember_profile(&store, &profile)?;
         let api_key = profile.api_key.clone().ok_or_else(|| {
             CliError::new("no API key: set GSTDASH_API_KEY, or api_key_env / api_key_command in the profile")
         })?;
@@ -45,10 +57,14 @@ impl Ctx {
     /// Wires a client to the store: restores tokens and persists every new session.
     pub fn with(profile: ResolvedProfile, store: Store, client: Client) -> Ctx {
         if let Ok(Some(t)) = store.load_tokens(&profile.name) {
-            if let Some((tok, exp)) = t.platform {
-                client.set_platform_token(tok, exp);
+            if let Some(p) = t.platform {
+                client.set_platform_token(p.token, p.expires_at);
             }
-            client.set_session(t.taxpayer);
+            client.set_session(t.taxpayer.map(|s| TaxpayerTokens {
+                token: s.token,
+                token_expiry: s.token_expiry,
+                session_expiry: s.session_expiry,
+            }));
         }
         let store = Arc::new(Mutex::new(store));
         let sink = store.clone();
@@ -56,7 +72,7 @@ impl Ctx {
         let client = client.on_session(Arc::new(move |t: &TaxpayerTokens| {
             if let Ok(s) = sink.lock() {
                 // A failed write is reported by the next command that needs the token.
-                let _ = s.save_taxpayer_session(&name, t);
+                let _ = s.save_taxpayer_session(&name, &t.token, t.token_expiry, t.session_expiry, Utc::now());
             }
         }));
         Ctx { profile, store, client }
@@ -87,7 +103,7 @@ pub async fn login(ctx: &Ctx, otp: Option<String>) -> Result<(), CliError> {
     let c = &ctx.client;
     c.authenticate().await?;
     if let Some((tok, exp)) = c.platform_token() {
-        ctx.store().save_platform_token(&ctx.profile.name, &tok, exp)?;
+        ctx.store().save_platform_token(&ctx.profile.name, &tok, exp, Utc::now())?;
     }
     c.generate_otp(&ctx.profile.username, &ctx.profile.gstin).await?;
     let otp = match otp {
@@ -149,7 +165,7 @@ pub async fn balance(ctx: &Ctx, period: &str, format: Format) -> Result<(), CliE
     ctx.require_session()?;
     let b = ctx.client.ledger_balance(period).await?;
     let now = Utc::now();
-    ctx.store().put_ledger(&ctx.profile.name, "bal", &period.wire(), &b, now)?;
+    ctx.store().put_ledger(&ctx.profile.name, LedgerKind::Balance, &period.wire(), &b, now)?;
     let w = b.check();
     let doc = Doc {
         gstin: ctx.profile.gstin.as_str(),
@@ -198,7 +214,7 @@ pub async fn ledger(ctx: &Ctx, kind: LedgerCmd) -> Result<(), CliError> {
             let l = ledger::stitch_cash(parts).expect("at least one window");
             let now = Utc::now();
             let key = format!("{}-{}", period::fmt_slash(from), period::fmt_slash(to));
-            ctx.store().put_ledger(&ctx.profile.name, "cash", &key, &l, now)?;
+            ctx.store().put_ledger(&ctx.profile.name, LedgerKind::Cash, &key, &l, now)?;
             let w = l.check();
             let doc = Doc { gstin: ctx.profile.gstin.as_str(), query: json!({"from": period::fmt_slash(from), "to": period::fmt_slash(to)}), fetched_at: now.to_rfc3339(), data: &l, warnings: warnings_json(&w) };
             let mut notes = vec![format!("Electronic cash ledger, {} ({} – {}), {} entries", ctx.profile.gstin, l.fr_dt, l.to_dt, l.tr.len())];
@@ -215,7 +231,7 @@ pub async fn ledger(ctx: &Ctx, kind: LedgerCmd) -> Result<(), CliError> {
             let l = ledger::stitch_itc(parts).expect("at least one window");
             let now = Utc::now();
             let key = format!("{}-{}", period::fmt_slash(from), period::fmt_slash(to));
-            ctx.store().put_ledger(&ctx.profile.name, "itc", &key, &l, now)?;
+            ctx.store().put_ledger(&ctx.profile.name, LedgerKind::Itc, &key, &l, now)?;
             let w = l.check();
             let doc = Doc { gstin: ctx.profile.gstin.as_str(), query: json!({"from": period::fmt_slash(from), "to": period::fmt_slash(to)}), fetched_at: now.to_rfc3339(), data: &l, warnings: warnings_json(&w) };
             let mut notes = vec![format!("Electronic credit (ITC) ledger, {} ({} – {}), {} entries", ctx.profile.gstin, l.details.fr_dt, l.details.to_dt, l.details.tr.len())];
@@ -237,7 +253,7 @@ pub async fn ledger(ctx: &Ctx, kind: LedgerCmd) -> Result<(), CliError> {
             ctx.require_session()?;
             let l = ctx.client.ledger_tax(p, from, to).await?;
             let now = Utc::now();
-            ctx.store().put_ledger(&ctx.profile.name, "tax", &p.wire(), &l, now)?;
+            ctx.store().put_ledger(&ctx.profile.name, LedgerKind::Tax, &p.wire(), &l, now)?;
             let w = l.check();
             let doc = Doc { gstin: ctx.profile.gstin.as_str(), query: json!({"period": p.wire(), "from": period::fmt_slash(from), "to": period::fmt_slash(to)}), fetched_at: now.to_rfc3339(), data: &l, warnings: warnings_json(&w) };
             let mut notes = vec![format!("Return-liability ledger, {} period {}, {} entries", ctx.profile.gstin, p, l.tr.len())];

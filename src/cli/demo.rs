@@ -49,13 +49,13 @@ pub async fn run_demo(g: &GlobalArgs, args: &DemoArgs) -> Result<(), CliError> {
         api_key: Some(Secret::new(sim::DEMO_API_KEY)),
         api_secret: Some(Secret::new(sim::DEMO_API_SECRET)),
     };
-    store.upsert_profile(&profile.name, profile.gstin.as_str(), &profile.username, &profile.base_url)?;
+    super::commands::remember_profile(&store, &profile)?;
     let client = Client::new(ClientConfig::new(&profile.base_url, Secret::new(sim::DEMO_API_KEY), Some(Secret::new(sim::DEMO_API_SECRET))))?;
     let ctx = Ctx::with(profile, store, client);
     // Log in through the real HTTP client, exactly as against Sandbox.
     ctx.client.authenticate().await?;
     if let Some((tok, exp)) = ctx.client.platform_token() {
-        ctx.store.lock().expect("store lock").save_platform_token(&ctx.profile.name, &tok, exp)?;
+        ctx.store.lock().expect("store lock").save_platform_token(&ctx.profile.name, &tok, exp, Utc::now())?;
     }
     ctx.client.generate_otp(&ctx.profile.username, &ctx.profile.gstin).await?;
     ctx.client.verify_otp(&ctx.profile.username, &ctx.profile.gstin, sim::DEMO_OTP).await?;
@@ -107,7 +107,6 @@ async fn run_tui_with(ctx: Ctx, environment: &str) -> Result<(), CliError> {
     };
     let (cmd_tx, handle) = engine::spawn(ctx.client.clone(), ctx.store.clone(), ctx.profile.name.clone(), ev_tx);
     let state = AppState::new(info, period, ThemeName::from_env());
-    let _ = Utc::now();
     let r = crate::ui::runner::run(state, cmd_tx, ev_rx).await;
     handle.abort();
     r.map_err(CliError::io("terminal"))

@@ -16,7 +16,7 @@ use super::{JobKind, SyncCommand, SyncEvent};
 use crate::api::Client;
 use crate::domain::ledger::CashItcBalance;
 use crate::domain::{GoodsType, ReturnPeriod};
-use crate::store::Store;
+use crate::store::{LedgerKind, Store};
 
 pub type SharedStore = Arc<Mutex<Store>>;
 
@@ -89,7 +89,7 @@ impl Engine {
 
     fn balance(&mut self, period: ReturnPeriod) {
         // Paint the cached figure for this period at once; the fetch replaces it.
-        if let Ok(Some((balance, fetched_at))) = self.store.lock().expect("store lock").get_ledger::<CashItcBalance>(&self.profile, "bal", &period.wire()) {
+        if let Ok(Some((balance, fetched_at))) = self.store.lock().expect("store lock").get_ledger::<CashItcBalance>(&self.profile, LedgerKind::Balance, &period.wire()) {
             let warnings = balance.check();
             let _ = self.events.send(SyncEvent::BalanceLoaded { period, balance, warnings, fetched_at, from_cache: true });
         }
@@ -100,7 +100,7 @@ impl Engine {
             match client.ledger_balance(period).await {
                 Ok(balance) => {
                     let now = Utc::now();
-                    if let Err(e) = store.lock().expect("store lock").put_ledger(&profile, "bal", &period.wire(), &balance, now) {
+                    if let Err(e) = store.lock().expect("store lock").put_ledger(&profile, LedgerKind::Balance, &period.wire(), &balance, now) {
                         let _ = events.send(SyncEvent::Failed { job, message: format!("saving the balance to the cache: {e}") });
                     }
                     let warnings = balance.check();
@@ -131,7 +131,7 @@ pub fn cached_events(store: &Store, profile: &str, period: ReturnPeriod) -> Vec<
             out.push(SyncEvent::CountsLoaded { goods, group, fetched_at, from_cache: true });
         }
     }
-    if let Ok(Some((balance, fetched_at))) = store.get_ledger::<CashItcBalance>(profile, "bal", &period.wire()) {
+    if let Ok(Some((balance, fetched_at))) = store.get_ledger::<CashItcBalance>(profile, LedgerKind::Balance, &period.wire()) {
         let warnings = balance.check();
         out.push(SyncEvent::BalanceLoaded { period, balance, warnings, fetched_at, from_cache: true });
     }

@@ -30,6 +30,9 @@ pub enum JobKind {
 
 /// What the engine reports back. Each result carries when it was fetched, so the UI can show
 /// how old the data is; results read from the local cache say so.
+// A balance is a few hundred bytes and events are rare (a handful per user action), so the
+// size difference between variants costs nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum SyncEvent {
     /// A job started (spinner on).

@@ -1,0 +1,211 @@
+//! Schema migrations, tracked with `PRAGMA user_version`.
+//!
+//! `MIGRATIONS[i]` takes the schema from version `i` to `i + 1`. Never edit a migration that
+//! has shipped: append a new one. Each runs in its own transaction together with the
+//! `user_version` bump, so a failure leaves the database at the previous version.
+//!
+//! Timestamps are INTEGER epoch milliseconds (UTC) everywhere.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use super::StoreError;
+
+pub(crate) const MIGRATIONS: &[&str] = &[
+    // 1: profiles, tokens and the IMS / ledger caches.
+    r#"
+    CREATE TABLE profiles (
+        name        TEXT NOT NULL PRIMARY KEY,
+        gstin       TEXT NOT NULL,
+        username    TEXT NOT NULL,
+        base_url    TEXT NOT NULL,
+        updated_at  INTEGER NOT NULL
+    ) STRICT;
+
+    CREATE TABLE tokens (
+        profile                 TEXT NOT NULL PRIMARY KEY REFERENCES profiles(name) ON DELETE CASCADE,
+        platform_token          TEXT,
+        platform_expiry         INTEGER,
+        taxpayer_token          TEXT,
+        taxpayer_token_expiry   INTEGER,
+        taxpayer_session_expiry INTEGER,
+        updated_at              INTEGER NOT NULL
+    ) STRICT;
+
+    CREATE TABLE ims_counts (
+        profile     TEXT NOT NULL REFERENCES profiles(name) ON DELETE CASCADE,
+        goods       TEXT NOT NULL,
+        counts      TEXT NOT NULL,
+        fetched_at  INTEGER NOT NULL,
+        PRIMARY KEY (profile, goods)
+    ) STRICT;
+
+    -- One row per (profile, section) fetch, so an empty fetch is still known.
+    CREATE TABLE ims_sections (
+        profile     TEXT NOT NULL REFERENCES profiles(name) ON DELETE CASCADE,
+        section     TEXT NOT NULL,
+        records     INTEGER NOT NULL,
+        fetched_at  INTEGER NOT NULL,
+        PRIMARY KEY (profile, section)
+    ) STRICT;
+
+    -- seq is the position in the fetch: it keeps the API's order and keeps duplicates of
+    -- (stin, doc_num, doc_date) apart instead of losing them.
+    CREATE TABLE ims_records (
+        profile     TEXT NOT NULL,
+        section     TEXT NOT NULL,
+        seq         INTEGER NOT NULL,
+        stin        TEXT NOT NULL,
+        doc_num     TEXT NOT NULL,
+        doc_date    TEXT NOT NULL,
+        rtnprd      TEXT NOT NULL,
+        action      TEXT NOT NULL,
+        record      TEXT NOT NULL,
+        fetched_at  INTEGER NOT NULL,
+        PRIMARY KEY (profile, section, seq),
+        FOREIGN KEY (profile, section) REFERENCES ims_sections(profile, section) ON DELETE CASCADE
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX ims_records_by_key ON ims_records(profile, section, stin, doc_num, doc_date);
+
+    CREATE TABLE ledgers (
+        profile     TEXT NOT NULL REFERENCES profiles(name) ON DELETE CASCADE,
+        kind        TEXT NOT NULL CHECK (kind IN ('bal', 'cash', 'itc', 'tax')),
+        key         TEXT NOT NULL,
+        data        TEXT NOT NULL,
+        fetched_at  INTEGER NOT NULL,
+        PRIMARY KEY (profile, kind, key)
+    ) STRICT;
+    "#,
+];
+
+/// The schema version this build writes.
+pub(crate) fn latest() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+pub(crate) fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.pragma_query_value(None, "user_version", |r| r.get(0))
+}
+
+/// Brings `conn` from its current version up to `migrations.len()`.
+pub(crate) fn migrate(
+    conn: &mut Connection,
+    path: &Path,
+    migrations: &[&str],
+) -> Result<(), StoreError> {
+    let supported = migrations.len() as i64;
+    let found = user_version(conn).map_err(|source| StoreError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if found > supported {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found,
+            supported,
+        });
+    }
+    for (i, sql) in migrations.iter().enumerate().skip(found.max(0) as usize) {
+        let version = i as i64 + 1;
+        let run = |conn: &mut Connection| -> rusqlite::Result<()> {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", version)?;
+            tx.commit()
+        };
+        run(conn).map_err(|source| StoreError::Migrate {
+            path: path.to_path_buf(),
+            version,
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEST_MIGRATIONS: &[&str] = &[
+        "CREATE TABLE t (a INTEGER NOT NULL);",
+        "ALTER TABLE t ADD COLUMN b TEXT NOT NULL DEFAULT 'x';",
+        "CREATE TABLE u (c INTEGER);",
+    ];
+
+    #[test]
+    fn upgrades_from_an_older_version_and_keeps_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.db");
+        let mut conn = Connection::open(&path).unwrap();
+        migrate(&mut conn, &path, &TEST_MIGRATIONS[..1]).unwrap();
+        assert_eq!(user_version(&conn).unwrap(), 1);
+        conn.execute("INSERT INTO t (a) VALUES (7)", []).unwrap();
+        drop(conn);
+
+        let mut conn = Connection::open(&path).unwrap();
+        migrate(&mut conn, &path, TEST_MIGRATIONS).unwrap();
+        assert_eq!(user_version(&conn).unwrap(), 3);
+        let (a, b): (i64, String) = conn
+            .query_row("SELECT a, b FROM t", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap();
+        assert_eq!((a, b.as_str()), (7, "x"));
+        // Running again is a no-op.
+        migrate(&mut conn, &path, TEST_MIGRATIONS).unwrap();
+        assert_eq!(user_version(&conn).unwrap(), 3);
+    }
+
+    #[test]
+    fn a_failing_migration_leaves_the_previous_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.db");
+        let mut conn = Connection::open(&path).unwrap();
+        let broken = [TEST_MIGRATIONS[0], "CREATE TABLE v (x); THIS IS NOT SQL;"];
+        let err = migrate(&mut conn, &path, &broken).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("schema version 2"), "{msg}");
+        assert!(msg.contains("m.db"), "{msg}");
+        assert_eq!(user_version(&conn).unwrap(), 1);
+        let v_exists: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'v'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            v_exists, 0,
+            "the failed migration's statements were rolled back"
+        );
+    }
+
+    #[test]
+    fn a_newer_database_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.db");
+        let mut conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 9).unwrap();
+        let err = migrate(&mut conn, &path, TEST_MIGRATIONS).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                StoreError::TooNew {
+                    found: 9,
+                    supported: 3,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("newer gstdash"), "{err}");
+    }
+
+    #[test]
+    fn the_real_schema_applies_to_an_empty_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.db");
+        let mut conn = Connection::open(&path).unwrap();
+        migrate(&mut conn, &path, MIGRATIONS).unwrap();
+        assert_eq!(user_version(&conn).unwrap(), latest());
+    }
+}
