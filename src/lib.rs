@@ -8,4 +8,5 @@
 pub mod api;
 pub mod domain;
 pub mod secret;
+pub mod sim;
 pub mod sync;
