@@ -8,16 +8,15 @@
 //!   GSTN `AUTH4033` "Invalid Session";
 //! - a GSTIN failing Sandbox's pattern on OTP calls → HTTP 422 "Invalid GSTIN pattern".
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::json;
 
 use super::reply;
+use super::routes::{Body, Params};
 use super::state::{Session, Sim, codes, now_ms};
 use super::{DEMO_API_KEY, DEMO_API_SECRET, DEMO_OTP};
 use crate::api::wire::{EpochMillis, OtpRequest, TaxpayerSession, header};
@@ -142,7 +141,7 @@ fn otp_key(req: &OtpRequest) -> (String, String) {
 }
 
 /// `POST /gst/compliance/tax-payer/otp`.
-pub(crate) async fn otp(State(sim): State<Arc<Sim>>, h: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn otp(State(sim): State<Arc<Sim>>, h: HeaderMap, Body(body): Body) -> Response {
     if let Err(r) = check_platform(&sim, &h) {
         return r;
     }
@@ -171,8 +170,8 @@ pub(crate) async fn otp(State(sim): State<Arc<Sim>>, h: HeaderMap, body: Bytes) 
 pub(crate) async fn otp_verify(
     State(sim): State<Arc<Sim>>,
     h: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-    body: Bytes,
+    Params(q): Params,
+    Body(body): Body,
 ) -> Response {
     if let Err(r) = check_platform(&sim, &h) {
         return r;

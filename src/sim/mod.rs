@@ -245,10 +245,10 @@ pub async fn start(cfg: SimConfig, port: u16) -> std::io::Result<SimHandle> {
 }
 
 /// Processes queued jobs in submission order once each is due.
-async fn run_jobs(sim: Arc<Sim>, mut rx: mpsc::UnboundedReceiver<(String, std::time::Instant)>) {
-    while let Some((id, due)) = rx.recv().await {
+async fn run_jobs(sim: Arc<Sim>, mut rx: mpsc::UnboundedReceiver<std::time::Instant>) {
+    while let Some(due) = rx.recv().await {
         tokio::time::sleep_until(due.into()).await;
-        sim.process_job(&id);
+        sim.process_due();
     }
 }
 

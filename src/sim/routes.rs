@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::HeaderMap;
+use axum::http::request::Parts;
 use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::NaiveDate;
@@ -21,7 +22,41 @@ use crate::api::wire::{ReferenceId, path};
 use crate::domain::ims::{Action, GoodsType, Section};
 use crate::domain::period::{self, ReturnPeriod};
 
-type Q = Query<HashMap<String, String>>;
+/// Largest request body accepted (the 4 MB other GSPs document for IMS; `api.md` §11).
+const MAX_BODY: usize = 4 * 1024 * 1024;
+
+/// Query parameters; a malformed query string gets a JSON 400 rather than axum's text.
+pub(crate) struct Params(pub HashMap<String, String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Response> {
+        Query::<HashMap<String, String>>::try_from_uri(&parts.uri)
+            .map(|q| Params(q.0))
+            .map_err(|e| reply::platform_error(400, &format!("Invalid query string: {e}")))
+    }
+}
+
+/// A request body; too large or unreadable gets a JSON error.
+pub(crate) struct Body(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for Body {
+    type Rejection = Response;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        Bytes::from_request(req, state)
+            .await
+            .map(Body)
+            .map_err(|e| {
+                let status = e.status().as_u16();
+                let msg = if status == 413 {
+                    "Request Entity Too Large".to_string()
+                } else {
+                    e.body_text()
+                };
+                reply::platform_error(status, &msg)
+            })
+    }
+}
 
 pub(crate) fn router(sim: Arc<Sim>) -> Router {
     Router::new()
@@ -51,6 +86,8 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router {
             get(ledger_tax),
         )
         .fallback(|| async { reply::platform_error(404, "Not Found") })
+        .method_not_allowed_fallback(|| async { reply::platform_error(405, "Method Not Allowed") })
+        .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn_with_state(
             sim.clone(),
             faults::middleware,
@@ -78,7 +115,7 @@ fn missing(name: &str) -> Response {
 // ---- IMS -------------------------------------------------------------------------------------
 
 /// `GET …/invoices/count?type_of_goods=others|inward_supplies|imports` (default `others`).
-async fn ims_count(State(sim): State<Arc<Sim>>, h: HeaderMap, Query(q): Q) -> Response {
+async fn ims_count(State(sim): State<Arc<Sim>>, h: HeaderMap, Params(q): Params) -> Response {
     let t = taxpayer!(sim, h);
     let raw = param(&q, "type_of_goods").unwrap_or("others");
     let Some(goods) = GoodsType::ALL
@@ -96,7 +133,7 @@ async fn ims_count(State(sim): State<Arc<Sim>>, h: HeaderMap, Query(q): Q) -> Re
 
 /// `GET …/invoices?section=…[&status=…]`. The section may be the query value (`CN`), the
 /// response key (`b2bcn`) or the short forms the domain parser knows, in any case.
-async fn ims_invoices(State(sim): State<Arc<Sim>>, h: HeaderMap, Query(q): Q) -> Response {
+async fn ims_invoices(State(sim): State<Arc<Sim>>, h: HeaderMap, Params(q): Params) -> Response {
     let t = taxpayer!(sim, h);
     let Some(raw) = param(&q, "section") else {
         return missing("section");
@@ -157,17 +194,17 @@ async fn submit_save(sim: Arc<Sim>, h: HeaderMap, body: Bytes, reset: bool) -> R
 }
 
 /// `POST …/invoices/status/save`: accepted at once, processed after `save_processing_ms`.
-async fn ims_save(State(sim): State<Arc<Sim>>, h: HeaderMap, body: Bytes) -> Response {
+async fn ims_save(State(sim): State<Arc<Sim>>, h: HeaderMap, Body(body): Body) -> Response {
     submit_save(sim, h, body, false).await
 }
 
 /// `POST …/invoices/status/reset`.
-async fn ims_reset(State(sim): State<Arc<Sim>>, h: HeaderMap, body: Bytes) -> Response {
+async fn ims_reset(State(sim): State<Arc<Sim>>, h: HeaderMap, Body(body): Body) -> Response {
     submit_save(sim, h, body, true).await
 }
 
 /// `GET …/invoices/status?reference_id=…`.
-async fn ims_status(State(sim): State<Arc<Sim>>, h: HeaderMap, Query(q): Q) -> Response {
+async fn ims_status(State(sim): State<Arc<Sim>>, h: HeaderMap, Params(q): Params) -> Response {
     let t = taxpayer!(sim, h);
     let Some(id) = param(&q, "reference_id") else {
         return missing("reference_id");
@@ -214,7 +251,11 @@ async fn gstr2b_regenerate(
 }
 
 /// `GET …/gstrs/gstr-2b/regenerate?reference_id=…`.
-async fn gstr2b_regen_status(State(sim): State<Arc<Sim>>, h: HeaderMap, Query(q): Q) -> Response {
+async fn gstr2b_regen_status(
+    State(sim): State<Arc<Sim>>,
+    h: HeaderMap,
+    Params(q): Params,
+) -> Response {
     let t = taxpayer!(sim, h);
     let Some(id) = param(&q, "reference_id") else {
         return missing("reference_id");
@@ -287,7 +328,7 @@ async fn ledger_balance(
 }
 
 /// `GET …/ledgers/cash?from&to`.
-async fn ledger_cash(State(sim): State<Arc<Sim>>, h: HeaderMap, Query(q): Q) -> Response {
+async fn ledger_cash(State(sim): State<Arc<Sim>>, h: HeaderMap, Params(q): Params) -> Response {
     let t = taxpayer!(sim, h);
     match date_range(&sim, &q) {
         Ok((from, to)) => reply::ok_of(&sim.taxpayers[t].ledgers.cash_ledger(from, to)),
@@ -296,7 +337,7 @@ async fn ledger_cash(State(sim): State<Arc<Sim>>, h: HeaderMap, Query(q): Q) -> 
 }
 
 /// `GET …/ledgers/itc?from&to`: `{itcLdgDtls, provCrdBalList}`.
-async fn ledger_itc(State(sim): State<Arc<Sim>>, h: HeaderMap, Query(q): Q) -> Response {
+async fn ledger_itc(State(sim): State<Arc<Sim>>, h: HeaderMap, Params(q): Params) -> Response {
     let t = taxpayer!(sim, h);
     match date_range(&sim, &q) {
         Ok((from, to)) => reply::ok_of(&sim.taxpayers[t].ledgers.itc_ledger(from, to)),
@@ -311,7 +352,7 @@ async fn ledger_tax(
     State(sim): State<Arc<Sim>>,
     h: HeaderMap,
     Path((year, month)): Path<(String, String)>,
-    Query(q): Q,
+    Params(q): Params,
 ) -> Response {
     let t = taxpayer!(sim, h);
     if let Err(r) = ledger_period(&sim, &year, &month) {

@@ -4,7 +4,7 @@
 //! Locks are std locks held only for short, non-async sections. Lock order: `jobs` before a
 //! taxpayer's `ims`; nothing takes them the other way round.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -108,8 +108,18 @@ pub(crate) enum JobResult {
 pub(crate) struct Job {
     pub taxpayer: usize,
     pub due: Instant,
-    pub work: Option<JobWork>,
-    pub result: Option<JobResult>,
+    /// `SAV`/`RST` for IMS jobs, `None` for regeneration.
+    trans: Option<&'static str>,
+    work: Option<JobWork>,
+    result: Option<JobResult>,
+}
+
+/// Jobs by reference id, plus the ones not yet run in submission order (every job waits the
+/// same `save_processing_ms`, so this is also due order).
+#[derive(Default)]
+pub(crate) struct Jobs {
+    map: HashMap<String, Job>,
+    pending: VecDeque<String>,
 }
 
 /// The whole simulator, shared by every handler.
@@ -117,9 +127,10 @@ pub(crate) struct Sim {
     pub cfg: SimConfig,
     pub taxpayers: Vec<TaxpayerData>,
     pub auth: Mutex<AuthState>,
-    pub jobs: Mutex<HashMap<String, Job>>,
+    pub jobs: Mutex<Jobs>,
     pub faults: Mutex<super::faults::FaultState>,
-    pub job_queue: Mutex<Option<mpsc::UnboundedSender<(String, Instant)>>>,
+    /// Wakes the job task when a job falls due.
+    pub job_queue: Mutex<Option<mpsc::UnboundedSender<Instant>>>,
     ids: AtomicU64,
 }
 
@@ -151,7 +162,7 @@ impl Sim {
             cfg,
             taxpayers,
             auth: Mutex::new(AuthState::default()),
-            jobs: Mutex::new(HashMap::new()),
+            jobs: Mutex::new(Jobs::default()),
             job_queue: Mutex::new(None),
             ids: AtomicU64::new(0),
         }
@@ -182,68 +193,86 @@ impl Sim {
     pub fn submit(&self, taxpayer: usize, work: JobWork) -> String {
         let id = self.new_reference_id();
         let due = Instant::now() + Duration::from_millis(self.cfg.save_processing_ms);
-        self.jobs.lock().expect("jobs lock").insert(
-            id.clone(),
-            Job {
+        let trans = match &work {
+            JobWork::Save { reset, .. } => Some(if *reset { "RST" } else { "SAV" }),
+            JobWork::Regen => None,
+        };
+        {
+            let mut jobs = self.jobs.lock().expect("jobs lock");
+            let job = Job {
                 taxpayer,
                 due,
+                trans,
                 work: Some(work),
                 result: None,
-            },
-        );
+            };
+            jobs.map.insert(id.clone(), job);
+            jobs.pending.push_back(id.clone());
+        }
         if self.cfg.save_processing_ms == 0 {
-            self.process_job(&id);
+            self.process_due();
         } else if let Some(tx) = self.job_queue.lock().expect("queue lock").as_ref() {
-            let _ = tx.send((id.clone(), due));
+            let _ = tx.send(due);
         }
         id
     }
 
-    /// Runs a job if it has not run yet (called by the job task when due, or by a status query
-    /// that finds it overdue).
-    pub fn process_job(&self, id: &str) {
+    /// Runs every job that is due, oldest first (called by the job task, and by status
+    /// queries so a poll never sees `IP` after the processing time has passed).
+    pub fn process_due(&self) {
+        let now = Instant::now();
         let mut jobs = self.jobs.lock().expect("jobs lock");
-        let Some(job) = jobs.get_mut(id) else { return };
-        let Some(work) = job.work.take() else { return };
-        job.result = Some(match work {
-            JobWork::Save { body, reset } => {
-                JobResult::Save(self.run_save(job.taxpayer, &body, reset))
+        while let Some(id) = jobs.pending.front().cloned() {
+            let Some(job) = jobs.map.get_mut(&id) else {
+                jobs.pending.pop_front();
+                continue;
+            };
+            if job.due > now {
+                break;
             }
-            JobWork::Regen => JobResult::Regen(RegenStatus {
-                status_cd: "P".into(),
-                err_cd: String::new(),
-                err_msg: String::new(),
-            }),
-        });
+            let work = job.work.take();
+            let taxpayer = job.taxpayer;
+            let result = match work {
+                Some(JobWork::Save { body, reset }) => {
+                    JobResult::Save(self.run_save(taxpayer, &body, reset))
+                }
+                Some(JobWork::Regen) | None => JobResult::Regen(RegenStatus {
+                    status_cd: "P".into(),
+                    err_cd: String::new(),
+                    err_msg: String::new(),
+                }),
+            };
+            if let Some(job) = jobs.map.get_mut(&id) {
+                job.result = Some(result);
+            }
+            jobs.pending.pop_front();
+        }
     }
 
-    /// The job's status for `taxpayer`: `None` when no such job exists for them.
+    /// The job's status for `taxpayer`; `None` when they have no such job of that kind.
     pub fn job_status(&self, taxpayer: usize, id: &str, regen: bool) -> Option<Value> {
-        let overdue = {
-            let jobs = self.jobs.lock().expect("jobs lock");
-            let job = jobs.get(id).filter(|j| j.taxpayer == taxpayer)?;
-            let is_regen = matches!(job.work, Some(JobWork::Regen))
-                || matches!(job.result, Some(JobResult::Regen(_)));
-            if is_regen != regen {
-                return None;
-            }
-            job.work.is_some() && Instant::now() >= job.due
-        };
-        if overdue {
-            self.process_job(id);
-        }
+        self.process_due();
         let jobs = self.jobs.lock().expect("jobs lock");
-        let job = jobs.get(id)?;
-        Some(match &job.result {
-            Some(JobResult::Save(s)) => serde_json::to_value(s).expect("status serialises"),
-            Some(JobResult::Regen(r)) => serde_json::to_value(r).expect("status serialises"),
-            None if regen => serde_json::to_value(RegenStatus {
-                status_cd: "IP".into(),
-                ..RegenStatus::default()
-            })
-            .expect("serialises"),
-            None => serde_json::json!({"status_cd": "IP"}),
-        })
+        let job = jobs
+            .map
+            .get(id)
+            .filter(|j| j.taxpayer == taxpayer && j.trans.is_none() == regen)?;
+        Some(
+            match &job.result {
+                Some(JobResult::Save(s)) => serde_json::to_value(s),
+                Some(JobResult::Regen(r)) => serde_json::to_value(r),
+                None if regen => serde_json::to_value(RegenStatus {
+                    status_cd: "IP".into(),
+                    ..RegenStatus::default()
+                }),
+                None => serde_json::to_value(SaveStatus {
+                    status_cd: "IP".into(),
+                    trans_typ_cd: job.trans.map(String::from),
+                    ..SaveStatus::default()
+                }),
+            }
+            .expect("status serialises"),
+        )
     }
 
     /// Validates and applies a save or reset body, returning its final status.

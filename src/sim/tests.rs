@@ -202,6 +202,9 @@ async fn auth_flow_reaches_data_and_envelopes_are_fresh() {
     assert_eq!(ok_data(&v)["gstin"], t.sim.taxpayers[1].gstin.as_str());
     let (s, v) = t.get("/no/such/path", &token).await;
     assert_eq!((s.as_u16(), v["code"].as_u64()), (404, Some(404)));
+    let (s, v) = t.get(path::AUTHENTICATE, &token).await;
+    assert_eq!((s.as_u16(), v["code"].as_u64()), (405, Some(405)));
+    assert!(v["timestamp"].is_i64());
     t.sim.shutdown().await;
 }
 
@@ -684,6 +687,17 @@ async fn schema_failures_are_er() {
         )
         .await;
     assert_eq!((s.as_u16(), v["code"].as_u64()), (400, Some(400)));
+    let huge = format!("{{\"pad\":\"{}\"}}", "x".repeat(5 * 1024 * 1024));
+    let (s, v) = t
+        .send(
+            t.http
+                .post(t.url(path::IMS_SAVE))
+                .header(header::API_KEY, DEMO_API_KEY)
+                .header(header::AUTHORIZATION, &token)
+                .body(huge),
+        )
+        .await;
+    assert_eq!((s.as_u16(), v["code"].as_u64()), (413, Some(413)));
     t.sim.shutdown().await;
 }
 
@@ -1056,4 +1070,97 @@ async fn same_seed_same_data_over_http() {
     }
     a.sim.shutdown().await;
     b.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_dropped_save_is_applied_once_whatever_the_retries() {
+    let t = T::new(SimConfig {
+        drop_rate: 0.4,
+        seed: 8,
+        ..cfg()
+    })
+    .await;
+    // Any request, retried until a whole body arrives.
+    async fn whole(t: &T, rb: impl Fn() -> reqwest::RequestBuilder) -> Value {
+        for _ in 0..50 {
+            if let Ok(r) = rb().send().await
+                && let Ok(b) = r.bytes().await
+            {
+                return serde_json::from_slice(&b).unwrap();
+            }
+        }
+        panic!("never got through: {}", t.sim.base_url)
+    }
+    let auth = || {
+        t.http
+            .post(t.url(path::AUTHENTICATE))
+            .header(header::API_KEY, DEMO_API_KEY)
+            .header(header::API_SECRET, DEMO_API_SECRET)
+    };
+    let pt = whole(&t, auth).await["data"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let who = json!({"username": t.sim.taxpayers[0].username, "gstin": t.gstin()});
+    let post = |p: String, token: String, body: Value| {
+        let t = &t;
+        move || {
+            t.http
+                .post(t.url(&p))
+                .header(header::API_KEY, DEMO_API_KEY)
+                .header(header::AUTHORIZATION, &token)
+                .json(&body)
+        }
+    };
+    let token = loop {
+        whole(&t, post(path::OTP.into(), pt.clone(), who.clone())).await;
+        let v = whole(
+            &t,
+            post(
+                format!("{}?otp={DEMO_OTP}", path::OTP_VERIFY),
+                pt.clone(),
+                who.clone(),
+            ),
+        )
+        .await;
+        // A verify whose answer was lost has used the OTP: ask for another.
+        if let Some(tok) = v["data"]["access_token"].as_str() {
+            break tok.to_string();
+        }
+    };
+    let r = t
+        .sim
+        .records(&t.gstin(), Section::B2b)
+        .into_iter()
+        .find(|r| r.action == Action::NoAction)
+        .unwrap();
+    let body = t.body(
+        Section::B2b,
+        vec![SaveItem::from_record(&r, Some(Action::Accepted))],
+        false,
+    );
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let sent = post(path::IMS_SAVE.into(), token.clone(), body.clone())()
+            .send()
+            .await;
+        if let Ok(resp) = sent
+            && resp.bytes().await.is_ok()
+        {
+            break;
+        }
+    }
+    // With this seed the first two saves lose their answers (and the first is applied).
+    assert!(attempts > 1, "the seed no longer drops a save");
+    assert_eq!(
+        t.sim.record_action(&t.gstin(), &r.key(Section::B2b)),
+        Some(Action::Accepted)
+    );
+    assert_eq!(
+        t.sim.save_count(&t.gstin(), &r.key(Section::B2b)),
+        1,
+        "after {attempts} attempts"
+    );
+    t.sim.shutdown().await;
 }
