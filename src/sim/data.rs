@@ -2,7 +2,7 @@
 //! their ISD / import counts. Same seed ⇒ same data, byte for byte.
 //!
 //! Records are stored compactly ([`Rec`]: amounts in paise, text in one arena per taxpayer,
-//! enums as bytes; about 110 bytes a record) and turned into the crate's [`ImsRecord`] only
+//! enums as bytes; about 130 bytes a record with its text) and turned into the crate's [`ImsRecord`] only
 //! when a response is written, so 200,000 records cost a few tens of MB and generate in well
 //! under a second (release).
 //!
