@@ -10,5 +10,6 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod secret;
+pub mod sim;
 pub mod store;
 pub mod sync;

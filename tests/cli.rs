@@ -1,0 +1,214 @@
+//! The real binary against the embedded simulator over loopback: login, balance, ledgers,
+//! IMS counts and lists, in every output format, and the one-line errors a user sees.
+
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+use std::time::Duration;
+
+use assert_cmd::Command;
+use chrono::Local;
+use gstdash::domain::{GoodsType, ReturnPeriod};
+use gstdash::sim::{self, SimConfig, SimHandle};
+use serde_json::Value;
+
+/// A simulator on its own runtime, so plain (blocking) tests can run the binary against it.
+struct Server {
+    rt: tokio::runtime::Runtime,
+    sim: Option<SimHandle>,
+}
+
+impl Server {
+    fn start(cfg: SimConfig) -> Server {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let sim = rt.block_on(common::start(cfg));
+        Server { rt, sim: Some(sim) }
+    }
+    fn sim(&self) -> &SimHandle {
+        self.sim.as_ref().unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(s) = self.sim.take() {
+            self.rt.block_on(s.shutdown());
+        }
+    }
+}
+
+/// `gstdash` with a clean environment pointed at the simulator and a private data dir.
+fn gstdash(s: &SimHandle, data: &Path) -> Command {
+    let mut c = Command::cargo_bin("gstdash").unwrap();
+    let tp = &s.taxpayers[0];
+    c.env_clear()
+        .env("HOME", data)
+        .env("GSTDASH_CONFIG", data.join("none.toml"))
+        .env("GSTDASH_DATA_DIR", data.join("data"))
+        .env("GSTDASH_BASE_URL", &s.base_url)
+        .env("GSTDASH_GSTIN", &tp.gstin)
+        .env("GSTDASH_USERNAME", &tp.username)
+        .env("GSTDASH_API_KEY", sim::DEMO_API_KEY)
+        .env("GSTDASH_API_SECRET", sim::DEMO_API_SECRET)
+        .timeout(Duration::from_secs(60));
+    c
+}
+
+fn run(mut c: Command, args: &[&str]) -> Output {
+    c.args(args).output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn ok(o: Output) -> String {
+    assert!(o.status.success(), "failed: {}\n{}", stderr(&o), stdout(&o));
+    stdout(&o)
+}
+
+/// A failure is one line on stderr and a non-zero exit, never a panic.
+fn one_line_error(o: &Output) -> String {
+    assert!(!o.status.success(), "expected failure, got: {}", stdout(o));
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(o);
+    assert_eq!(e.trim_end().lines().count(), 1, "not one line: {e}");
+    assert!(!e.contains("panicked"), "{e}");
+    e
+}
+
+fn period() -> ReturnPeriod {
+    ReturnPeriod::of_date(Local::now().date_naive()).prev()
+}
+
+#[test]
+fn login_then_balance_json_matches_the_api() {
+    let srv = Server::start(common::config(300));
+    let dir = tempfile::tempdir().unwrap();
+    let out = ok(run(gstdash(srv.sim(), dir.path()), &["login", "--otp", sim::DEMO_OTP]));
+    assert!(out.contains("Logged in as"), "{out}");
+    assert!(!out.contains(sim::DEMO_API_SECRET));
+
+    // Tokens live in a file only the user can read.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("data/gstdash.db")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "db mode {mode:o}");
+    }
+
+    let p = period();
+    let out = ok(run(gstdash(srv.sim(), dir.path()), &["balance", "--period", &p.iso(), "--format", "json"]));
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["gstin"], srv.sim().taxpayers[0].gstin.as_str());
+    assert_eq!(v["warnings"], Value::Array(vec![]));
+    // Same figures as a direct client call.
+    let direct = srv.rt.block_on(async {
+        let c = common::logged_in(srv.sim()).await;
+        c.ledger_balance(p).await.unwrap()
+    });
+    let from_cli: gstdash::domain::ledger::CashItcBalance = serde_json::from_value(v["data"].clone()).unwrap();
+    assert_eq!(from_cli, direct);
+
+    // The table form shows Indian grouping and every head.
+    let table = ok(run(gstdash(srv.sim(), dir.path()), &["balance", "--period", &p.wire()]));
+    for h in ["IGST", "CGST", "SGST", "CESS", "Total"] {
+        assert!(table.contains(h), "{table}");
+    }
+}
+
+#[test]
+fn ims_counts_and_lists_agree_in_every_format() {
+    let srv = Server::start(common::config(500));
+    let dir = tempfile::tempdir().unwrap();
+    ok(run(gstdash(srv.sim(), dir.path()), &["login", "--otp", sim::DEMO_OTP]));
+    let out = ok(run(gstdash(srv.sim(), dir.path()), &["ims", "counts", "--format", "json"]));
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let pending = v["data"]["b2b"]["pending"].as_u64().unwrap();
+    let csv = ok(run(gstdash(srv.sim(), dir.path()), &["ims", "list", "--section", "b2b", "--status", "pending", "--format", "csv"]));
+    let mut rdr = csv::Reader::from_reader(csv.as_bytes());
+    let rows: Vec<_> = rdr.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len() as u64, pending);
+    assert!(rows.iter().all(|r| &r[14] == "Pending"), "action column");
+
+    let table = ok(run(gstdash(srv.sim(), dir.path()), &["ims", "counts"]));
+    assert!(table.contains("B2B invoices") && table.contains("No action"), "{table}");
+    let isd = ok(run(gstdash(srv.sim(), dir.path()), &["ims", "counts", "--goods", "isd"]));
+    assert!(isd.contains(GoodsType::Isd.sections()[0].label()), "{isd}");
+    assert!(isd.contains("not listed or acted on"), "{isd}");
+
+    let e = one_line_error(&run(gstdash(srv.sim(), dir.path()), &["ims", "list", "--section", "xyz"]));
+    assert!(e.contains("--section"), "{e}");
+}
+
+#[test]
+fn long_cash_ledger_is_fetched_in_slices_and_checks_clean() {
+    let srv = Server::start(common::config(100));
+    let dir = tempfile::tempdir().unwrap();
+    ok(run(gstdash(srv.sim(), dir.path()), &["login", "--otp", sim::DEMO_OTP]));
+    let p = period();
+    let from = p.plus_months(-13).first_day().to_string();
+    let to = p.last_day().to_string();
+    let out = ok(run(gstdash(srv.sim(), dir.path()), &["ledger", "cash", "--from", &from, "--to", &to, "--format", "json"]));
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert!(v["data"]["tr"].as_array().unwrap().len() > 10);
+    assert_eq!(v["warnings"], Value::Array(vec![]), "{}", v["warnings"]);
+    let out = ok(run(gstdash(srv.sim(), dir.path()), &["ledger", "itc", "--from", &from, "--to", &to, "--format", "csv"]));
+    assert!(out.starts_with("Date,Reference"), "{out}");
+    let out = ok(run(gstdash(srv.sim(), dir.path()), &["ledger", "tax", "--period", &p.iso()]));
+    assert!(out.contains("Closing balance"), "{out}");
+
+    let future = (Local::now().date_naive() + chrono::Duration::days(5)).to_string();
+    let e = one_line_error(&run(gstdash(srv.sim(), dir.path()), &["ledger", "cash", "--from", &from, "--to", &future]));
+    assert!(e.contains("--to") && e.contains("after today"), "{e}");
+    let e = one_line_error(&run(gstdash(srv.sim(), dir.path()), &["balance", "--period", "2024-13"]));
+    assert!(e.contains("--period") && e.contains("month"), "{e}");
+}
+
+#[test]
+fn expired_session_and_missing_login_are_one_line_errors() {
+    let mut cfg = common::config(50);
+    cfg.token_ttl_secs = 1;
+    let srv = Server::start(cfg);
+    let dir = tempfile::tempdir().unwrap();
+    let e = one_line_error(&run(gstdash(srv.sim(), dir.path()), &["ims", "counts"]));
+    assert!(e.contains("not logged in") && e.contains("gstdash login"), "{e}");
+    ok(run(gstdash(srv.sim(), dir.path()), &["login", "--otp", sim::DEMO_OTP]));
+    std::thread::sleep(Duration::from_millis(1500));
+    let e = one_line_error(&run(gstdash(srv.sim(), dir.path()), &["balance", "--period", &period().iso()]));
+    assert!(e.contains("expired") && e.contains("log in again"), "{e}");
+    let e = one_line_error(&run(gstdash(srv.sim(), dir.path()), &["login", "--otp", "123456"]));
+    assert!(e.contains("AUTH4033"), "{e}");
+    assert!(!e.contains("123456"), "OTP must not be echoed: {e}");
+}
+
+#[test]
+fn bad_gstin_in_config_names_file_line_and_key() {
+    let srv = Server::start(common::config(10));
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        "default_profile = \"acme\"\n\n[profiles.acme]\ngstin = \"27AAPFU0939F1ZX\"\nusername = \"acme\"\nenvironment = \"production\"\n",
+    )
+    .unwrap();
+    let mut c = gstdash(srv.sim(), dir.path());
+    c.env_remove("GSTDASH_GSTIN").env("GSTDASH_CONFIG", &cfg);
+    let e = one_line_error(&run(c, &["balance", "--period", "2024-04"]));
+    assert!(e.contains("config.toml:4") && e.contains("profiles.acme.gstin") && e.contains("position 15"), "{e}");
+}
+
+#[test]
+fn logout_forgets_tokens() {
+    let srv = Server::start(common::config(10));
+    let dir = tempfile::tempdir().unwrap();
+    ok(run(gstdash(srv.sim(), dir.path()), &["login", "--otp", sim::DEMO_OTP]));
+    let out = ok(run(gstdash(srv.sim(), dir.path()), &["logout"]));
+    assert!(out.contains("Logged out"), "{out}");
+    let e = one_line_error(&run(gstdash(srv.sim(), dir.path()), &["ims", "counts"]));
+    assert!(e.contains("not logged in"), "{e}");
+}
