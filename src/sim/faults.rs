@@ -25,7 +25,16 @@ use crate::api::wire::header;
 const BURST_LEN: u32 = 3;
 const WINDOW: Duration = Duration::from_secs(60);
 
+/// Fault shares in force; start from the config and can be changed while running.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct FaultRates {
+    pub fault_rate: f64,
+    pub drop_rate: f64,
+    pub corrupt_rate: f64,
+}
+
 pub(crate) struct FaultState {
+    pub(crate) rates: FaultRates,
     rng: Rng,
     count: u64,
     burst_left: u32,
@@ -51,9 +60,14 @@ struct Decision {
 }
 
 impl FaultState {
-    pub fn new(seed: u64) -> FaultState {
+    pub fn new(cfg: &SimConfig) -> FaultState {
         FaultState {
-            rng: Rng::stream(seed, "faults", 0),
+            rates: FaultRates {
+                fault_rate: cfg.fault_rate,
+                drop_rate: cfg.drop_rate,
+                corrupt_rate: cfg.corrupt_rate,
+            },
+            rng: Rng::stream(cfg.seed, "faults", 0),
             count: 0,
             burst_left: 0,
             windows: HashMap::new(),
@@ -99,11 +113,11 @@ impl FaultState {
             });
         }
         if d.throttled.is_none() {
-            if u_fault < cfg.fault_rate {
+            if u_fault < self.rates.fault_rate {
                 d.fault = Some(if u_kind < 0.5 { 500 } else { 503 });
-            } else if u_drop < cfg.drop_rate {
+            } else if u_drop < self.rates.drop_rate {
                 d.drop = true;
-            } else if u_corrupt < cfg.corrupt_rate {
+            } else if u_corrupt < self.rates.corrupt_rate {
                 d.corrupt = Some(u_cut);
             }
         }

@@ -43,6 +43,7 @@ use crate::domain::ims::{Action, ImsRecord, RecordKey, Section};
 use crate::domain::period::ReturnPeriod;
 use state::Sim;
 
+pub use faults::FaultRates;
 pub use state::codes;
 
 pub const DEMO_API_KEY: &str = "key_test_gstdash_demo";
@@ -191,6 +192,11 @@ impl SimHandle {
     /// Whether the simulator treats the period's GSTR-3B as filed.
     pub fn gstr3b_filed(&self, period: ReturnPeriod) -> bool {
         self.sim.gstr3b_filed(period)
+    }
+
+    /// Changes the fault shares while running (e.g. corrupt every answer after a login).
+    pub fn set_fault_rates(&self, rates: FaultRates) {
+        self.sim.faults.lock().expect("faults lock").rates = rates;
     }
 
     pub fn config(&self) -> &SimConfig {

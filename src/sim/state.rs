@@ -158,7 +158,7 @@ impl Sim {
             })
             .collect();
         Sim {
-            faults: Mutex::new(super::faults::FaultState::new(cfg.seed)),
+            faults: Mutex::new(super::faults::FaultState::new(&cfg)),
             cfg,
             taxpayers,
             auth: Mutex::new(AuthState::default()),
