@@ -44,7 +44,8 @@ fn gstdash(s: &SimHandle, data: &Path) -> Command {
     let tp = &s.taxpayers[0];
     c.env_clear()
         .env("HOME", data)
-        .env("GSTDASH_CONFIG", data.join("none.toml"))
+        .env("XDG_CONFIG_HOME", data.join("config"))
+        .env("XDG_DATA_HOME", data.join("share"))
         .env("GSTDASH_DATA_DIR", data.join("data"))
         .env("GSTDASH_BASE_URL", &s.base_url)
         .env("GSTDASH_GSTIN", &tp.gstin)
@@ -211,4 +212,14 @@ fn logout_forgets_tokens() {
     assert!(out.contains("Logged out"), "{out}");
     let e = one_line_error(&run(gstdash(srv.sim(), dir.path()), &["ims", "counts"]));
     assert!(e.contains("not logged in"), "{e}");
+}
+
+#[test]
+fn corrupted_response_is_a_one_line_error() {
+    let srv = Server::start(common::config(10));
+    let dir = tempfile::tempdir().unwrap();
+    ok(run(gstdash(srv.sim(), dir.path()), &["login", "--otp", sim::DEMO_OTP]));
+    srv.sim().set_fault_rates(sim::FaultRates { corrupt_rate: 1.0, ..Default::default() });
+    let e = one_line_error(&run(gstdash(srv.sim(), dir.path()), &["balance", "--period", &period().iso()]));
+    assert!(e.contains("not valid JSON") && e.contains("ledgers/bal"), "{e}");
 }
