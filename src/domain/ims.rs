@@ -403,8 +403,9 @@ pub struct ImsRecord {
     pub action: Action,
     #[serde(default)]
     pub pos: String,
-    /// `Y` = Pending is not allowed for this record (`api.md` §3.2, open question 5).
-    #[serde(default, alias = "ispendactnallwd_inverted")]
+    /// `Y` = Pending is not allowed for this record (`api.md` §3.2, open question 5). Older
+    /// GSTN payloads call it `ispendactnallwd` ("pending action not allowed"), same sense.
+    #[serde(default, alias = "ispendactnallwd")]
     pub ispendactblocked: YesNo,
     /// `Filed` / `Not Filed`.
     #[serde(default)]
