@@ -6,6 +6,8 @@
 //! cache; `cli` the command-line entry points.
 
 pub mod api;
+pub mod app;
 pub mod domain;
 pub mod secret;
 pub mod sync;
+
