@@ -10,4 +10,5 @@ pub mod app;
 pub mod domain;
 pub mod secret;
 pub mod sync;
+pub mod ui;
 

@@ -12,7 +12,7 @@ use crate::domain::ledger::{
     CashBalance, CashItcBalance, ItcBalance, ItcBlockedBalance, LedgerWarning, MinorHeads,
 };
 use crate::domain::{GoodsType, Money, ReturnPeriod, Section};
-use crate::sync::SyncEvent;
+use crate::sync::{JobKind, SyncEvent};
 
 /// 10 Nov 2025, 09:30 IST.
 pub fn now() -> DateTime<Utc> {
@@ -167,5 +167,19 @@ pub fn loaded_state(theme: ThemeName) -> AppState {
         expires_at: Some(now() + TimeDelta::minutes(312)),
     });
     s.toasts.dismiss_all();
+    s
+}
+
+/// Everything requested, nothing back yet.
+pub fn loading_state() -> AppState {
+    let mut s = empty_state(ThemeName::Dark);
+    for j in [
+        JobKind::Counts(GoodsType::Others),
+        JobKind::Counts(GoodsType::Isd),
+        JobKind::Counts(GoodsType::Imports),
+        JobKind::Balance,
+    ] {
+        s.preload(SyncEvent::Started { job: j });
+    }
     s
 }
