@@ -58,9 +58,7 @@ pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 /// A variable's value if set and not blank, trimmed.
 fn env_value(env: Env<'_>, name: &str) -> Option<String> {
-    env(name)
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
+    env(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
 }
 
 fn project_dirs() -> Option<directories::ProjectDirs> {
@@ -432,8 +430,7 @@ impl Config {
             cfg.data_dir = Some(src.path_value(dir, "data_dir")?);
         }
         if let Some(dir) = &raw.downloads_dir {
-            cfg.lines
-                .insert("downloads_dir".into(), src.line(dir.span()));
+            cfg.lines.insert("downloads_dir".into(), src.line(dir.span()));
             cfg.downloads_dir = Some(src.path_value(dir, "downloads_dir")?);
         }
         if let Some(theme) = &raw.ui.theme {
@@ -441,10 +438,7 @@ impl Config {
                 src.invalid(
                     theme.span(),
                     "ui.theme",
-                    format!(
-                        "unknown theme {:?}; expected dark, light or mono",
-                        theme.get_ref()
-                    ),
+                    format!("unknown theme {:?}; expected dark, light or mono", theme.get_ref()),
                 )
             })?;
         }
@@ -461,8 +455,7 @@ impl Config {
         }
 
         if let Some(d) = &raw.default_profile {
-            cfg.lines
-                .insert("default_profile".into(), src.line(d.span()));
+            cfg.lines.insert("default_profile".into(), src.line(d.span()));
             if !cfg.profiles.contains_key(d.get_ref()) {
                 let available: Vec<_> = cfg.profiles.keys().cloned().collect();
                 return Err(src.invalid(
@@ -484,11 +477,7 @@ impl Config {
 
     /// The data directory: `cli` (`--data-dir`), else `GSTDASH_DATA_DIR`, else `data_dir`,
     /// else the platform data directory.
-    pub fn resolve_data_dir(
-        &self,
-        cli: Option<&Path>,
-        env: Env<'_>,
-    ) -> Result<PathBuf, ConfigError> {
+    pub fn resolve_data_dir(&self, cli: Option<&Path>, env: Env<'_>) -> Result<PathBuf, ConfigError> {
         if let Some(p) = cli {
             return Ok(p.to_path_buf());
         }
@@ -533,11 +522,7 @@ impl Config {
     /// `default_profile`, else the only profile in the file, else the environment-only
     /// profile `default`), applies environment overrides and fetches the API key and secret
     /// (running `*_command`s when configured and not overridden).
-    pub fn resolve_profile(
-        &self,
-        name: Option<&str>,
-        env: Env<'_>,
-    ) -> Result<ResolvedProfile, ConfigError> {
+    pub fn resolve_profile(&self, name: Option<&str>, env: Env<'_>) -> Result<ResolvedProfile, ConfigError> {
         let chosen = match name.map(str::trim).filter(|n| !n.is_empty()) {
             Some(n) => Some((n.to_string(), "--profile")),
             None => match env_value(env, ENV_PROFILE) {
@@ -685,8 +670,7 @@ fn run_secret_command(cmd: &str) -> Result<Secret, String> {
             "the command failed ({status}); its output is not shown because it may contain the secret — run it yourself to see why"
         ));
     }
-    let text = String::from_utf8(out.stdout)
-        .map_err(|_| "the command's output is not UTF-8 text".to_string())?;
+    let text = String::from_utf8(out.stdout).map_err(|_| "the command's output is not UTF-8 text".to_string())?;
     let value = text.trim();
     if value.is_empty() {
         return Err("the command succeeded but printed nothing".to_string());
@@ -704,16 +688,10 @@ variable and set {key}_env = \"VAR_NAME\", or set {key}_command = \"…\" to rea
 /// Checks a base URL and removes trailing slashes.
 fn check_base_url(s: &str) -> Result<String, String> {
     let url = s.trim().trim_end_matches('/');
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
     match rest {
-        None => Err(format!(
-            "base URL {s:?} must start with http:// or https://"
-        )),
-        Some(host) if host.is_empty() || host.starts_with('/') => {
-            Err(format!("base URL {s:?} has no host"))
-        }
+        None => Err(format!("base URL {s:?} must start with http:// or https://")),
+        Some(host) if host.is_empty() || host.starts_with('/') => Err(format!("base URL {s:?} has no host")),
         Some(_) if url.chars().any(|c| c.is_whitespace() || c.is_control()) => {
             Err(format!("base URL {s:?} contains blanks"))
         }
@@ -738,11 +716,7 @@ fn expand_tilde(s: &str) -> PathBuf {
 
 /// A profile name as a TOML key segment: bare when possible, quoted otherwise.
 fn toml_key(name: &str) -> String {
-    if !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
+    if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
         name.to_string()
     } else {
         format!("{name:?}")
@@ -834,8 +808,8 @@ impl Source<'_> {
             }
         }
 
-        let gstin = Gstin::parse(p.gstin.get_ref())
-            .map_err(|e| self.invalid(p.gstin.span(), &k("gstin"), e.to_string()))?;
+        let gstin =
+            Gstin::parse(p.gstin.get_ref()).map_err(|e| self.invalid(p.gstin.span(), &k("gstin"), e.to_string()))?;
         let username = p.username.get_ref().trim().to_string();
         if username.is_empty() {
             return Err(self.invalid(
@@ -859,14 +833,17 @@ impl Source<'_> {
             })?,
         };
         let base_url = match (environment, &p.base_url) {
-            (Environment::Custom, Some(u)) => check_base_url(u.get_ref())
-                .map_err(|m| self.invalid(u.span(), &k("base_url"), m))?,
+            (Environment::Custom, Some(u)) => {
+                check_base_url(u.get_ref()).map_err(|m| self.invalid(u.span(), &k("base_url"), m))?
+            }
             (Environment::Custom, None) => {
                 let span = p.environment.as_ref().map_or(0..0, |e| e.span());
                 return Err(self.invalid(
                     span,
                     &k("environment"),
-                    format!("environment \"custom\" needs base_url, e.g. base_url = \"http://127.0.0.1:8080\" under [{key}]"),
+                    format!(
+                        "environment \"custom\" needs base_url, e.g. base_url = \"http://127.0.0.1:8080\" under [{key}]"
+                    ),
                 ));
             }
             (env, Some(u)) => {
@@ -883,13 +860,7 @@ which always uses {})",
             (env, None) => env.base_url().expect("fixed host").to_string(),
         };
 
-        let api_key = self.secret_source(
-            key,
-            "api_key",
-            &p.api_key_env,
-            &p.api_key_command,
-            DEFAULT_API_KEY_ENV,
-        )?;
+        let api_key = self.secret_source(key, "api_key", &p.api_key_env, &p.api_key_command, DEFAULT_API_KEY_ENV)?;
         let api_secret = self.secret_source(
             key,
             "api_secret",
@@ -923,10 +894,7 @@ which always uses {})",
             )),
             (Some(e), None) => {
                 let name = e.get_ref().trim();
-                if name.is_empty()
-                    || name.contains(['=', '\0'])
-                    || name.chars().any(char::is_whitespace)
-                {
+                if name.is_empty() || name.contains(['=', '\0']) || name.chars().any(char::is_whitespace) {
                     return Err(self.invalid(
                         e.span(),
                         &format!("{key}.{field}_env"),
@@ -995,10 +963,7 @@ mod tests {
     const EXAMPLE: &str = include_str!("../config.example.toml");
 
     fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let m: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let m: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         move |k: &str| m.get(k).cloned()
     }
 
@@ -1014,10 +979,7 @@ mod tests {
     #[track_caller]
     fn assert_located(err: &ConfigError, line: usize, key: &str) -> String {
         let msg = err.to_string();
-        assert!(
-            msg.contains("/home/u/.config/gstdash/config.toml"),
-            "no file in: {msg}"
-        );
+        assert!(msg.contains("/home/u/.config/gstdash/config.toml"), "no file in: {msg}");
         assert!(
             msg.contains(&format!("config.toml:{line}:")),
             "no line {line} in: {msg}"
@@ -1075,10 +1037,7 @@ username = "acme.traders"
             "api_secret_env",
             "api_secret_command",
         ] {
-            assert!(
-                EXAMPLE.contains(key),
-                "config.example.toml does not mention {key}"
-            );
+            assert!(EXAMPLE.contains(key), "config.example.toml does not mention {key}");
         }
     }
 
@@ -1106,8 +1065,7 @@ username = "acme.traders"
 
     #[test]
     fn syntax_error_names_file_line_and_key() {
-        let e =
-            parse("default_profile = \"acme\"\n[ui]\ntheme = \"dark\nmouse = false\n").unwrap_err();
+        let e = parse("default_profile = \"acme\"\n[ui]\ntheme = \"dark\nmouse = false\n").unwrap_err();
         assert!(matches!(e, ConfigError::Syntax { .. }), "{e:?}");
         assert_located(&e, 3, "ui.theme");
         let e = parse("[ui]\nmouse = fals\n").unwrap_err();
@@ -1163,10 +1121,7 @@ username = "acme.traders"
         let msg = assert_located(&e, 7, "profiles.acme.environment");
         assert!(msg.contains("base_url"), "{msg}");
 
-        let e = parse(&format!(
-            "{ACME}environment = \"custom\"\nbase_url = \"ftp://x\"\n"
-        ))
-        .unwrap_err();
+        let e = parse(&format!("{ACME}environment = \"custom\"\nbase_url = \"ftp://x\"\n")).unwrap_err();
         assert_located(&e, 8, "profiles.acme.base_url");
 
         let e = parse(&format!("{ACME}base_url = \"http://127.0.0.1:8080\"\n")).unwrap_err();
@@ -1184,18 +1139,13 @@ username = "acme.traders"
 
     #[test]
     fn missing_profile_lists_the_existing_ones() {
-        let two =
-            format!("{ACME}\n[profiles.beta]\ngstin = \"24AAACQ3770E1ZP\"\nusername = \"beta\"\n");
-        let e = parse(&two.replace("default_profile = \"acme\"", "default_profile = \"acne\""))
-            .unwrap_err();
+        let two = format!("{ACME}\n[profiles.beta]\ngstin = \"24AAACQ3770E1ZP\"\nusername = \"beta\"\n");
+        let e = parse(&two.replace("default_profile = \"acme\"", "default_profile = \"acne\"")).unwrap_err();
         let msg = assert_located(&e, 2, "default_profile");
         assert!(msg.contains("acne") && msg.contains("acme, beta"), "{msg}");
 
         let cfg = parse(&two).unwrap();
-        let e = cfg
-            .resolve_profile(Some("gamma"), &no_env)
-            .unwrap_err()
-            .to_string();
+        let e = cfg.resolve_profile(Some("gamma"), &no_env).unwrap_err().to_string();
         assert!(
             e.contains("gamma") && e.contains("--profile") && e.contains("acme, beta"),
             "{e}"
@@ -1208,10 +1158,7 @@ username = "acme.traders"
         assert!(e.contains("delta") && e.contains("GSTDASH_PROFILE"), "{e}");
 
         let no_default = parse(&two.replace("default_profile = \"acme\"", "")).unwrap();
-        let e = no_default
-            .resolve_profile(None, &no_env)
-            .unwrap_err()
-            .to_string();
+        let e = no_default.resolve_profile(None, &no_env).unwrap_err().to_string();
         assert!(e.contains("acme, beta") && e.contains("--profile"), "{e}");
     }
 
@@ -1219,10 +1166,7 @@ username = "acme.traders"
     fn plain_text_secrets_are_refused_without_echoing_them() {
         let e = parse(&format!("{ACME}api_key = \"key_live_abcdef\"\n")).unwrap_err();
         let msg = assert_located(&e, 7, "profiles.acme.api_key");
-        assert!(
-            msg.contains("api_key_env") && msg.contains("api_key_command"),
-            "{msg}"
-        );
+        assert!(msg.contains("api_key_env") && msg.contains("api_key_command"), "{msg}");
         assert!(!msg.contains("key_live_abcdef"), "{msg}");
         let e = parse(&format!("{ACME}api_secret = \"secret_live_x\"\n")).unwrap_err();
         let msg = assert_located(&e, 7, "profiles.acme.api_secret");
@@ -1237,10 +1181,7 @@ username = "acme.traders"
 
     #[test]
     fn env_and_command_together_are_refused() {
-        let e = parse(&format!(
-            "{ACME}api_key_env = \"K\"\napi_key_command = \"echo k\"\n"
-        ))
-        .unwrap_err();
+        let e = parse(&format!("{ACME}api_key_env = \"K\"\napi_key_command = \"echo k\"\n")).unwrap_err();
         assert_located(&e, 8, "profiles.acme.api_key_command");
     }
 
@@ -1260,10 +1201,7 @@ username = "acme.traders"
     #[test]
     fn resolves_file_profile_with_env_secrets() {
         let cfg = parse(&format!("{ACME}api_key_env = \"ACME_KEY\"\n")).unwrap();
-        let env = env_of(&[
-            ("ACME_KEY", " key_test_1 \n"),
-            ("GSTDASH_API_SECRET", "sec_1"),
-        ]);
+        let env = env_of(&[("ACME_KEY", " key_test_1 \n"), ("GSTDASH_API_SECRET", "sec_1")]);
         let p = cfg.resolve_profile(None, &env).unwrap();
         assert_eq!(p.name, "acme");
         assert_eq!(p.gstin.as_str(), "27AAPFU0939F1ZV");
@@ -1272,10 +1210,7 @@ username = "acme.traders"
         assert_eq!(p.api_key.as_ref().unwrap().expose(), "key_test_1");
         assert_eq!(p.api_secret.as_ref().unwrap().expose(), "sec_1");
         let dbg = format!("{p:?}");
-        assert!(
-            !dbg.contains("key_test_1") && !dbg.contains("sec_1"),
-            "{dbg}"
-        );
+        assert!(!dbg.contains("key_test_1") && !dbg.contains("sec_1"), "{dbg}");
         assert!(p.credentials().is_ok());
 
         // Without secrets the profile still resolves; asking for credentials explains.
@@ -1310,24 +1245,15 @@ username = "acme.traders"
         assert_eq!(p.api_key.unwrap().expose(), "key_env");
         // --profile beats GSTDASH_PROFILE; GSTDASH_API_KEY beats a (failing) command.
         let p = cfg.resolve_profile(Some("acme"), &env).unwrap();
-        assert_eq!(
-            (p.name.as_str(), p.api_key.unwrap().expose()),
-            ("acme", "key_env")
-        );
+        assert_eq!((p.name.as_str(), p.api_key.unwrap().expose()), ("acme", "key_env"));
 
         let e = cfg
             .resolve_profile(None, &env_of(&[("GSTDASH_GSTIN", "27AAPFU0939F1ZX")]))
             .unwrap_err();
         let msg = e.to_string();
-        assert!(
-            msg.contains("GSTDASH_GSTIN") && msg.contains("position 15"),
-            "{msg}"
-        );
+        assert!(msg.contains("GSTDASH_GSTIN") && msg.contains("position 15"), "{msg}");
         let e = cfg
-            .resolve_profile(
-                Some("beta"),
-                &env_of(&[("GSTDASH_BASE_URL", "localhost:80")]),
-            )
+            .resolve_profile(Some("beta"), &env_of(&[("GSTDASH_BASE_URL", "localhost:80")]))
             .unwrap_err();
         assert!(e.to_string().contains("GSTDASH_BASE_URL"), "{e}");
     }
@@ -1347,10 +1273,7 @@ username = "acme.traders"
         assert_eq!(p.api_secret, None);
         // Also when asked for by name.
         assert_eq!(
-            Config::default()
-                .resolve_profile(Some("default"), &env)
-                .unwrap()
-                .name,
+            Config::default().resolve_profile(Some("default"), &env).unwrap().name,
             "default"
         );
         // Without a GSTIN there is nothing to go on.
@@ -1389,10 +1312,7 @@ username = "acme.traders"
 
         let cfg = parse(&format!("{ACME}api_secret_command = \"true\"\n")).unwrap();
         let e = cfg.resolve_profile(None, &no_env).unwrap_err().to_string();
-        assert!(
-            e.contains("api_secret_command") && e.contains("printed nothing"),
-            "{e}"
-        );
+        assert!(e.contains("api_secret_command") && e.contains("printed nothing"), "{e}");
     }
 
     #[test]
@@ -1403,10 +1323,7 @@ username = "acme.traders"
             PathBuf::from("/srv/gstdash")
         );
         let env = env_of(&[("GSTDASH_DATA_DIR", "/env/dir")]);
-        assert_eq!(
-            cfg.resolve_data_dir(None, &env).unwrap(),
-            PathBuf::from("/env/dir")
-        );
+        assert_eq!(cfg.resolve_data_dir(None, &env).unwrap(), PathBuf::from("/env/dir"));
         assert_eq!(
             cfg.resolve_data_dir(Some(Path::new("/cli")), &env).unwrap(),
             PathBuf::from("/cli")
@@ -1427,24 +1344,15 @@ username = "acme.traders"
             }
         );
         assert_eq!(ui.effective_theme(&no_env), Theme::Light);
-        assert_eq!(
-            ui.effective_theme(&env_of(&[("NO_COLOR", "1")])),
-            Theme::Mono
-        );
-        assert_eq!(
-            ui.effective_theme(&env_of(&[("NO_COLOR", "")])),
-            Theme::Light
-        );
+        assert_eq!(ui.effective_theme(&env_of(&[("NO_COLOR", "1")])), Theme::Mono);
+        assert_eq!(ui.effective_theme(&env_of(&[("NO_COLOR", "")])), Theme::Light);
     }
 
     #[test]
     fn key_at_reads_headers() {
         let t = "a = 1\n[ui]\ntheme = x\n[profiles.acme]\n";
         assert_eq!(key_at(t, 0).as_deref(), Some("a"));
-        assert_eq!(
-            key_at(t, t.find("theme").unwrap() + 8).as_deref(),
-            Some("ui.theme")
-        );
+        assert_eq!(key_at(t, t.find("theme").unwrap() + 8).as_deref(), Some("ui.theme"));
         assert_eq!(
             key_at(t, t.find("[profiles").unwrap()).as_deref(),
             Some("profiles.acme")

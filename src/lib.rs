@@ -6,6 +6,7 @@
 //! cache; `cli` the command-line entry points.
 
 pub mod api;
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod domain;
@@ -13,3 +14,4 @@ pub mod secret;
 pub mod sim;
 pub mod store;
 pub mod sync;
+pub mod ui;

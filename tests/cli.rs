@@ -21,7 +21,11 @@ struct Server {
 
 impl Server {
     fn start(cfg: SimConfig) -> Server {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
         let sim = rt.block_on(common::start(cfg));
         Server { rt, sim: Some(sim) }
     }
@@ -98,12 +102,18 @@ fn login_then_balance_json_matches_the_api() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir.path().join("data/gstdash.db")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(dir.path().join("data/gstdash.db"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o077, 0, "db mode {mode:o}");
     }
 
     let p = period();
-    let out = ok(run(gstdash(srv.sim(), dir.path()), &["balance", "--period", &p.iso(), "--format", "json"]));
+    let out = ok(run(
+        gstdash(srv.sim(), dir.path()),
+        &["balance", "--period", &p.iso(), "--format", "json"],
+    ));
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["gstin"], srv.sim().taxpayers[0].gstin.as_str());
     assert_eq!(v["warnings"], Value::Array(vec![]));
@@ -127,10 +137,25 @@ fn ims_counts_and_lists_agree_in_every_format() {
     let srv = Server::start(common::config(500));
     let dir = tempfile::tempdir().unwrap();
     ok(run(gstdash(srv.sim(), dir.path()), &["login", "--otp", sim::DEMO_OTP]));
-    let out = ok(run(gstdash(srv.sim(), dir.path()), &["ims", "counts", "--format", "json"]));
+    let out = ok(run(
+        gstdash(srv.sim(), dir.path()),
+        &["ims", "counts", "--format", "json"],
+    ));
     let v: Value = serde_json::from_str(&out).unwrap();
     let pending = v["data"]["b2b"]["pending"].as_u64().unwrap();
-    let csv = ok(run(gstdash(srv.sim(), dir.path()), &["ims", "list", "--section", "b2b", "--status", "pending", "--format", "csv"]));
+    let csv = ok(run(
+        gstdash(srv.sim(), dir.path()),
+        &[
+            "ims",
+            "list",
+            "--section",
+            "b2b",
+            "--status",
+            "pending",
+            "--format",
+            "csv",
+        ],
+    ));
     let mut rdr = csv::Reader::from_reader(csv.as_bytes());
     let rows: Vec<_> = rdr.records().map(|r| r.unwrap()).collect();
     assert_eq!(rows.len() as u64, pending);
@@ -138,11 +163,17 @@ fn ims_counts_and_lists_agree_in_every_format() {
 
     let table = ok(run(gstdash(srv.sim(), dir.path()), &["ims", "counts"]));
     assert!(table.contains("B2B invoices") && table.contains("No action"), "{table}");
-    let isd = ok(run(gstdash(srv.sim(), dir.path()), &["ims", "counts", "--goods", "isd"]));
+    let isd = ok(run(
+        gstdash(srv.sim(), dir.path()),
+        &["ims", "counts", "--goods", "isd"],
+    ));
     assert!(isd.contains(GoodsType::Isd.sections()[0].label()), "{isd}");
     assert!(isd.contains("not listed or acted on"), "{isd}");
 
-    let e = one_line_error(&run(gstdash(srv.sim(), dir.path()), &["ims", "list", "--section", "xyz"]));
+    let e = one_line_error(&run(
+        gstdash(srv.sim(), dir.path()),
+        &["ims", "list", "--section", "xyz"],
+    ));
     assert!(e.contains("--section"), "{e}");
 }
 
@@ -154,19 +185,34 @@ fn long_cash_ledger_is_fetched_in_slices_and_checks_clean() {
     let p = period();
     let from = p.plus_months(-13).first_day().to_string();
     let to = p.last_day().to_string();
-    let out = ok(run(gstdash(srv.sim(), dir.path()), &["ledger", "cash", "--from", &from, "--to", &to, "--format", "json"]));
+    let out = ok(run(
+        gstdash(srv.sim(), dir.path()),
+        &["ledger", "cash", "--from", &from, "--to", &to, "--format", "json"],
+    ));
     let v: Value = serde_json::from_str(&out).unwrap();
     assert!(v["data"]["tr"].as_array().unwrap().len() > 10);
     assert_eq!(v["warnings"], Value::Array(vec![]), "{}", v["warnings"]);
-    let out = ok(run(gstdash(srv.sim(), dir.path()), &["ledger", "itc", "--from", &from, "--to", &to, "--format", "csv"]));
+    let out = ok(run(
+        gstdash(srv.sim(), dir.path()),
+        &["ledger", "itc", "--from", &from, "--to", &to, "--format", "csv"],
+    ));
     assert!(out.starts_with("Date,Reference"), "{out}");
-    let out = ok(run(gstdash(srv.sim(), dir.path()), &["ledger", "tax", "--period", &p.iso()]));
+    let out = ok(run(
+        gstdash(srv.sim(), dir.path()),
+        &["ledger", "tax", "--period", &p.iso()],
+    ));
     assert!(out.contains("Closing balance"), "{out}");
 
     let future = (Local::now().date_naive() + chrono::Duration::days(5)).to_string();
-    let e = one_line_error(&run(gstdash(srv.sim(), dir.path()), &["ledger", "cash", "--from", &from, "--to", &future]));
+    let e = one_line_error(&run(
+        gstdash(srv.sim(), dir.path()),
+        &["ledger", "cash", "--from", &from, "--to", &future],
+    ));
     assert!(e.contains("--to") && e.contains("after today"), "{e}");
-    let e = one_line_error(&run(gstdash(srv.sim(), dir.path()), &["balance", "--period", "2024-13"]));
+    let e = one_line_error(&run(
+        gstdash(srv.sim(), dir.path()),
+        &["balance", "--period", "2024-13"],
+    ));
     assert!(e.contains("--period") && e.contains("month"), "{e}");
 }
 
@@ -180,7 +226,10 @@ fn expired_session_and_missing_login_are_one_line_errors() {
     assert!(e.contains("not logged in") && e.contains("gstdash login"), "{e}");
     ok(run(gstdash(srv.sim(), dir.path()), &["login", "--otp", sim::DEMO_OTP]));
     std::thread::sleep(Duration::from_millis(1500));
-    let e = one_line_error(&run(gstdash(srv.sim(), dir.path()), &["balance", "--period", &period().iso()]));
+    let e = one_line_error(&run(
+        gstdash(srv.sim(), dir.path()),
+        &["balance", "--period", &period().iso()],
+    ));
     assert!(e.contains("expired") && e.contains("log in again"), "{e}");
     let e = one_line_error(&run(gstdash(srv.sim(), dir.path()), &["login", "--otp", "123456"]));
     assert!(e.contains("AUTH4033"), "{e}");
@@ -200,7 +249,10 @@ fn bad_gstin_in_config_names_file_line_and_key() {
     let mut c = gstdash(srv.sim(), dir.path());
     c.env_remove("GSTDASH_GSTIN").env("GSTDASH_CONFIG", &cfg);
     let e = one_line_error(&run(c, &["balance", "--period", "2024-04"]));
-    assert!(e.contains("config.toml:4") && e.contains("profiles.acme.gstin") && e.contains("position 15"), "{e}");
+    assert!(
+        e.contains("config.toml:4") && e.contains("profiles.acme.gstin") && e.contains("position 15"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -219,7 +271,13 @@ fn corrupted_response_is_a_one_line_error() {
     let srv = Server::start(common::config(10));
     let dir = tempfile::tempdir().unwrap();
     ok(run(gstdash(srv.sim(), dir.path()), &["login", "--otp", sim::DEMO_OTP]));
-    srv.sim().set_fault_rates(sim::FaultRates { corrupt_rate: 1.0, ..Default::default() });
-    let e = one_line_error(&run(gstdash(srv.sim(), dir.path()), &["balance", "--period", &period().iso()]));
+    srv.sim().set_fault_rates(sim::FaultRates {
+        corrupt_rate: 1.0,
+        ..Default::default()
+    });
+    let e = one_line_error(&run(
+        gstdash(srv.sim(), dir.path()),
+        &["balance", "--period", &period().iso()],
+    ));
     assert!(e.contains("not valid JSON") && e.contains("ledgers/bal"), "{e}");
 }

@@ -23,7 +23,8 @@ async fn login_flow_and_auth_errors() {
     let (user, gstin) = common::first(&s);
 
     // Wrong secret → HTTP 401 from the platform layer.
-    let mut cfg = gstdash::api::ClientConfig::new(&s.base_url, Secret::new(sim::DEMO_API_KEY), Some(Secret::new("nope")));
+    let mut cfg =
+        gstdash::api::ClientConfig::new(&s.base_url, Secret::new(sim::DEMO_API_KEY), Some(Secret::new("nope")));
     cfg.retry = common::fast_retry();
     let bad = gstdash::api::Client::new(cfg).unwrap();
     let e = bad.authenticate().await.unwrap_err();
@@ -67,7 +68,10 @@ async fn expired_token_is_reported_as_session_expired() {
     let s = common::start(cfg).await;
     let c = common::logged_in(&s).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let e = c.ledger_balance(ReturnPeriod::of_date(today()).prev()).await.unwrap_err();
+    let e = c
+        .ledger_balance(ReturnPeriod::of_date(today()).prev())
+        .await
+        .unwrap_err();
     assert_eq!(e.kind, ErrorKind::SessionExpired, "{e}");
     assert_eq!(e.code, "AUTH4033");
     assert!(e.to_string().contains("log in again"));
@@ -82,7 +86,9 @@ async fn refresh_before_expiry_keeps_working() {
     let c = common::logged_in(&s).await;
     let seen = std::sync::Arc::new(std::sync::Mutex::new(0));
     let seen2 = seen.clone();
-    let c = c.on_session(std::sync::Arc::new(move |_t: &TaxpayerTokens| *seen2.lock().unwrap() += 1));
+    let c = c.on_session(std::sync::Arc::new(move |_t: &TaxpayerTokens| {
+        *seen2.lock().unwrap() += 1
+    }));
     // The token is within the refresh margin from the start: the client refreshes proactively.
     c.ims_count(GoodsType::Others).await.unwrap();
     assert!(*seen.lock().unwrap() >= 1, "listener told of the new session");
@@ -120,7 +126,11 @@ async fn ims_counts_match_listed_records() {
 }
 
 fn request(rtin: &str, reqtyp: &str, section: Section, items: Vec<SaveItem>) -> SaveRequest {
-    SaveRequest { rtin: rtin.into(), reqtyp: reqtyp.into(), invdata: [(section.key().to_string(), items)].into_iter().collect() }
+    SaveRequest {
+        rtin: rtin.into(),
+        reqtyp: reqtyp.into(),
+        invdata: [(section.key().to_string(), items)].into_iter().collect(),
+    }
 }
 
 async fn wait_status(c: &gstdash::api::Client, id: &str) -> gstdash::api::wire::SaveStatus {
@@ -142,7 +152,10 @@ async fn save_reset_and_conflicts() {
     let before = c.ims_count(GoodsType::Others).await.unwrap().get(Section::B2b);
     let recs = c.ims_invoices(Section::B2b, Some(&Action::NoAction)).await.unwrap();
     let picked: Vec<_> = recs.iter().take(3).cloned().collect();
-    let items = picked.iter().map(|r| SaveItem::from_record(r, Some(Action::Rejected))).collect();
+    let items = picked
+        .iter()
+        .map(|r| SaveItem::from_record(r, Some(Action::Rejected)))
+        .collect();
     let id = c.ims_save(&request(&rtin, "SAVE", Section::B2b, items)).await.unwrap();
     let st = wait_status(&c, &id).await;
     assert_eq!(st.status_cd, "P", "{st:?}");
@@ -155,7 +168,10 @@ async fn save_reset_and_conflicts() {
 
     // Saving again with the stale prev_status → IMSSAV0010 for that record.
     let stale = SaveItem::from_record(&picked[0], Some(Action::Accepted));
-    let id = c.ims_save(&request(&rtin, "SAVE", Section::B2b, vec![stale])).await.unwrap();
+    let id = c
+        .ims_save(&request(&rtin, "SAVE", Section::B2b, vec![stale]))
+        .await
+        .unwrap();
     let st = wait_status(&c, &id).await;
     assert_eq!(st.status_cd, "PE");
     assert_eq!(st.error_report["b2b"][0].error_cd, "IMSSAV0010");
@@ -164,16 +180,30 @@ async fn save_reset_and_conflicts() {
     let fresh = c.ims_invoices(Section::B2b, Some(&Action::NoAction)).await.unwrap();
     let target = fresh[0].clone();
     s.supplier_edit(&rtin, &target.key(Section::B2b));
-    let id = c.ims_save(&request(&rtin, "SAVE", Section::B2b, vec![SaveItem::from_record(&target, Some(Action::Accepted))])).await.unwrap();
+    let id = c
+        .ims_save(&request(
+            &rtin,
+            "SAVE",
+            Section::B2b,
+            vec![SaveItem::from_record(&target, Some(Action::Accepted))],
+        ))
+        .await
+        .unwrap();
     let st = wait_status(&c, &id).await;
     assert_eq!(st.error_report["b2b"][0].error_cd, "IMSSAV0010", "{st:?}");
 
     // Reset the three rejected ones back to No action.
     let rejected = c.ims_invoices(Section::B2b, Some(&Action::Rejected)).await.unwrap();
-    let mine: Vec<_> = rejected.iter().filter(|r| picked.iter().any(|p| p.key(Section::B2b) == r.key(Section::B2b))).collect();
+    let mine: Vec<_> = rejected
+        .iter()
+        .filter(|r| picked.iter().any(|p| p.key(Section::B2b) == r.key(Section::B2b)))
+        .collect();
     assert_eq!(mine.len(), 3);
     let items = mine.iter().map(|r| SaveItem::from_record(r, None)).collect();
-    let id = c.ims_reset(&request(&rtin, "RESET", Section::B2b, items)).await.unwrap();
+    let id = c
+        .ims_reset(&request(&rtin, "RESET", Section::B2b, items))
+        .await
+        .unwrap();
     let st = wait_status(&c, &id).await;
     assert_eq!(st.status_cd, "P", "{st:?}");
     let back = c.ims_count(GoodsType::Others).await.unwrap().get(Section::B2b);
@@ -182,7 +212,10 @@ async fn save_reset_and_conflicts() {
     // Schema failure → ER / IMSSAV005.
     let mut bad = SaveItem::from_record(&fresh[1], Some(Action::Accepted));
     bad.action = None;
-    let id = c.ims_save(&request(&rtin, "SAVE", Section::B2b, vec![bad])).await.unwrap();
+    let id = c
+        .ims_save(&request(&rtin, "SAVE", Section::B2b, vec![bad]))
+        .await
+        .unwrap();
     let st = wait_status(&c, &id).await;
     assert_eq!(st.status_cd, "ER");
     assert_eq!(st.err_cd.as_deref(), Some("IMSSAV005"));
@@ -197,18 +230,35 @@ async fn credit_note_accept_needs_itc_declaration_and_pending_blocked_is_refused
     let cns = c.ims_invoices(Section::B2bCn, Some(&Action::NoAction)).await.unwrap();
     assert!(!cns.is_empty(), "simulator has credit notes with no action");
     let item = SaveItem::from_record(&cns[0], Some(Action::Accepted));
-    let id = c.ims_save(&request(&rtin, "SAVE", Section::B2bCn, vec![item.clone()])).await.unwrap();
+    let id = c
+        .ims_save(&request(&rtin, "SAVE", Section::B2bCn, vec![item.clone()]))
+        .await
+        .unwrap();
     let st = wait_status(&c, &id).await;
     let codes: Vec<_> = st.error_report.values().flatten().map(|e| e.error_cd.clone()).collect();
     assert!(codes.contains(&"IMSSAV0054".to_string()), "{st:?}");
     let mut ok = item;
     ok.itc_red_req = Some("Y".into());
-    let id = c.ims_save(&request(&rtin, "SAVE", Section::B2bCn, vec![ok])).await.unwrap();
+    let id = c
+        .ims_save(&request(&rtin, "SAVE", Section::B2bCn, vec![ok]))
+        .await
+        .unwrap();
     assert_eq!(wait_status(&c, &id).await.status_cd, "P");
 
     let all = c.ims_invoices(Section::B2b, None).await.unwrap();
-    if let Some(blocked) = all.iter().find(|r| r.ispendactblocked == YesNo::Yes && r.action != Action::Pending) {
-        let id = c.ims_save(&request(&rtin, "SAVE", Section::B2b, vec![SaveItem::from_record(blocked, Some(Action::Pending))])).await.unwrap();
+    if let Some(blocked) = all
+        .iter()
+        .find(|r| r.ispendactblocked == YesNo::Yes && r.action != Action::Pending)
+    {
+        let id = c
+            .ims_save(&request(
+                &rtin,
+                "SAVE",
+                Section::B2b,
+                vec![SaveItem::from_record(blocked, Some(Action::Pending))],
+            ))
+            .await
+            .unwrap();
         let st = wait_status(&c, &id).await;
         assert_eq!(st.status_cd, "PE", "{st:?}");
     }
@@ -222,7 +272,11 @@ async fn gstr2b_regeneration_and_its_errors() {
     let t = today();
     // The last month whose 2B exists and whose 3B is not filed: two months back is filed in
     // the simulator, last month's draft exists after the 14th.
-    let open = if t.day() > 14 { ReturnPeriod::of_date(t).prev() } else { ReturnPeriod::of_date(t).plus_months(-2) };
+    let open = if t.day() > 14 {
+        ReturnPeriod::of_date(t).prev()
+    } else {
+        ReturnPeriod::of_date(t).plus_months(-2)
+    };
     match c.gstr2b_regenerate(open).await {
         Ok(id) => {
             let mut last = None;
@@ -238,7 +292,10 @@ async fn gstr2b_regeneration_and_its_errors() {
         }
         Err(e) => assert!(e.code == "IMS2B007" || e.code == "IMS2B009", "{e}"),
     }
-    let e = c.gstr2b_regenerate(ReturnPeriod::of_date(t).plus_months(-6)).await.unwrap_err();
+    let e = c
+        .gstr2b_regenerate(ReturnPeriod::of_date(t).plus_months(-6))
+        .await
+        .unwrap_err();
     assert_eq!(e.code, "IMS2B007", "{e}");
     // The running month has no 2B draft yet.
     let e = c.gstr2b_regenerate(ReturnPeriod::of_date(t)).await.unwrap_err();
@@ -264,7 +321,10 @@ async fn ledgers_are_consistent_and_lg9089_is_reported() {
     assert!(cash.check().is_empty(), "{:?}", cash.check());
     let itc = c.ledger_itc(from, period.last_day()).await.unwrap();
     assert!(itc.check().is_empty(), "{:?}", itc.check());
-    let tax = c.ledger_tax(period, period.first_day(), period.last_day()).await.unwrap();
+    let tax = c
+        .ledger_tax(period, period.first_day(), period.last_day())
+        .await
+        .unwrap();
     assert!(tax.check().is_empty(), "{:?}", tax.check());
 
     // Two stitched windows equal one long fetch.
@@ -305,7 +365,9 @@ async fn transient_faults_are_retried_and_corruption_is_reported() {
     // Login goes through retries too (POSTs only on 429/503, so allow a few tries).
     let c = loop_login(&s).await;
     for _ in 0..20 {
-        c.ims_count(GoodsType::Others).await.expect("GETs survive 30% faults and 10% drops with retries");
+        c.ims_count(GoodsType::Others)
+            .await
+            .expect("GETs survive 30% faults and 10% drops with retries");
     }
     s.shutdown().await;
 
@@ -321,12 +383,22 @@ async fn transient_faults_are_retried_and_corruption_is_reported() {
 
 async fn loop_login(s: &sim::SimHandle) -> gstdash::api::Client {
     for _ in 0..30 {
-        let mut cfg = gstdash::api::ClientConfig::new(&s.base_url, Secret::new(sim::DEMO_API_KEY), Some(Secret::new(sim::DEMO_API_SECRET)));
+        let mut cfg = gstdash::api::ClientConfig::new(
+            &s.base_url,
+            Secret::new(sim::DEMO_API_KEY),
+            Some(Secret::new(sim::DEMO_API_SECRET)),
+        );
         // 40 % of requests fail here; ten tries make a lost GET a one-in-ten-thousand event.
-        cfg.retry = gstdash::api::RetryPolicy { max_attempts: 10, ..common::fast_retry() };
+        cfg.retry = gstdash::api::RetryPolicy {
+            max_attempts: 10,
+            ..common::fast_retry()
+        };
         let c = gstdash::api::Client::new(cfg).unwrap();
         let (user, gstin) = common::first(s);
-        if c.authenticate().await.is_ok() && c.generate_otp(&user, &gstin).await.is_ok() && c.verify_otp(&user, &gstin, sim::DEMO_OTP).await.is_ok() {
+        if c.authenticate().await.is_ok()
+            && c.generate_otp(&user, &gstin).await.is_ok()
+            && c.verify_otp(&user, &gstin, sim::DEMO_OTP).await.is_ok()
+        {
             return c;
         }
     }

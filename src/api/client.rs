@@ -16,7 +16,10 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::error::{ApiError, ErrorKind};
-use super::wire::{self, CountGroup, CountResponse, OtpRequest, PlatformToken, RawEnvelope, ReferenceId, RegenStatus, SaveRequest, SaveStatus, TaxpayerSession, header, path};
+use super::wire::{
+    self, CountGroup, CountResponse, OtpRequest, PlatformToken, RawEnvelope, ReferenceId, RegenStatus, SaveRequest,
+    SaveStatus, TaxpayerSession, header, path,
+};
 use crate::domain::ims::ImsRecord;
 use crate::domain::ledger::{CashItcBalance, CashLedger, ItcLedger, LiabilityLedger};
 use crate::domain::period::fmt_slash;
@@ -57,7 +60,11 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { max_attempts: 5, base_delay: Duration::from_millis(1000), max_delay: Duration::from_secs(16) }
+        RetryPolicy {
+            max_attempts: 5,
+            base_delay: Duration::from_millis(1000),
+            max_delay: Duration::from_secs(16),
+        }
     }
 }
 
@@ -95,7 +102,9 @@ impl TaxpayerTokens {
 }
 
 fn millis(ms: i64) -> DateTime<Utc> {
-    Utc.timestamp_millis_opt(ms).single().unwrap_or(DateTime::<Utc>::MIN_UTC)
+    Utc.timestamp_millis_opt(ms)
+        .single()
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 /// Last rate-limit headers seen (`X-RateLimit-*`).
@@ -143,7 +152,9 @@ pub struct Client {
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client").field("base_url", &self.cfg.base_url).finish_non_exhaustive()
+        f.debug_struct("Client")
+            .field("base_url", &self.cfg.base_url)
+            .finish_non_exhaustive()
     }
 }
 
@@ -195,7 +206,14 @@ impl Client {
     /// `POST /authenticate`: exchanges key + secret for a 24 h platform token.
     pub async fn authenticate(&self) -> Result<(), ApiError> {
         let v: PlatformToken = self
-            .send_retrying(Method::POST, path::AUTHENTICATE, &[], None::<&()>, Auth::KeySecret, Shape::Auth)
+            .send_retrying(
+                Method::POST,
+                path::AUTHENTICATE,
+                &[],
+                None::<&()>,
+                Auth::KeySecret,
+                Shape::Auth,
+            )
             .await?;
         self.set_platform_token(Secret::new(v.access_token), Utc::now() + PLATFORM_TTL);
         Ok(())
@@ -212,8 +230,13 @@ impl Client {
     /// `POST /gst/compliance/tax-payer/otp`: sends an OTP to the taxpayer's phone/e-mail.
     pub async fn generate_otp(&self, username: &str, gstin: &Gstin) -> Result<(), ApiError> {
         self.ensure_platform().await?;
-        let body = OtpRequest { username: username.to_string(), gstin: gstin.as_str().to_string() };
-        let _: Value = self.call(Method::POST, path::OTP, &[], Some(&body), Auth::Platform, Shape::Auth).await?;
+        let body = OtpRequest {
+            username: username.to_string(),
+            gstin: gstin.as_str().to_string(),
+        };
+        let _: Value = self
+            .call(Method::POST, path::OTP, &[], Some(&body), Auth::Platform, Shape::Auth)
+            .await?;
         Ok(())
     }
 
@@ -221,12 +244,27 @@ impl Client {
     pub async fn verify_otp(&self, username: &str, gstin: &Gstin, otp: &str) -> Result<TaxpayerTokens, ApiError> {
         let otp = otp.trim();
         if otp.is_empty() || !otp.chars().all(|c| c.is_ascii_digit()) {
-            return Err(ApiError::new(ErrorKind::NotLoggedIn, "otp", "input", "OTP must be digits, e.g. 575757"));
+            return Err(ApiError::new(
+                ErrorKind::NotLoggedIn,
+                "otp",
+                "input",
+                "OTP must be digits, e.g. 575757",
+            ));
         }
         self.ensure_platform().await?;
-        let body = OtpRequest { username: username.to_string(), gstin: gstin.as_str().to_string() };
+        let body = OtpRequest {
+            username: username.to_string(),
+            gstin: gstin.as_str().to_string(),
+        };
         let s: TaxpayerSession = self
-            .call(Method::POST, path::OTP_VERIFY, &[("otp", otp.to_string())], Some(&body), Auth::Platform, Shape::Auth)
+            .call(
+                Method::POST,
+                path::OTP_VERIFY,
+                &[("otp", otp.to_string())],
+                Some(&body),
+                Auth::Platform,
+                Shape::Auth,
+            )
             .await?;
         Ok(self.adopt_session(&s))
     }
@@ -243,11 +281,21 @@ impl Client {
     /// `POST …/session/refresh`: extends the taxpayer token by 6 h (must be before expiry).
     pub async fn refresh_session(&self) -> Result<TaxpayerTokens, ApiError> {
         let s: TaxpayerSession = self
-            .send_once(Method::POST, path::SESSION_REFRESH, &[], None::<&()>, Auth::Taxpayer, Shape::Auth)
+            .send_once(
+                Method::POST,
+                path::SESSION_REFRESH,
+                &[],
+                None::<&()>,
+                Auth::Taxpayer,
+                Shape::Auth,
+            )
             .await
             .map_err(|e| {
                 if e.is_auth() {
-                    ApiError { kind: ErrorKind::SessionExpired, ..e }
+                    ApiError {
+                        kind: ErrorKind::SessionExpired,
+                        ..e
+                    }
                 } else {
                     e
                 }
@@ -257,7 +305,16 @@ impl Client {
 
     /// `POST …/logout`: ends the taxpayer session and forgets it locally.
     pub async fn logout(&self) -> Result<(), ApiError> {
-        let r: Result<Value, _> = self.call(Method::POST, path::LOGOUT, &[], None::<&()>, Auth::Taxpayer, Shape::Auth).await;
+        let r: Result<Value, _> = self
+            .call(
+                Method::POST,
+                path::LOGOUT,
+                &[],
+                None::<&()>,
+                Auth::Taxpayer,
+                Shape::Auth,
+            )
+            .await;
         self.set_session(None);
         r.map(|_| ())
     }
@@ -266,14 +323,25 @@ impl Client {
 
     pub async fn ims_count(&self, goods: GoodsType) -> Result<CountGroup, ApiError> {
         let r: CountResponse = self
-            .call(Method::GET, path::IMS_COUNT, &[("type_of_goods", goods.query().to_string())], None::<&()>, Auth::Taxpayer, Shape::Gstn)
+            .call(
+                Method::GET,
+                path::IMS_COUNT,
+                &[("type_of_goods", goods.query().to_string())],
+                None::<&()>,
+                Auth::Taxpayer,
+                Shape::Gstn,
+            )
             .await?;
         wire::count_group(&r, goods).cloned().ok_or_else(|| {
             ApiError::new(
                 ErrorKind::Malformed,
                 &format!("GET {}", path::IMS_COUNT),
                 "json",
-                format!("data.data: expected the group {:?}, found {:?}", goods.group_key(), r.keys().collect::<Vec<_>>()),
+                format!(
+                    "data.data: expected the group {:?}, found {:?}",
+                    goods.group_key(),
+                    r.keys().collect::<Vec<_>>()
+                ),
             )
         })
     }
@@ -283,63 +351,143 @@ impl Client {
     pub async fn ims_invoices(&self, section: Section, status: Option<&Action>) -> Result<Vec<ImsRecord>, ApiError> {
         let endpoint = format!("GET {}", path::IMS_INVOICES);
         let q = section.query().ok_or_else(|| {
-            ApiError::new(ErrorKind::Malformed, &endpoint, "input", format!("section {} cannot be listed through the API", section.short()))
+            ApiError::new(
+                ErrorKind::Malformed,
+                &endpoint,
+                "input",
+                format!("section {} cannot be listed through the API", section.short()),
+            )
         })?;
         let mut query = vec![("section", q.to_string())];
         if let Some(s) = status {
-            let v = s.status_query().ok_or_else(|| ApiError::new(ErrorKind::Malformed, &endpoint, "input", format!("unknown status {s}")))?;
+            let v = s.status_query().ok_or_else(|| {
+                ApiError::new(ErrorKind::Malformed, &endpoint, "input", format!("unknown status {s}"))
+            })?;
             query.push(("status", v.to_string()));
         }
-        let mut r: wire::InvoicesResponse = self.call(Method::GET, path::IMS_INVOICES, &query, None::<&()>, Auth::Taxpayer, Shape::Gstn).await?;
+        let mut r: wire::InvoicesResponse = self
+            .call(
+                Method::GET,
+                path::IMS_INVOICES,
+                &query,
+                None::<&()>,
+                Auth::Taxpayer,
+                Shape::Gstn,
+            )
+            .await?;
         Ok(r.remove(section.key()).unwrap_or_default())
     }
 
     pub async fn ims_save(&self, req: &SaveRequest) -> Result<String, ApiError> {
-        let r: ReferenceId = self.call(Method::POST, path::IMS_SAVE, &[], Some(req), Auth::Taxpayer, Shape::Gstn).await?;
+        let r: ReferenceId = self
+            .call(
+                Method::POST,
+                path::IMS_SAVE,
+                &[],
+                Some(req),
+                Auth::Taxpayer,
+                Shape::Gstn,
+            )
+            .await?;
         Ok(r.reference_id)
     }
 
     pub async fn ims_reset(&self, req: &SaveRequest) -> Result<String, ApiError> {
-        let r: ReferenceId = self.call(Method::POST, path::IMS_RESET, &[], Some(req), Auth::Taxpayer, Shape::Gstn).await?;
+        let r: ReferenceId = self
+            .call(
+                Method::POST,
+                path::IMS_RESET,
+                &[],
+                Some(req),
+                Auth::Taxpayer,
+                Shape::Gstn,
+            )
+            .await?;
         Ok(r.reference_id)
     }
 
     pub async fn ims_status(&self, reference_id: &str) -> Result<SaveStatus, ApiError> {
-        self.call(Method::GET, path::IMS_STATUS, &[("reference_id", reference_id.to_string())], None::<&()>, Auth::Taxpayer, Shape::Gstn)
-            .await
+        self.call(
+            Method::GET,
+            path::IMS_STATUS,
+            &[("reference_id", reference_id.to_string())],
+            None::<&()>,
+            Auth::Taxpayer,
+            Shape::Gstn,
+        )
+        .await
     }
 
     // ---- GSTR-2B ----------------------------------------------------------------------
 
     pub async fn gstr2b_regenerate(&self, period: ReturnPeriod) -> Result<String, ApiError> {
         let p = path::gstr2b_regenerate(&period.path_year(), &period.path_month());
-        let r: ReferenceId = self.call(Method::POST, &p, &[], None::<&()>, Auth::Taxpayer, Shape::Gstn).await?;
+        let r: ReferenceId = self
+            .call(Method::POST, &p, &[], None::<&()>, Auth::Taxpayer, Shape::Gstn)
+            .await?;
         Ok(r.reference_id)
     }
 
     pub async fn gstr2b_regen_status(&self, reference_id: &str) -> Result<RegenStatus, ApiError> {
-        self.call(Method::GET, path::GSTR2B_REGEN_STATUS, &[("reference_id", reference_id.to_string())], None::<&()>, Auth::Taxpayer, Shape::Gstn)
-            .await
+        self.call(
+            Method::GET,
+            path::GSTR2B_REGEN_STATUS,
+            &[("reference_id", reference_id.to_string())],
+            None::<&()>,
+            Auth::Taxpayer,
+            Shape::Gstn,
+        )
+        .await
     }
 
     // ---- Ledgers -----------------------------------------------------------------------
 
     pub async fn ledger_balance(&self, period: ReturnPeriod) -> Result<CashItcBalance, ApiError> {
         let p = format!("{}/{}/{}", path::LEDGER_BAL, period.path_year(), period.path_month());
-        self.call(Method::GET, &p, &[], None::<&()>, Auth::Taxpayer, Shape::Gstn).await
+        self.call(Method::GET, &p, &[], None::<&()>, Auth::Taxpayer, Shape::Gstn)
+            .await
     }
 
     pub async fn ledger_cash(&self, from: NaiveDate, to: NaiveDate) -> Result<CashLedger, ApiError> {
-        self.call(Method::GET, path::LEDGER_CASH, &range(from, to), None::<&()>, Auth::Taxpayer, Shape::Gstn).await
+        self.call(
+            Method::GET,
+            path::LEDGER_CASH,
+            &range(from, to),
+            None::<&()>,
+            Auth::Taxpayer,
+            Shape::Gstn,
+        )
+        .await
     }
 
     pub async fn ledger_itc(&self, from: NaiveDate, to: NaiveDate) -> Result<ItcLedger, ApiError> {
-        self.call(Method::GET, path::LEDGER_ITC, &range(from, to), None::<&()>, Auth::Taxpayer, Shape::Gstn).await
+        self.call(
+            Method::GET,
+            path::LEDGER_ITC,
+            &range(from, to),
+            None::<&()>,
+            Auth::Taxpayer,
+            Shape::Gstn,
+        )
+        .await
     }
 
-    pub async fn ledger_tax(&self, period: ReturnPeriod, from: NaiveDate, to: NaiveDate) -> Result<LiabilityLedger, ApiError> {
+    pub async fn ledger_tax(
+        &self,
+        period: ReturnPeriod,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<LiabilityLedger, ApiError> {
         let p = format!("{}/{}/{}", path::LEDGER_TAX, period.path_year(), period.path_month());
-        self.call(Method::GET, &p, &range(from, to), None::<&()>, Auth::Taxpayer, Shape::Gstn).await
+        self.call(
+            Method::GET,
+            &p,
+            &range(from, to),
+            None::<&()>,
+            Auth::Taxpayer,
+            Shape::Gstn,
+        )
+        .await
     }
 
     // ---- Transport ----------------------------------------------------------------------
@@ -363,7 +511,10 @@ impl Client {
                 // One refresh, then one more try; if the session cannot be refreshed the user
                 // must log in again.
                 if self.session().is_none() {
-                    return Err(ApiError { kind: ErrorKind::NotLoggedIn, ..e });
+                    return Err(ApiError {
+                        kind: ErrorKind::NotLoggedIn,
+                        ..e
+                    });
                 }
                 match self.refresh_session().await {
                     Ok(_) => self.send_retrying(method, path, query, body, auth, shape).await,
@@ -388,7 +539,8 @@ impl Client {
         let due = match self.session() {
             Some(t) => {
                 let now = Utc::now();
-                t.token_expiry > now && t.token_expiry - now < chrono::Duration::from_std(REFRESH_MARGIN).expect("margin")
+                t.token_expiry > now
+                    && t.token_expiry - now < chrono::Duration::from_std(REFRESH_MARGIN).expect("margin")
             }
             None => false,
         };
@@ -440,7 +592,10 @@ impl Client {
         if *method == Method::GET {
             return true;
         }
-        matches!(e.kind, ErrorKind::RateLimited { .. } | ErrorKind::Platform { status: 503 })
+        matches!(
+            e.kind,
+            ErrorKind::RateLimited { .. } | ErrorKind::Platform { status: 503 }
+        )
     }
 
     async fn send_once<B: Serialize + ?Sized, T: DeserializeOwned>(
@@ -465,13 +620,22 @@ impl Client {
         match auth {
             Auth::KeySecret => {
                 let secret = self.cfg.api_secret.as_ref().filter(|s| !s.is_empty()).ok_or_else(|| {
-                    ApiError::new(ErrorKind::NotLoggedIn, &endpoint, "config", "no API secret: set GSTDASH_API_SECRET or api_secret_command")
+                    ApiError::new(
+                        ErrorKind::NotLoggedIn,
+                        &endpoint,
+                        "config",
+                        "no API secret: set GSTDASH_API_SECRET or api_secret_command",
+                    )
                 })?;
                 req = req.header(header::API_SECRET, secret.expose());
             }
             Auth::Platform => {
-                let (tok, _) = self.platform_token().ok_or_else(|| ApiError::new(ErrorKind::NotLoggedIn, &endpoint, "auth", "no platform token"))?;
-                req = req.header(header::AUTHORIZATION, tok.expose()).header(header::SOURCE, "primary");
+                let (tok, _) = self
+                    .platform_token()
+                    .ok_or_else(|| ApiError::new(ErrorKind::NotLoggedIn, &endpoint, "auth", "no platform token"))?;
+                req = req
+                    .header(header::AUTHORIZATION, tok.expose())
+                    .header(header::SOURCE, "primary");
             }
             Auth::Taxpayer => {
                 let t = self
@@ -496,7 +660,11 @@ impl Client {
     }
 
     fn note_rate(&self, h: &HeaderMap) {
-        let num = |k: &str| h.get(k).and_then(|v| v.to_str().ok()).and_then(|s| s.trim().parse::<i64>().ok());
+        let num = |k: &str| {
+            h.get(k)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|s| s.trim().parse::<i64>().ok())
+        };
         if num(header::RATE_LIMIT).is_some() || num(header::RATE_REMAINING).is_some() {
             *self.rate.lock().expect("rate lock") = RateInfo {
                 limit: num(header::RATE_LIMIT).map(|v| v as u32),
@@ -549,7 +717,13 @@ pub enum Shape {
 
 /// Turns an HTTP response into a value or an [`ApiError`], checking the HTTP status, then the
 /// envelope `code`, then `data.status_cd`, in that order (`api.md` §1.3).
-pub fn decode<T: DeserializeOwned>(endpoint: &str, status: StatusCode, headers: &HeaderMap, body: &[u8], shape: Shape) -> Result<T, ApiError> {
+pub fn decode<T: DeserializeOwned>(
+    endpoint: &str,
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+    shape: Shape,
+) -> Result<T, ApiError> {
     let env: Option<RawEnvelope> = serde_json::from_slice(body).ok();
     let tx = env.as_ref().and_then(|e| e.transaction_id.clone());
     let platform_text = env
@@ -563,10 +737,24 @@ pub fn decode<T: DeserializeOwned>(endpoint: &str, status: StatusCode, headers: 
             .and_then(|v| v.to_str().ok())
             .and_then(|s| s.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        return Err(ApiError::new(ErrorKind::RateLimited { retry_after }, endpoint, "HTTP 429", platform_msg()).with_tx(tx));
+        return Err(ApiError::new(
+            ErrorKind::RateLimited { retry_after },
+            endpoint,
+            "HTTP 429",
+            platform_msg(),
+        )
+        .with_tx(tx));
     }
     if !status.is_success() {
-        return Err(ApiError::new(ErrorKind::Platform { status: status.as_u16() }, endpoint, format!("HTTP {}", status.as_u16()), platform_msg()).with_tx(tx));
+        return Err(ApiError::new(
+            ErrorKind::Platform {
+                status: status.as_u16(),
+            },
+            endpoint,
+            format!("HTTP {}", status.as_u16()),
+            platform_msg(),
+        )
+        .with_tx(tx));
     }
     let env = match env {
         Some(e) => e,
@@ -581,7 +769,11 @@ pub fn decode<T: DeserializeOwned>(endpoint: &str, status: StatusCode, headers: 
     if let Some(code) = env.code
         && !(200..300).contains(&code)
     {
-        let kind = if code == 429 { ErrorKind::RateLimited { retry_after: None } } else { ErrorKind::Platform { status: code } };
+        let kind = if code == 429 {
+            ErrorKind::RateLimited { retry_after: None }
+        } else {
+            ErrorKind::Platform { status: code }
+        };
         return Err(ApiError::new(kind, endpoint, format!("HTTP {code}"), platform_msg()).with_tx(tx));
     }
     let data = match env.data {
@@ -593,10 +785,26 @@ pub fn decode<T: DeserializeOwned>(endpoint: &str, status: StatusCode, headers: 
         other => other.to_string(),
     });
     if status_cd.as_deref() == Some("0") {
-        let err: wire::GstnError = data.get("error").cloned().and_then(|e| serde_json::from_value(e).ok()).unwrap_or_default();
-        let code = if err.error_cd.is_empty() { "GSTN".to_string() } else { err.error_cd };
-        let kind = if code == "AUTH4033" { ErrorKind::SessionExpired } else { ErrorKind::Gstn };
-        let msg = if err.message.is_empty() { "GSTN reported an error without a message".to_string() } else { err.message };
+        let err: wire::GstnError = data
+            .get("error")
+            .cloned()
+            .and_then(|e| serde_json::from_value(e).ok())
+            .unwrap_or_default();
+        let code = if err.error_cd.is_empty() {
+            "GSTN".to_string()
+        } else {
+            err.error_cd
+        };
+        let kind = if code == "AUTH4033" {
+            ErrorKind::SessionExpired
+        } else {
+            ErrorKind::Gstn
+        };
+        let msg = if err.message.is_empty() {
+            "GSTN reported an error without a message".to_string()
+        } else {
+            err.message
+        };
         return Err(ApiError::new(kind, endpoint, code, msg).with_tx(tx));
     }
     let (payload, prefix) = match shape {
@@ -616,7 +824,11 @@ pub fn decode<T: DeserializeOwned>(endpoint: &str, status: StatusCode, headers: 
     };
     serde_path_to_error::deserialize(payload).map_err(|e| {
         let p = e.path().to_string();
-        let at = if p == "." { prefix.to_string() } else { format!("{prefix}.{p}") };
+        let at = if p == "." {
+            prefix.to_string()
+        } else {
+            format!("{prefix}.{p}")
+        };
         ApiError::new(ErrorKind::Malformed, endpoint, "json", format!("{at}: {}", e.inner())).with_tx(tx)
     })
 }
@@ -638,7 +850,13 @@ mod tests {
     use serde_json::json;
 
     fn dec<T: DeserializeOwned>(status: u16, body: Value) -> Result<T, ApiError> {
-        decode("GET /x", StatusCode::from_u16(status).unwrap(), &HeaderMap::new(), body.to_string().as_bytes(), Shape::Gstn)
+        decode(
+            "GET /x",
+            StatusCode::from_u16(status).unwrap(),
+            &HeaderMap::new(),
+            body.to_string().as_bytes(),
+            Shape::Gstn,
+        )
     }
 
     #[test]
@@ -652,10 +870,18 @@ mod tests {
 
     #[test]
     fn platform_error_and_auth4033() {
-        let e = dec::<Value>(401, json!({"code":401,"message":"Unauthorized","timestamp":"1685540073000","transaction_id":"t"})).unwrap_err();
+        let e = dec::<Value>(
+            401,
+            json!({"code":401,"message":"Unauthorized","timestamp":"1685540073000","transaction_id":"t"}),
+        )
+        .unwrap_err();
         assert_eq!(e.kind, ErrorKind::Platform { status: 401 });
         assert_eq!(e.message, "Unauthorized");
-        let e = dec::<Value>(200, json!({"code":200,"data":{"status_cd":"0","error":{"error_cd":"AUTH4033","message":"Invalid Session"}}})).unwrap_err();
+        let e = dec::<Value>(
+            200,
+            json!({"code":200,"data":{"status_cd":"0","error":{"error_cd":"AUTH4033","message":"Invalid Session"}}}),
+        )
+        .unwrap_err();
         assert_eq!(e.kind, ErrorKind::SessionExpired);
         assert!(e.is_auth());
         // A platform error hiding behind HTTP 200.
@@ -666,12 +892,34 @@ mod tests {
 
     #[test]
     fn malformed_bodies_name_the_field() {
-        let e = dec::<CashItcBalance>(200, json!({"code":200,"data":{"status_cd":"1","data":{"gstin":"x","cash_bal":{"igst_tot_bal":"abc"}}}})).unwrap_err();
+        let e = dec::<CashItcBalance>(
+            200,
+            json!({"code":200,"data":{"status_cd":"1","data":{"gstin":"x","cash_bal":{"igst_tot_bal":"abc"}}}}),
+        )
+        .unwrap_err();
         assert_eq!(e.kind, ErrorKind::Malformed);
-        assert!(e.message.starts_with("data.data.cash_bal.igst_tot_bal"), "{}", e.message);
-        let e = decode::<Value>("GET /x", StatusCode::OK, &HeaderMap::new(), b"{\"code\":200,\"data\":{\"sta", Shape::Gstn).unwrap_err();
+        assert!(
+            e.message.starts_with("data.data.cash_bal.igst_tot_bal"),
+            "{}",
+            e.message
+        );
+        let e = decode::<Value>(
+            "GET /x",
+            StatusCode::OK,
+            &HeaderMap::new(),
+            b"{\"code\":200,\"data\":{\"sta",
+            Shape::Gstn,
+        )
+        .unwrap_err();
         assert!(e.message.contains("not valid JSON"), "{}", e.message);
-        let e = decode::<Value>("GET /x", StatusCode::BAD_GATEWAY, &HeaderMap::new(), b"<html>Bad gateway</html>", Shape::Gstn).unwrap_err();
+        let e = decode::<Value>(
+            "GET /x",
+            StatusCode::BAD_GATEWAY,
+            &HeaderMap::new(),
+            b"<html>Bad gateway</html>",
+            Shape::Gstn,
+        )
+        .unwrap_err();
         assert_eq!(e.code, "HTTP 502");
         assert!(e.message.contains("Bad gateway"));
     }
@@ -680,8 +928,20 @@ mod tests {
     fn rate_limit_reads_retry_after() {
         let mut h = HeaderMap::new();
         h.insert("retry-after", "7".parse().unwrap());
-        let e = decode::<Value>("GET /x", StatusCode::TOO_MANY_REQUESTS, &h, b"{\"code\":429,\"message\":\"Too Many Requests\"}", Shape::Gstn).unwrap_err();
-        assert_eq!(e.kind, ErrorKind::RateLimited { retry_after: Some(Duration::from_secs(7)) });
+        let e = decode::<Value>(
+            "GET /x",
+            StatusCode::TOO_MANY_REQUESTS,
+            &h,
+            b"{\"code\":429,\"message\":\"Too Many Requests\"}",
+            Shape::Gstn,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.kind,
+            ErrorKind::RateLimited {
+                retry_after: Some(Duration::from_secs(7))
+            }
+        );
     }
 
     #[test]
@@ -699,7 +959,11 @@ mod tests {
 
     #[test]
     fn backoff_is_bounded_and_grows() {
-        let p = RetryPolicy { max_attempts: 5, base_delay: Duration::from_millis(100), max_delay: Duration::from_millis(800) };
+        let p = RetryPolicy {
+            max_attempts: 5,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(800),
+        };
         for r in 1..10 {
             let d = p.delay(r, None);
             assert!(d <= Duration::from_millis(800), "{d:?}");

@@ -40,7 +40,13 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(kind: ErrorKind, endpoint: &str, code: impl Into<String>, message: impl Into<String>) -> Self {
-        ApiError { kind, endpoint: endpoint.to_string(), code: code.into(), message: message.into(), transaction_id: None }
+        ApiError {
+            kind,
+            endpoint: endpoint.to_string(),
+            code: code.into(),
+            message: message.into(),
+            transaction_id: None,
+        }
     }
     pub fn with_tx(mut self, tx: Option<String>) -> Self {
         self.transaction_id = tx;
@@ -65,7 +71,10 @@ impl ApiError {
 
     /// Error codes that mean "nothing to show" rather than a failure (`api.md` §12).
     pub fn is_empty_result(&self) -> bool {
-        matches!(self.code.as_str(), "IMS0027" | "RET2B1016" | "RET11416" | "RET13508" | "RT-9AG-1019")
+        matches!(
+            self.code.as_str(),
+            "IMS0027" | "RET2B1016" | "RET11416" | "RET13508" | "RT-9AG-1019"
+        )
     }
 
     /// What the user should do about it, in a few words.
@@ -73,11 +82,15 @@ impl ApiError {
         Some(match (&self.kind, self.code.as_str()) {
             (ErrorKind::SessionExpired, _) | (_, "AUTH4033") => "log in again: gstdash login",
             (ErrorKind::NotLoggedIn, _) => "run gstdash login first",
-            (ErrorKind::Platform { status: 401 }, _) => "check the API key and secret (GSTDASH_API_KEY / GSTDASH_API_SECRET)",
+            (ErrorKind::Platform { status: 401 }, _) => {
+                "check the API key and secret (GSTDASH_API_KEY / GSTDASH_API_SECRET)"
+            }
             (ErrorKind::Platform { status: 403 }, _) => "the token was refused or the quota is used up; log in again",
             (ErrorKind::RateLimited { .. }, _) => "rate limited by Sandbox; wait a minute and retry",
             (ErrorKind::Transport, _) => "check the network or the base URL, then retry",
-            (ErrorKind::Malformed, _) => "the server sent data we cannot read; retry, and report the transaction id if it persists",
+            (ErrorKind::Malformed, _) => {
+                "the server sent data we cannot read; retry, and report the transaction id if it persists"
+            }
             (_, "LG9089") => "pick an end date no later than today",
             (_, "IMS2B009") => "GSTR-2B is not available yet for this period",
             (_, "IMS2B007") => "GSTR-3B for this period is filed or the period is wrong",

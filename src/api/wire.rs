@@ -68,8 +68,11 @@ impl<'de> Deserialize<'de> for EpochMillis {
             Value::Null => Some(0),
             _ => None,
         };
-        n.map(EpochMillis)
-            .ok_or_else(|| serde::de::Error::custom(format!("expected epoch milliseconds (number or digit string), found {v}")))
+        n.map(EpochMillis).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "expected epoch milliseconds (number or digit string), found {v}"
+            ))
+        })
     }
 }
 
@@ -167,7 +170,9 @@ pub enum SectionName {
 
 impl SectionName {
     pub fn from_key(k: &str) -> SectionName {
-        Section::from_key(k).map(SectionName::Known).unwrap_or_else(|| SectionName::Unknown(k.to_string()))
+        Section::from_key(k)
+            .map(SectionName::Known)
+            .unwrap_or_else(|| SectionName::Unknown(k.to_string()))
     }
     pub fn key(&self) -> &str {
         match self {
@@ -188,7 +193,10 @@ impl CountGroup {
     pub fn to_value(&self) -> Value {
         let mut m = serde_json::Map::new();
         for (name, c) in &self.sections {
-            m.insert(name.key().to_string(), serde_json::to_value(c).expect("counts serialise"));
+            m.insert(
+                name.key().to_string(),
+                serde_json::to_value(c).expect("counts serialise"),
+            );
         }
         m.insert("ttl_cnt".into(), json!(self.ttl_cnt));
         Value::Object(m)
@@ -201,13 +209,15 @@ impl<'de> Deserialize<'de> for CountGroup {
         let mut g = CountGroup::default();
         for (k, v) in m {
             if k == "ttl_cnt" {
-                g.ttl_cnt = loose_count(&v).ok_or_else(|| serde::de::Error::custom(format!("ttl_cnt: expected a count, found {v}")))?;
+                g.ttl_cnt = loose_count(&v)
+                    .ok_or_else(|| serde::de::Error::custom(format!("ttl_cnt: expected a count, found {v}")))?;
                 continue;
             }
             if !v.is_object() {
                 continue; // tolerate scalar extras
             }
-            let c: StatusCounts = serde_json::from_value(v).map_err(|e| serde::de::Error::custom(format!("{k}: {e}")))?;
+            let c: StatusCounts =
+                serde_json::from_value(v).map_err(|e| serde::de::Error::custom(format!("{k}: {e}")))?;
             g.sections.push((SectionName::from_key(&k), c));
         }
         g.sections.sort_by(|a, b| a.0.cmp(&b.0));
@@ -228,7 +238,8 @@ pub type CountResponse = BTreeMap<String, CountGroup>;
 
 /// Picks the group of `goods` from a count response; falls back to the only group present.
 pub fn count_group(resp: &CountResponse, goods: GoodsType) -> Option<&CountGroup> {
-    resp.get(goods.group_key()).or_else(|| if resp.len() == 1 { resp.values().next() } else { None })
+    resp.get(goods.group_key())
+        .or_else(|| if resp.len() == 1 { resp.values().next() } else { None })
 }
 
 // ---- IMS invoices -------------------------------------------------------------------------
@@ -419,7 +430,11 @@ mod tests {
         let g = count_group(&r, GoodsType::Others).unwrap();
         assert_eq!(g.ttl_cnt, 12);
         assert_eq!(g.get(Section::B2b).noaction, 11);
-        assert!(g.sections.iter().any(|(n, c)| *n == SectionName::Unknown("zzz".into()) && c.accept == 2));
+        assert!(
+            g.sections
+                .iter()
+                .any(|(n, c)| *n == SectionName::Unknown("zzz".into()) && c.accept == 2)
+        );
         let back: CountGroup = serde_json::from_value(g.to_value()).unwrap();
         assert_eq!(&back, g);
     }
@@ -435,14 +450,20 @@ mod tests {
 
     #[test]
     fn save_item_omits_hash_and_keeps_values() {
-        let r: ImsRecord = serde_json::from_str(r#"{"stin":"27AAPFU0939F1ZV","rtnprd":"102024","srcform":"R1",
+        let r: ImsRecord = serde_json::from_str(
+            r#"{"stin":"27AAPFU0939F1ZV","rtnprd":"102024","srcform":"R1",
             "inum":"A1","idt":"01-10-2024","inv_typ":"R","action":"N","pos":"27","ispendactblocked":"N",
-            "srcfilstatus":"Filed","hash":"abc","val":118.00,"txval":100,"iamt":0,"camt":9,"samt":9,"cess":0}"#).unwrap();
+            "srcfilstatus":"Filed","hash":"abc","val":118.00,"txval":100,"iamt":0,"camt":9,"samt":9,"cess":0}"#,
+        )
+        .unwrap();
         let item = SaveItem::from_record(&r, Some(Action::Rejected));
         let s = serde_json::to_string(&item).unwrap();
         assert!(!s.contains("hash"));
         assert!(s.contains("\"val\":118.00"), "{s}");
-        assert!(s.contains("\"action\":\"R\"") && s.contains("\"prev_status\":\"N\""), "{s}");
+        assert!(
+            s.contains("\"action\":\"R\"") && s.contains("\"prev_status\":\"N\""),
+            "{s}"
+        );
     }
 
     #[test]

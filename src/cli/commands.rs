@@ -37,6 +37,8 @@ pub struct Ctx {
     pub profile: ResolvedProfile,
     pub store: Arc<Mutex<Store>>,
     pub client: Client,
+    /// Theme asked for in the config file (`NO_COLOR` still wins).
+    pub ui_theme: crate::config::Theme,
 }
 
 impl Ctx {
@@ -50,8 +52,14 @@ impl Ctx {
         let api_key = profile.api_key.clone().ok_or_else(|| {
             CliError::new("no API key: set GSTDASH_API_KEY, or api_key_env / api_key_command in the profile")
         })?;
-        let client = Client::new(ClientConfig::new(&profile.base_url, api_key, profile.api_secret.clone()))?;
-        Ok(Ctx::with(profile, store, client))
+        let client = Client::new(ClientConfig::new(
+            &profile.base_url,
+            api_key,
+            profile.api_secret.clone(),
+        ))?;
+        let mut ctx = Ctx::with(profile, store, client);
+        ctx.ui_theme = config.ui.theme;
+        Ok(ctx)
     }
 
     /// Wires a client to the store: restores tokens and persists every new session.
@@ -75,7 +83,12 @@ impl Ctx {
                 let _ = s.save_taxpayer_session(&name, &t.token, t.token_expiry, t.session_expiry, Utc::now());
             }
         }));
-        Ctx { profile, store, client }
+        Ctx {
+            profile,
+            store,
+            client,
+            ui_theme: crate::config::Theme::default(),
+        }
     }
 
     fn store(&self) -> std::sync::MutexGuard<'_, Store> {
@@ -103,7 +116,8 @@ pub async fn login(ctx: &Ctx, otp: Option<String>) -> Result<(), CliError> {
     let c = &ctx.client;
     c.authenticate().await?;
     if let Some((tok, exp)) = c.platform_token() {
-        ctx.store().save_platform_token(&ctx.profile.name, &tok, exp, Utc::now())?;
+        ctx.store()
+            .save_platform_token(&ctx.profile.name, &tok, exp, Utc::now())?;
     }
     c.generate_otp(&ctx.profile.username, &ctx.profile.gstin).await?;
     let otp = match otp {
@@ -127,33 +141,57 @@ fn prompt_otp(p: &ResolvedProfile) -> Result<String, CliError> {
     if !stdin.is_terminal() {
         // Still read a piped OTP, but say what we expect when there is none.
         let mut line = String::new();
-        stdin.lock().read_line(&mut line).map_err(CliError::io("reading the OTP from stdin"))?;
+        stdin
+            .lock()
+            .read_line(&mut line)
+            .map_err(CliError::io("reading the OTP from stdin"))?;
         let t = line.trim().to_string();
         if t.is_empty() {
             return Err(CliError::new("no OTP: pass --otp CODE or type it at the prompt"));
         }
         return Ok(t);
     }
-    eprint!("OTP sent to the mobile/e-mail registered for {} ({}). Enter OTP: ", p.gstin, p.username);
+    eprint!(
+        "OTP sent to the mobile/e-mail registered for {} ({}). Enter OTP: ",
+        p.gstin, p.username
+    );
     std::io::stderr().flush().ok();
     let mut line = String::new();
-    stdin.lock().read_line(&mut line).map_err(CliError::io("reading the OTP"))?;
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(CliError::io("reading the OTP"))?;
     Ok(line.trim().to_string())
 }
 
 pub async fn logout(ctx: &Ctx) -> Result<(), CliError> {
-    let r = if ctx.client.session().is_some() { ctx.client.logout().await } else { Ok(()) };
+    let r = if ctx.client.session().is_some() {
+        ctx.client.logout().await
+    } else {
+        Ok(())
+    };
     ctx.store().clear_tokens(&ctx.profile.name)?;
     match r {
-        Ok(()) => println!("Logged out of {} ({}); stored tokens removed.", ctx.profile.name, ctx.profile.gstin),
+        Ok(()) => println!(
+            "Logged out of {} ({}); stored tokens removed.",
+            ctx.profile.name, ctx.profile.gstin
+        ),
         // The local tokens are gone either way; say so, but report the failed server call.
-        Err(e) => return Err(CliError::new(format!("stored tokens removed, but the server logout failed: {e}"))),
+        Err(e) => {
+            return Err(CliError::new(format!(
+                "stored tokens removed, but the server logout failed: {e}"
+            )));
+        }
     }
     Ok(())
 }
 
 fn amounts(f: Format) -> Amounts {
-    if f == Format::Table { Amounts::Grouped } else { Amounts::Plain }
+    if f == Format::Table {
+        Amounts::Grouped
+    } else {
+        Amounts::Plain
+    }
 }
 
 fn warnings_json(w: &[LedgerWarning]) -> Vec<String> {
@@ -165,7 +203,8 @@ pub async fn balance(ctx: &Ctx, period: &str, format: Format) -> Result<(), CliE
     ctx.require_session()?;
     let b = ctx.client.ledger_balance(period).await?;
     let now = Utc::now();
-    ctx.store().put_ledger(&ctx.profile.name, LedgerKind::Balance, &period.wire(), &b, now)?;
+    ctx.store()
+        .put_ledger(&ctx.profile.name, LedgerKind::Balance, &period.wire(), &b, now)?;
     let w = b.check();
     let doc = Doc {
         gstin: ctx.profile.gstin.as_str(),
@@ -174,7 +213,10 @@ pub async fn balance(ctx: &Ctx, period: &str, format: Format) -> Result<(), CliE
         data: &b,
         warnings: warnings_json(&w),
     };
-    let mut notes = vec![format!("Cash and ITC balance, {} ({}), period {}", ctx.profile.gstin, ctx.profile.name, period)];
+    let mut notes = vec![format!(
+        "Cash and ITC balance, {} ({}), period {}",
+        ctx.profile.gstin, ctx.profile.name, period
+    )];
     notes.extend(report::warning_notes(&w));
     emit(format, &doc, &report::balance_table(&b, amounts(format)), &notes)?;
     Ok(())
@@ -186,7 +228,11 @@ fn parse_range(r: &RangeArgs, today: NaiveDate) -> Result<(NaiveDate, NaiveDate)
     let from = parse_user_date(&r.from).map_err(CliError::field("--from"))?;
     let to = parse_user_date(&r.to).map_err(CliError::field("--to"))?;
     if from > to {
-        return Err(CliError::new(format!("--from {} is after --to {}", period::fmt_slash(from), period::fmt_slash(to))));
+        return Err(CliError::new(format!(
+            "--from {} is after --to {}",
+            period::fmt_slash(from),
+            period::fmt_slash(to)
+        )));
     }
     if to > today {
         return Err(CliError::new(format!(
@@ -214,12 +260,30 @@ pub async fn ledger(ctx: &Ctx, kind: LedgerCmd) -> Result<(), CliError> {
             let l = ledger::stitch_cash(parts).expect("at least one window");
             let now = Utc::now();
             let key = format!("{}-{}", period::fmt_slash(from), period::fmt_slash(to));
-            ctx.store().put_ledger(&ctx.profile.name, LedgerKind::Cash, &key, &l, now)?;
+            ctx.store()
+                .put_ledger(&ctx.profile.name, LedgerKind::Cash, &key, &l, now)?;
             let w = l.check();
-            let doc = Doc { gstin: ctx.profile.gstin.as_str(), query: json!({"from": period::fmt_slash(from), "to": period::fmt_slash(to)}), fetched_at: now.to_rfc3339(), data: &l, warnings: warnings_json(&w) };
-            let mut notes = vec![format!("Electronic cash ledger, {} ({} – {}), {} entries", ctx.profile.gstin, l.fr_dt, l.to_dt, l.tr.len())];
+            let doc = Doc {
+                gstin: ctx.profile.gstin.as_str(),
+                query: json!({"from": period::fmt_slash(from), "to": period::fmt_slash(to)}),
+                fetched_at: now.to_rfc3339(),
+                data: &l,
+                warnings: warnings_json(&w),
+            };
+            let mut notes = vec![format!(
+                "Electronic cash ledger, {} ({} – {}), {} entries",
+                ctx.profile.gstin,
+                l.fr_dt,
+                l.to_dt,
+                l.tr.len()
+            )];
             notes.extend(report::warning_notes(&w));
-            emit(r.format, &doc, &report::cash_ledger_table(&l, amounts(r.format)), &notes)?;
+            emit(
+                r.format,
+                &doc,
+                &report::cash_ledger_table(&l, amounts(r.format)),
+                &notes,
+            )?;
         }
         LedgerCmd::Itc(r) => {
             let (from, to) = parse_range(&r, today)?;
@@ -231,14 +295,32 @@ pub async fn ledger(ctx: &Ctx, kind: LedgerCmd) -> Result<(), CliError> {
             let l = ledger::stitch_itc(parts).expect("at least one window");
             let now = Utc::now();
             let key = format!("{}-{}", period::fmt_slash(from), period::fmt_slash(to));
-            ctx.store().put_ledger(&ctx.profile.name, LedgerKind::Itc, &key, &l, now)?;
+            ctx.store()
+                .put_ledger(&ctx.profile.name, LedgerKind::Itc, &key, &l, now)?;
             let w = l.check();
-            let doc = Doc { gstin: ctx.profile.gstin.as_str(), query: json!({"from": period::fmt_slash(from), "to": period::fmt_slash(to)}), fetched_at: now.to_rfc3339(), data: &l, warnings: warnings_json(&w) };
-            let mut notes = vec![format!("Electronic credit (ITC) ledger, {} ({} – {}), {} entries", ctx.profile.gstin, l.details.fr_dt, l.details.to_dt, l.details.tr.len())];
+            let doc = Doc {
+                gstin: ctx.profile.gstin.as_str(),
+                query: json!({"from": period::fmt_slash(from), "to": period::fmt_slash(to)}),
+                fetched_at: now.to_rfc3339(),
+                data: &l,
+                warnings: warnings_json(&w),
+            };
+            let mut notes = vec![format!(
+                "Electronic credit (ITC) ledger, {} ({} – {}), {} entries",
+                ctx.profile.gstin,
+                l.details.fr_dt,
+                l.details.to_dt,
+                l.details.tr.len()
+            )];
             notes.extend(report::warning_notes(&w));
             emit(r.format, &doc, &report::itc_ledger_table(&l, amounts(r.format)), &notes)?;
         }
-        LedgerCmd::Tax { period: p, from, to, format } => {
+        LedgerCmd::Tax {
+            period: p,
+            from,
+            to,
+            format,
+        } => {
             let p = ReturnPeriod::parse_user(&p).map_err(CliError::field("--period"))?;
             let from = match from {
                 Some(f) => parse_user_date(&f).map_err(CliError::field("--from"))?,
@@ -248,15 +330,31 @@ pub async fn ledger(ctx: &Ctx, kind: LedgerCmd) -> Result<(), CliError> {
                 Some(t) => parse_user_date(&t).map_err(CliError::field("--to"))?,
                 None => p.last_day().min(today),
             };
-            let r = RangeArgs { from: from.to_string(), to: to.to_string(), format };
+            let r = RangeArgs {
+                from: from.to_string(),
+                to: to.to_string(),
+                format,
+            };
             let (from, to) = parse_range(&r, today)?;
             ctx.require_session()?;
             let l = ctx.client.ledger_tax(p, from, to).await?;
             let now = Utc::now();
-            ctx.store().put_ledger(&ctx.profile.name, LedgerKind::Tax, &p.wire(), &l, now)?;
+            ctx.store()
+                .put_ledger(&ctx.profile.name, LedgerKind::Tax, &p.wire(), &l, now)?;
             let w = l.check();
-            let doc = Doc { gstin: ctx.profile.gstin.as_str(), query: json!({"period": p.wire(), "from": period::fmt_slash(from), "to": period::fmt_slash(to)}), fetched_at: now.to_rfc3339(), data: &l, warnings: warnings_json(&w) };
-            let mut notes = vec![format!("Return-liability ledger, {} period {}, {} entries", ctx.profile.gstin, p, l.tr.len())];
+            let doc = Doc {
+                gstin: ctx.profile.gstin.as_str(),
+                query: json!({"period": p.wire(), "from": period::fmt_slash(from), "to": period::fmt_slash(to)}),
+                fetched_at: now.to_rfc3339(),
+                data: &l,
+                warnings: warnings_json(&w),
+            };
+            let mut notes = vec![format!(
+                "Return-liability ledger, {} period {}, {} entries",
+                ctx.profile.gstin,
+                p,
+                l.tr.len()
+            )];
             notes.extend(report::warning_notes(&w));
             emit(format, &doc, &report::tax_ledger_table(&l, amounts(format)), &notes)?;
         }
@@ -273,16 +371,34 @@ pub async fn ims(ctx: &Ctx, cmd: ImsCmd) -> Result<(), CliError> {
             let now = Utc::now();
             ctx.store().put_counts(&ctx.profile.name, goods, &g, now)?;
             let (t, mut notes) = report::counts_table(goods, &g);
-            notes.insert(0, format!("IMS counts, {} ({}), {}", ctx.profile.gstin, ctx.profile.name, goods.label()));
+            notes.insert(
+                0,
+                format!(
+                    "IMS counts, {} ({}), {}",
+                    ctx.profile.gstin,
+                    ctx.profile.name,
+                    goods.label()
+                ),
+            );
             let value = json!({"gstin": ctx.profile.gstin.as_str(), "goods": goods.query(), "fetched_at": now.to_rfc3339(), "data": g.to_value()});
             emit(format, &value, &t, &notes)?;
         }
-        ImsCmd::List { section, status, format } => {
+        ImsCmd::List {
+            section,
+            status,
+            format,
+        } => {
             let section = Section::parse(&section).map_err(CliError::field_str("--section"))?;
             if !section.api_actionable() {
-                return Err(CliError::new(format!("--section {}: only b2b, b2ba, cn, cna, dn, dna, ecom and ecoma can be listed through the API", section.key())));
+                return Err(CliError::new(format!(
+                    "--section {}: only b2b, b2ba, cn, cna, dn, dna, ecom and ecoma can be listed through the API",
+                    section.key()
+                )));
             }
-            let status = status.map(|s| Action::parse(&s)).transpose().map_err(CliError::field_str("--status"))?;
+            let status = status
+                .map(|s| Action::parse(&s))
+                .transpose()
+                .map_err(CliError::field_str("--status"))?;
             ctx.require_session()?;
             let recs = ctx.client.ims_invoices(section, status.as_ref()).await?;
             let now = Utc::now();
@@ -300,10 +416,17 @@ pub async fn ims(ctx: &Ctx, cmd: ImsCmd) -> Result<(), CliError> {
                 status.as_ref().map(|s| format!(", status {s}")).unwrap_or_default()
             )];
             if flagged > 0 {
-                notes.push(format!("⚠ {flagged} record(s) failed a check of ours (see Flags); they are shown as received."));
+                notes.push(format!(
+                    "⚠ {flagged} record(s) failed a check of ours (see Flags); they are shown as received."
+                ));
             }
             let value = json!({"gstin": ctx.profile.gstin.as_str(), "section": section.key(), "status": status.as_ref().and_then(|s| s.status_query()), "fetched_at": now.to_rfc3339(), "data": recs});
-            emit(format, &value, &report::records_table(section, &recs, amounts(format)), &notes)?;
+            emit(
+                format,
+                &value,
+                &report::records_table(section, &recs, amounts(format)),
+                &notes,
+            )?;
         }
     }
     Ok(())

@@ -7,17 +7,22 @@ use super::commands::Ctx;
 use super::error::CliError;
 use super::{DemoArgs, GlobalArgs, SimArgs};
 use crate::api::{Client, ClientConfig};
-use crate::app::state::{AppState, ProfileInfo};
+use crate::app::state::{AppState, ProfileInfo, ThemeName};
 use crate::config::ResolvedProfile;
 use crate::domain::{Gstin, ReturnPeriod};
 use crate::secret::Secret;
 use crate::sim::{self, SimConfig};
 use crate::store::Store;
 use crate::sync::engine;
-use crate::ui::theme::ThemeName;
 
 fn sim_config(seed: u64, records: usize, latency_ms: u64) -> SimConfig {
-    SimConfig { seed, records, latency_ms, today: Local::now().date_naive(), ..SimConfig::default() }
+    SimConfig {
+        seed,
+        records,
+        latency_ms,
+        today: Local::now().date_naive(),
+        ..SimConfig::default()
+    }
 }
 
 /// The last return period that has ended: the one a consultant works on.
@@ -34,12 +39,18 @@ pub async fn run_demo(g: &GlobalArgs, args: &DemoArgs) -> Result<(), CliError> {
     let dir = match &g.data_dir {
         Some(d) => d.clone(),
         None => {
-            tmp = tempfile::Builder::new().prefix("gstdash-demo-").tempdir().map_err(CliError::io("creating a temporary data dir"))?;
+            tmp = tempfile::Builder::new()
+                .prefix("gstdash-demo-")
+                .tempdir()
+                .map_err(CliError::io("creating a temporary data dir"))?;
             tmp.path().to_path_buf()
         }
     };
     let store = Store::open_in(&dir)?;
-    let tp = sim.taxpayers.first().ok_or_else(|| CliError::new("the simulator has no taxpayers"))?;
+    let tp = sim
+        .taxpayers
+        .first()
+        .ok_or_else(|| CliError::new("the simulator has no taxpayers"))?;
     let gstin = Gstin::parse(&tp.gstin).map_err(|e| CliError::new(e.to_string()))?;
     let profile = ResolvedProfile {
         name: "demo".into(),
@@ -50,16 +61,27 @@ pub async fn run_demo(g: &GlobalArgs, args: &DemoArgs) -> Result<(), CliError> {
         api_secret: Some(Secret::new(sim::DEMO_API_SECRET)),
     };
     super::commands::remember_profile(&store, &profile)?;
-    let client = Client::new(ClientConfig::new(&profile.base_url, Secret::new(sim::DEMO_API_KEY), Some(Secret::new(sim::DEMO_API_SECRET))))?;
+    let client = Client::new(ClientConfig::new(
+        &profile.base_url,
+        Secret::new(sim::DEMO_API_KEY),
+        Some(Secret::new(sim::DEMO_API_SECRET)),
+    ))?;
     let ctx = Ctx::with(profile, store, client);
     // Log in through the real HTTP client, exactly as against Sandbox.
     ctx.client.authenticate().await?;
     if let Some((tok, exp)) = ctx.client.platform_token() {
-        ctx.store.lock().expect("store lock").save_platform_token(&ctx.profile.name, &tok, exp, Utc::now())?;
+        ctx.store
+            .lock()
+            .expect("store lock")
+            .save_platform_token(&ctx.profile.name, &tok, exp, Utc::now())?;
     }
-    ctx.client.generate_otp(&ctx.profile.username, &ctx.profile.gstin).await?;
-    ctx.client.verify_otp(&ctx.profile.username, &ctx.profile.gstin, sim::DEMO_OTP).await?;
-    let r = run_tui_with(ctx, "demo (embedded simulator)").await;
+    ctx.client
+        .generate_otp(&ctx.profile.username, &ctx.profile.gstin)
+        .await?;
+    ctx.client
+        .verify_otp(&ctx.profile.username, &ctx.profile.gstin, sim::DEMO_OTP)
+        .await?;
+    let r = run_tui_with(ctx, "demo (embedded simulator)", None).await;
     sim.shutdown().await;
     r
 }
@@ -72,12 +94,15 @@ pub async fn run_sim(a: &SimArgs) -> Result<(), CliError> {
     cfg.burst_429_every = a.burst_429_every;
     cfg.rate_limit_per_min = (a.rate_limit > 0).then_some(a.rate_limit);
     cfg.token_ttl_secs = a.token_ttl_secs;
-    sim::run_standalone(cfg, a.port).await.map_err(CliError::io("running the simulator"))
+    sim::run_standalone(cfg, a.port)
+        .await
+        .map_err(CliError::io("running the simulator"))
 }
 
 pub async fn run_tui(ctx: Ctx) -> Result<(), CliError> {
     let env = environment_label(&ctx.profile.base_url);
-    run_tui_with(ctx, &env).await
+    let theme = ThemeName::parse(ctx.ui_theme.as_str()).ok();
+    run_tui_with(ctx, &env, theme).await
 }
 
 fn environment_label(base_url: &str) -> String {
@@ -90,7 +115,7 @@ fn environment_label(base_url: &str) -> String {
     }
 }
 
-async fn run_tui_with(ctx: Ctx, environment: &str) -> Result<(), CliError> {
+async fn run_tui_with(ctx: Ctx, environment: &str, theme: Option<ThemeName>) -> Result<(), CliError> {
     let period = default_period();
     let (ev_tx, ev_rx) = unbounded_channel();
     {
@@ -106,7 +131,7 @@ async fn run_tui_with(ctx: Ctx, environment: &str) -> Result<(), CliError> {
         environment_label: environment.to_string(),
     };
     let (cmd_tx, handle) = engine::spawn(ctx.client.clone(), ctx.store.clone(), ctx.profile.name.clone(), ev_tx);
-    let state = AppState::new(info, period, ThemeName::from_env());
+    let state = AppState::new(info, period, ThemeName::from_env(theme));
     let r = crate::ui::runner::run(state, cmd_tx, ev_rx).await;
     handle.abort();
     r.map_err(CliError::io("terminal"))

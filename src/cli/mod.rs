@@ -173,7 +173,11 @@ pub enum ImsCmd {
 
 /// Runs a parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
-    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("gstdash: cannot start the runtime: {e}");
@@ -196,7 +200,9 @@ async fn dispatch(cli: Cli) -> Result<(), error::CliError> {
         Some(Command::Sim(args)) => demo::run_sim(&args).await,
         Some(Command::Login { otp }) => commands::login(&commands::Ctx::open(&g)?, otp).await,
         Some(Command::Logout) => commands::logout(&commands::Ctx::open(&g)?).await,
-        Some(Command::Balance { period, format }) => commands::balance(&commands::Ctx::open(&g)?, &period, format).await,
+        Some(Command::Balance { period, format }) => {
+            commands::balance(&commands::Ctx::open(&g)?, &period, format).await
+        }
         Some(Command::Ledger { kind }) => commands::ledger(&commands::Ctx::open(&g)?, kind).await,
         Some(Command::Ims { cmd }) => commands::ims(&commands::Ctx::open(&g)?, cmd).await,
         None => {

@@ -41,7 +41,10 @@ pub fn warning_notes(w: &[LedgerWarning]) -> Vec<String> {
     if w.is_empty() {
         return vec![];
     }
-    let mut v = vec![format!("⚠ {} arithmetic warning(s) in what GSTN sent (figures shown as received):", w.len())];
+    let mut v = vec![format!(
+        "⚠ {} arithmetic warning(s) in what GSTN sent (figures shown as received):",
+        w.len()
+    )];
     v.extend(w.iter().map(|w| format!("  {w}")));
     v
 }
@@ -91,7 +94,13 @@ pub fn cash_ledger_table(l: &CashLedger, a: Amounts) -> Table {
         ("Balance", Align::Right),
     ]);
     let line = |t: &mut Table, label: &str, l: &crate::domain::ledger::HeadsLine| {
-        let mut row = vec![String::new(), label.to_string(), String::new(), String::new(), String::new()];
+        let mut row = vec![
+            String::new(),
+            label.to_string(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ];
         row.extend(Head::ALL.iter().map(|h| a.fmt(l.head(*h).total())));
         row.push(String::new());
         row.push(a.fmt(l.tot_rng_bal));
@@ -99,7 +108,13 @@ pub fn cash_ledger_table(l: &CashLedger, a: Amounts) -> Table {
     };
     line(&mut t, "Opening balance", &l.op_bal);
     for r in &l.tr {
-        let mut row = vec![r.rpt_dt.clone(), r.ref_no.clone(), r.ret_period.clone(), r.tr_typ.code().to_string(), r.desc.clone()];
+        let mut row = vec![
+            r.rpt_dt.clone(),
+            r.ref_no.clone(),
+            r.ret_period.clone(),
+            r.tr_typ.code().to_string(),
+            r.desc.clone(),
+        ];
         row.extend(Head::ALL.iter().map(|h| a.fmt(r.movement_of(*h).total())));
         row.push(a.fmt(r.tot_tr_amt));
         row.push(a.fmt(r.tot_rng_bal));
@@ -125,7 +140,13 @@ pub fn itc_ledger_table(l: &ItcLedger, a: Amounts) -> Table {
         ("Balance", Align::Right),
     ]);
     let line = |t: &mut Table, label: &str, l: &crate::domain::ledger::ItcLine| {
-        let mut row = vec![String::new(), label.to_string(), String::new(), String::new(), String::new()];
+        let mut row = vec![
+            String::new(),
+            label.to_string(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ];
         row.extend(Head::ALL.iter().map(|h| a.fmt(l.head(*h))));
         row.push(String::new());
         row.push(a.fmt(l.tot_rng_bal));
@@ -133,7 +154,13 @@ pub fn itc_ledger_table(l: &ItcLedger, a: Amounts) -> Table {
     };
     line(&mut t, "Opening balance", &d.op_bal);
     for r in &d.tr {
-        let mut row = vec![r.dt.clone(), r.ref_no.clone(), r.ret_period.clone(), r.tr_typ.code().to_string(), r.desc.clone()];
+        let mut row = vec![
+            r.dt.clone(),
+            r.ref_no.clone(),
+            r.ret_period.clone(),
+            r.tr_typ.code().to_string(),
+            r.desc.clone(),
+        ];
         row.extend(Head::ALL.iter().map(|h| a.fmt(r.amount(*h))));
         row.push(a.fmt(r.tot_tr_amt));
         row.push(a.fmt(r.tot_rng_bal));
@@ -158,13 +185,25 @@ pub fn tax_ledger_table(l: &LiabilityLedger, a: Amounts) -> Table {
         ("Liability", Align::Right),
     ]);
     for r in &l.tr {
-        let mut row = vec![r.dt.clone(), r.ref_no.clone(), r.tr_typ.code().to_string(), r.dschrg_typ.clone(), r.desc.clone()];
+        let mut row = vec![
+            r.dt.clone(),
+            r.ref_no.clone(),
+            r.tr_typ.code().to_string(),
+            r.dschrg_typ.clone(),
+            r.desc.clone(),
+        ];
         row.extend(Head::ALL.iter().map(|h| a.fmt(r.movement_of(*h).total())));
         row.push(a.fmt(r.tot_tr_amt));
         row.push(a.fmt(r.tot_rng_bal));
         t.row(row);
     }
-    let mut row = vec![String::new(), "Closing balance".into(), String::new(), String::new(), String::new()];
+    let mut row = vec![
+        String::new(),
+        "Closing balance".into(),
+        String::new(),
+        String::new(),
+        String::new(),
+    ];
     row.extend(Head::ALL.iter().map(|h| a.fmt(l.cl_bal.head(*h).total())));
     row.push(String::new());
     row.push(a.fmt(l.cl_bal.tot_rng_bal));
@@ -187,7 +226,14 @@ pub fn counts_table(goods: GoodsType, g: &CountGroup) -> (Table, Vec<String>) {
         sum.accept += c.accept;
         sum.reject += c.reject;
         sum.pending += c.pending;
-        t.row(vec![label, c.noaction.to_string(), c.accept.to_string(), c.reject.to_string(), c.pending.to_string(), c.total().to_string()]);
+        t.row(vec![
+            label,
+            c.noaction.to_string(),
+            c.accept.to_string(),
+            c.reject.to_string(),
+            c.pending.to_string(),
+            c.total().to_string(),
+        ]);
     };
     for s in goods.sections() {
         add_row(&mut t, s.label().to_string(), &g.get(*s));
@@ -198,13 +244,27 @@ pub fn counts_table(goods: GoodsType, g: &CountGroup) -> (Table, Vec<String>) {
             add_row(&mut t, format!("{k} (unknown section)"), c);
         }
     }
-    t.row(vec!["Total".into(), sum.noaction.to_string(), sum.accept.to_string(), sum.reject.to_string(), sum.pending.to_string(), sum.total().to_string()]);
+    t.row(vec![
+        "Total".into(),
+        sum.noaction.to_string(),
+        sum.accept.to_string(),
+        sum.reject.to_string(),
+        sum.pending.to_string(),
+        sum.total().to_string(),
+    ]);
     let mut notes = vec![];
     if sum.total() != g.ttl_cnt {
-        notes.push(format!("⚠ ttl_cnt from the API is {} but the sections add up to {}", g.ttl_cnt, sum.total()));
+        notes.push(format!(
+            "⚠ ttl_cnt from the API is {} but the sections add up to {}",
+            g.ttl_cnt,
+            sum.total()
+        ));
     }
     if goods != GoodsType::Others {
-        notes.push(format!("{} can be counted but not listed or acted on through the API.", goods.label()));
+        notes.push(format!(
+            "{} can be counted but not listed or acted on through the API.",
+            goods.label()
+        ));
     }
     (t, notes)
 }
@@ -231,7 +291,11 @@ pub fn records_table(section: Section, recs: &[ImsRecord], a: Amounts) -> Table 
         ("Flags", Align::Left),
     ]);
     for (i, r) in recs.iter().enumerate() {
-        let flags: Vec<String> = r.flags().iter().map(|f| format!("{}: {}", f.field, f.message)).collect();
+        let flags: Vec<String> = r
+            .flags()
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message))
+            .collect();
         t.row(vec![
             (i + 1).to_string(),
             r.stin.clone(),
@@ -248,7 +312,11 @@ pub fn records_table(section: Section, recs: &[ImsRecord], a: Amounts) -> Table 
             r.srcform.clone(),
             r.rtnprd.clone(),
             r.action.label().to_string(),
-            if r.pending_blocked() { "blocked".into() } else { "allowed".into() },
+            if r.pending_blocked() {
+                "blocked".into()
+            } else {
+                "allowed".into()
+            },
             if r.supplier_filed() { "yes".into() } else { "no".into() },
             flags.join("; "),
         ]);

@@ -142,7 +142,11 @@ pub fn check_char(first14: &str) -> Result<char, GstinError> {
     let mut sum = 0u32;
     for (i, &b) in bytes.iter().enumerate() {
         let v = value_of(b).ok_or_else(|| {
-            err(first14, Some(i + 1), format!("{:?} is not a digit or capital letter", b as char))
+            err(
+                first14,
+                Some(i + 1),
+                format!("{:?} is not a digit or capital letter", b as char),
+            )
         })?;
         let factor = if i % 2 == 0 { 1 } else { 2 };
         let p = v * factor;
@@ -198,32 +202,116 @@ fn pattern(kind: GstinKind) -> [Class; 14] {
     // Position 15 (check character) is tested separately.
     match kind {
         GstinKind::Normal => [
-            Digit, Digit, Letter, Letter, Letter, Letter, Letter, Digit, Digit, Digit, Digit,
-            Letter, NonZero, OneOf(POS14_NORMAL),
+            Digit,
+            Digit,
+            Letter,
+            Letter,
+            Letter,
+            Letter,
+            Letter,
+            Digit,
+            Digit,
+            Digit,
+            Digit,
+            Letter,
+            NonZero,
+            OneOf(POS14_NORMAL),
         ],
         GstinKind::GovtDepartment => [
-            Digit, Digit, Letter, Letter, Letter, Letter, Digit, Digit, Digit, Digit, Digit,
-            Letter, Digit, Exact(b'Z'),
+            Digit,
+            Digit,
+            Letter,
+            Letter,
+            Letter,
+            Letter,
+            Digit,
+            Digit,
+            Digit,
+            Digit,
+            Digit,
+            Letter,
+            Digit,
+            Exact(b'Z'),
         ],
         GstinKind::NonResident => [
-            Digit, Digit, Digit, Digit, Letter, Letter, Letter, Digit, Digit, Digit, Digit, Digit,
-            Exact(b'N'), Exact(b'R'),
+            Digit,
+            Digit,
+            Digit,
+            Digit,
+            Letter,
+            Letter,
+            Letter,
+            Digit,
+            Digit,
+            Digit,
+            Digit,
+            Digit,
+            Exact(b'N'),
+            Exact(b'R'),
         ],
         GstinKind::Oidar => [
-            Exact(b'9'), Exact(b'9'), Digit, Digit, Letter, Letter, Letter, Digit, Digit, Digit,
-            Digit, Digit, Exact(b'O'), Exact(b'S'),
+            Exact(b'9'),
+            Exact(b'9'),
+            Digit,
+            Digit,
+            Letter,
+            Letter,
+            Letter,
+            Digit,
+            Digit,
+            Digit,
+            Digit,
+            Digit,
+            Exact(b'O'),
+            Exact(b'S'),
         ],
         GstinKind::UnBody => [
-            Digit, Digit, Digit, Digit, Letter, Letter, Letter, Digit, Digit, Digit, Digit, Digit,
-            OneOf(b"UO"), Exact(b'N'),
+            Digit,
+            Digit,
+            Digit,
+            Digit,
+            Letter,
+            Letter,
+            Letter,
+            Digit,
+            Digit,
+            Digit,
+            Digit,
+            Digit,
+            OneOf(b"UO"),
+            Exact(b'N'),
         ],
         GstinKind::TdsDeductor => [
-            Digit, Digit, Letter, Letter, Letter, Letter, DigitOrLetter, Digit, Digit, Digit, Digit,
-            Letter, NonZero, Exact(b'D'),
+            Digit,
+            Digit,
+            Letter,
+            Letter,
+            Letter,
+            Letter,
+            DigitOrLetter,
+            Digit,
+            Digit,
+            Digit,
+            Digit,
+            Letter,
+            NonZero,
+            Exact(b'D'),
         ],
         GstinKind::TcsCollector => [
-            Digit, Digit, Letter, Letter, Letter, Letter, Letter, Digit, Digit, Digit, Digit,
-            Letter, NonZero, Exact(b'C'),
+            Digit,
+            Digit,
+            Letter,
+            Letter,
+            Letter,
+            Letter,
+            Letter,
+            Digit,
+            Digit,
+            Digit,
+            Digit,
+            Letter,
+            NonZero,
+            Exact(b'C'),
         ],
     }
 }
@@ -245,7 +333,11 @@ const KINDS: [GstinKind; 7] = [
 pub fn check(s: &str) -> Result<GstinKind, GstinError> {
     let bytes = s.as_bytes();
     if !s.is_ascii() {
-        return Err(err(s, None, "contains non-ASCII characters; expected digits and capital letters"));
+        return Err(err(
+            s,
+            None,
+            "contains non-ASCII characters; expected digits and capital letters",
+        ));
     }
     if bytes.len() != 15 {
         return Err(err(s, None, format!("must be 15 characters, found {}", bytes.len())));
@@ -254,14 +346,16 @@ pub fn check(s: &str) -> Result<GstinKind, GstinError> {
         return Err(err(s, Some(i + 1), "lower-case letter; GSTINs are upper-case"));
     }
     if let Some(i) = bytes.iter().position(|b| !b.is_ascii_alphanumeric()) {
-        return Err(err(s, Some(i + 1), format!("{:?} is not a digit or letter", bytes[i] as char)));
+        return Err(err(
+            s,
+            Some(i + 1),
+            format!("{:?} is not a digit or letter", bytes[i] as char),
+        ));
     }
-    let kind = KINDS.iter().copied().find(|&k| {
-        pattern(k)
-            .iter()
-            .zip(bytes)
-            .all(|(class, &c)| class.accepts(c))
-    });
+    let kind = KINDS
+        .iter()
+        .copied()
+        .find(|&k| pattern(k).iter().zip(bytes).all(|(class, &c)| class.accepts(c)));
     let kind = match kind {
         Some(k) => k,
         None => {
@@ -285,8 +379,10 @@ pub fn check(s: &str) -> Result<GstinKind, GstinError> {
             ));
         }
     };
-    if matches!(kind, GstinKind::Normal | GstinKind::TcsCollector | GstinKind::TdsDeductor | GstinKind::GovtDepartment)
-        && state_name(&s[..2]).is_none()
+    if matches!(
+        kind,
+        GstinKind::Normal | GstinKind::TcsCollector | GstinKind::TdsDeductor | GstinKind::GovtDepartment
+    ) && state_name(&s[..2]).is_none()
     {
         return Err(err(s, Some(1), format!("{:?} is not a GST state code", &s[..2])));
     }
@@ -296,7 +392,9 @@ pub fn check(s: &str) -> Result<GstinKind, GstinError> {
         return Err(err(
             s,
             Some(15),
-            format!("check character should be {expected:?}, found {found:?} (a typo in the first 14 characters, or in the last)"),
+            format!(
+                "check character should be {expected:?}, found {found:?} (a typo in the first 14 characters, or in the last)"
+            ),
         ));
     }
     Ok(kind)
@@ -363,7 +461,14 @@ mod tests {
 
     #[test]
     fn real_gstins_pass() {
-        for g in ["27AAPFU0939F1ZV", "07AABFL2260Q2Z2", "33AABCB2290H1Z1", "27AVDPP7241C1ZP", "24SHUBH3221U1Z1", "24AAACQ3770E1ZP"] {
+        for g in [
+            "27AAPFU0939F1ZV",
+            "07AABFL2260Q2Z2",
+            "33AABCB2290H1Z1",
+            "27AVDPP7241C1ZP",
+            "24SHUBH3221U1Z1",
+            "24AAACQ3770E1ZP",
+        ] {
             assert_eq!(Gstin::parse(g).unwrap().kind(), GstinKind::Normal, "{g}");
         }
     }
@@ -400,7 +505,12 @@ mod tests {
 
     #[test]
     fn length_and_characters() {
-        assert!(Gstin::parse("27AAPFU0939F1Z").unwrap_err().reason.contains("15 characters"));
+        assert!(
+            Gstin::parse("27AAPFU0939F1Z")
+                .unwrap_err()
+                .reason
+                .contains("15 characters")
+        );
         let e = Gstin::parse("27AAPFU0939F1Z-").unwrap_err();
         assert_eq!(e.position, Some(15));
         let e = check("27aapfu0939f1zv").unwrap_err();

@@ -206,9 +206,8 @@ impl Section {
             "ecoa" => Some(Section::Ecoma),
             other => Section::from_key(other),
         };
-        found.ok_or_else(|| {
-            format!("section {s:?} not known; expected one of b2b, b2ba, cn, cna, dn, dna, ecom, ecoma")
-        })
+        found
+            .ok_or_else(|| format!("section {s:?} not known; expected one of b2b, b2ba, cn, cna, dn, dna, ecom, ecoma"))
     }
 
     pub fn goods(self) -> GoodsType {
@@ -226,7 +225,10 @@ impl Section {
     }
     /// Notes carry `nt_num`/`nt_dt` instead of `inum`/`idt`.
     pub fn is_note(self) -> bool {
-        matches!(self, Section::B2bDn | Section::B2bDna | Section::B2bCn | Section::B2bCna)
+        matches!(
+            self,
+            Section::B2bDn | Section::B2bDna | Section::B2bCn | Section::B2bCna
+        )
     }
     pub fn is_credit_note(self) -> bool {
         matches!(self, Section::B2bCn | Section::B2bCna)
@@ -234,7 +236,14 @@ impl Section {
     pub fn is_amendment(self) -> bool {
         matches!(
             self,
-            Section::B2ba | Section::B2bDna | Section::B2bCna | Section::Ecoma | Section::Isda | Section::IsdCna | Section::Impga | Section::ImpgSeza
+            Section::B2ba
+                | Section::B2bDna
+                | Section::B2bCna
+                | Section::Ecoma
+                | Section::Isda
+                | Section::IsdCna
+                | Section::Impga
+                | Section::ImpgSeza
         )
     }
     /// ECO records have no `inv_typ`.
@@ -309,7 +318,9 @@ impl Action {
             "r" | "reject" | "rejected" => Ok(Action::Rejected),
             "p" | "pending" => Ok(Action::Pending),
             "n" | "no_action" | "noaction" | "no_action_taken" | "none" => Ok(Action::NoAction),
-            _ => Err(format!("status {s:?} not known; expected accepted, rejected, pending or no-action")),
+            _ => Err(format!(
+                "status {s:?} not known; expected accepted, rejected, pending or no-action"
+            )),
         }
     }
 }
@@ -498,10 +509,16 @@ impl ImsRecord {
     pub fn flags(&self) -> Vec<RecordFlag> {
         let mut out = Vec::new();
         if let Err(e) = gstin::check(&self.stin.trim().to_ascii_uppercase()) {
-            out.push(RecordFlag { field: "stin", message: e.to_string() });
+            out.push(RecordFlag {
+                field: "stin",
+                message: e.to_string(),
+            });
         }
         if self.doc_number().is_empty() {
-            out.push(RecordFlag { field: "inum/nt_num", message: "document number missing".into() });
+            out.push(RecordFlag {
+                field: "inum/nt_num",
+                message: "document number missing".into(),
+            });
         }
         if period::parse_date(self.doc_date_raw(), period::DATE_DASH).is_err() {
             out.push(RecordFlag {
@@ -510,13 +527,22 @@ impl ImsRecord {
             });
         }
         if let Err(e) = ReturnPeriod::from_wire(&self.rtnprd) {
-            out.push(RecordFlag { field: "rtnprd", message: e.0 });
+            out.push(RecordFlag {
+                field: "rtnprd",
+                message: e.0,
+            });
         }
         if let Action::Other(code) = &self.action {
-            out.push(RecordFlag { field: "action", message: format!("unknown action code {code:?}") });
+            out.push(RecordFlag {
+                field: "action",
+                message: format!("unknown action code {code:?}"),
+            });
         }
         if let YesNo::Other(v) = &self.ispendactblocked {
-            out.push(RecordFlag { field: "ispendactblocked", message: format!("unknown flag {v:?}, expected Y or N") });
+            out.push(RecordFlag {
+                field: "ispendactblocked",
+                message: format!("unknown flag {v:?}, expected Y or N"),
+            });
         }
         out
     }
@@ -546,7 +572,14 @@ impl<'de> Deserialize<'de> for Section {
 
 impl fmt::Display for RecordKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}:{}", self.section.key(), self.stin, self.doc_num, self.doc_date)
+        write!(
+            f,
+            "{}:{}:{}:{}",
+            self.section.key(),
+            self.stin,
+            self.doc_num,
+            self.doc_date
+        )
     }
 }
 
@@ -611,7 +644,10 @@ pub enum Requirement {
 /// Result of asking whether `action` may be applied to a record.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
-    Allowed { needs: Vec<Requirement>, remarks_allowed: bool },
+    Allowed {
+        needs: Vec<Requirement>,
+        remarks_allowed: bool,
+    },
     /// Nothing to do: the record already has this action.
     NoChange,
     Denied(Denial),
@@ -673,7 +709,10 @@ pub fn check_action(section: Section, rec: &ImsRecord, target: &Action, ctx: &Ru
     }
     if !section.api_actionable() {
         return deny(
-            format!("{} records can be counted but not acted on through the API", section.goods().label()),
+            format!(
+                "{} records can be counted but not acted on through the API",
+                section.goods().label()
+            ),
             "domain.md rule 4",
         );
     }
@@ -691,7 +730,10 @@ pub fn check_action(section: Section, rec: &ImsRecord, target: &Action, ctx: &Ru
             match rec.return_period() {
                 Some(p) if p < specified_pending_start() => {
                     return deny(
-                        format!("credit notes of periods before Oct 2025 cannot be kept pending ({} is earlier)", p),
+                        format!(
+                            "credit notes of periods before Oct 2025 cannot be kept pending ({} is earlier)",
+                            p
+                        ),
                         "domain.md rule 11",
                     );
                 }
@@ -724,8 +766,7 @@ pub fn needs_itc_declaration(section: Section, rec: &ImsRecord) -> bool {
     if rec.itc_red_req_blocked.as_ref().is_some_and(YesNo::is_yes) {
         return false;
     }
-    section.is_credit_note()
-        || (section.is_amendment() && matches!(rec.itc_red_req_blocked, Some(YesNo::No)))
+    section.is_credit_note() || (section.is_amendment() && matches!(rec.itc_red_req_blocked, Some(YesNo::No)))
 }
 
 /// Whether a record may be reset to No action.
@@ -745,7 +786,10 @@ pub fn check_reset(section: Section, rec: &ImsRecord, ctx: &RuleContext) -> Verd
     if rec.action == Action::NoAction {
         return Verdict::NoChange;
     }
-    Verdict::Allowed { needs: vec![], remarks_allowed: false }
+    Verdict::Allowed {
+        needs: vec![],
+        remarks_allowed: false,
+    }
 }
 
 /// Declared ITC reduction when accepting a credit note (`itcRedReq` + `decl*`).
@@ -756,7 +800,12 @@ pub enum ItcReduction {
     /// ITC was never availed: `itcRedReq = N`.
     None,
     /// Partial: `itcRedReq = Y` with the declared amounts per head.
-    Partial { igst: Money, cgst: Money, sgst: Money, cess: Money },
+    Partial {
+        igst: Money,
+        cgst: Money,
+        sgst: Money,
+        cess: Money,
+    },
 }
 
 impl ItcReduction {
@@ -792,7 +841,10 @@ mod tests {
     use rust_decimal_macros::dec;
 
     fn ctx() -> RuleContext {
-        RuleContext { today: NaiveDate::from_ymd_opt(2025, 11, 10).unwrap(), gstr3b_filed: false }
+        RuleContext {
+            today: NaiveDate::from_ymd_opt(2025, 11, 10).unwrap(),
+            gstr3b_filed: false,
+        }
     }
 
     fn rec(action: Action) -> ImsRecord {
@@ -818,14 +870,20 @@ mod tests {
     fn plain_invoice_can_be_accepted_rejected_pending() {
         let r = rec(Action::NoAction);
         for a in [Action::Accepted, Action::Rejected, Action::Pending] {
-            assert!(matches!(check_action(Section::B2b, &r, &a, &ctx()), Verdict::Allowed { .. }), "{a}");
+            assert!(
+                matches!(check_action(Section::B2b, &r, &a, &ctx()), Verdict::Allowed { .. }),
+                "{a}"
+            );
         }
     }
 
     #[test]
     fn same_action_is_no_change() {
         let r = rec(Action::Accepted);
-        assert_eq!(check_action(Section::B2b, &r, &Action::Accepted, &ctx()), Verdict::NoChange);
+        assert_eq!(
+            check_action(Section::B2b, &r, &Action::Accepted, &ctx()),
+            Verdict::NoChange
+        );
     }
 
     #[test]
@@ -834,7 +892,10 @@ mod tests {
         r.ispendactblocked = YesNo::Yes;
         let v = check_action(Section::B2b, &r, &Action::Pending, &ctx());
         assert!(matches!(&v, Verdict::Denied(d) if d.rule.contains("13")), "{v:?}");
-        assert!(matches!(check_action(Section::B2b, &r, &Action::Rejected, &ctx()), Verdict::Allowed { .. }));
+        assert!(matches!(
+            check_action(Section::B2b, &r, &Action::Rejected, &ctx()),
+            Verdict::Allowed { .. }
+        ));
     }
 
     #[test]
@@ -864,12 +925,27 @@ mod tests {
     #[test]
     fn credit_note_pending_window_closes() {
         let r = rec(Action::NoAction); // Oct 2025 → pending until 20-12-2025
-        assert_eq!(pending_deadline(ReturnPeriod::new(2025, 10).unwrap()).to_string(), "2025-12-20");
-        let late = RuleContext { today: NaiveDate::from_ymd_opt(2025, 12, 21).unwrap(), ..ctx() };
+        assert_eq!(
+            pending_deadline(ReturnPeriod::new(2025, 10).unwrap()).to_string(),
+            "2025-12-20"
+        );
+        let late = RuleContext {
+            today: NaiveDate::from_ymd_opt(2025, 12, 21).unwrap(),
+            ..ctx()
+        };
         let v = check_action(Section::B2bCn, &r, &Action::Pending, &late);
-        assert!(matches!(&v, Verdict::Denied(d) if d.reason.contains("20-12-2025")), "{v:?}");
-        let on_time = RuleContext { today: NaiveDate::from_ymd_opt(2025, 12, 20).unwrap(), ..ctx() };
-        assert!(matches!(check_action(Section::B2bCn, &r, &Action::Pending, &on_time), Verdict::Allowed { .. }));
+        assert!(
+            matches!(&v, Verdict::Denied(d) if d.reason.contains("20-12-2025")),
+            "{v:?}"
+        );
+        let on_time = RuleContext {
+            today: NaiveDate::from_ymd_opt(2025, 12, 20).unwrap(),
+            ..ctx()
+        };
+        assert!(matches!(
+            check_action(Section::B2bCn, &r, &Action::Pending, &on_time),
+            Verdict::Allowed { .. }
+        ));
     }
 
     #[test]
@@ -883,34 +959,77 @@ mod tests {
 
     #[test]
     fn filed_period_is_read_only() {
-        let c = RuleContext { gstr3b_filed: true, ..ctx() };
-        assert!(matches!(check_action(Section::B2b, &rec(Action::NoAction), &Action::Accepted, &c), Verdict::Denied(_)));
-        assert!(matches!(check_reset(Section::B2b, &rec(Action::Accepted), &c), Verdict::Denied(_)));
+        let c = RuleContext {
+            gstr3b_filed: true,
+            ..ctx()
+        };
+        assert!(matches!(
+            check_action(Section::B2b, &rec(Action::NoAction), &Action::Accepted, &c),
+            Verdict::Denied(_)
+        ));
+        assert!(matches!(
+            check_reset(Section::B2b, &rec(Action::Accepted), &c),
+            Verdict::Denied(_)
+        ));
     }
 
     #[test]
     fn no_action_goes_through_reset() {
         let v = check_action(Section::B2b, &rec(Action::Accepted), &Action::NoAction, &ctx());
         assert!(matches!(v, Verdict::Denied(_)));
-        assert!(matches!(check_reset(Section::B2b, &rec(Action::Accepted), &ctx()), Verdict::Allowed { .. }));
-        assert_eq!(check_reset(Section::B2b, &rec(Action::NoAction), &ctx()), Verdict::NoChange);
+        assert!(matches!(
+            check_reset(Section::B2b, &rec(Action::Accepted), &ctx()),
+            Verdict::Allowed { .. }
+        ));
+        assert_eq!(
+            check_reset(Section::B2b, &rec(Action::NoAction), &ctx()),
+            Verdict::NoChange
+        );
     }
 
     #[test]
     fn remarks_follow_reject_and_pending_unless_blocked() {
         let mut r = rec(Action::NoAction);
-        assert!(matches!(check_action(Section::B2b, &r, &Action::Rejected, &ctx()), Verdict::Allowed { remarks_allowed: true, .. }));
-        assert!(matches!(check_action(Section::B2b, &r, &Action::Accepted, &ctx()), Verdict::Allowed { remarks_allowed: false, .. }));
+        assert!(matches!(
+            check_action(Section::B2b, &r, &Action::Rejected, &ctx()),
+            Verdict::Allowed {
+                remarks_allowed: true,
+                ..
+            }
+        ));
+        assert!(matches!(
+            check_action(Section::B2b, &r, &Action::Accepted, &ctx()),
+            Verdict::Allowed {
+                remarks_allowed: false,
+                ..
+            }
+        ));
         r.remarks_blocked = Some(YesNo::Yes);
-        assert!(matches!(check_action(Section::B2b, &r, &Action::Rejected, &ctx()), Verdict::Allowed { remarks_allowed: false, .. }));
+        assert!(matches!(
+            check_action(Section::B2b, &r, &Action::Rejected, &ctx()),
+            Verdict::Allowed {
+                remarks_allowed: false,
+                ..
+            }
+        ));
     }
 
     #[test]
     fn declared_reduction_cannot_exceed_tax() {
         let r = rec(Action::NoAction);
-        let ok = ItcReduction::Partial { igst: Money::ZERO, cgst: Money(dec!(90)), sgst: Money(dec!(10)), cess: Money::ZERO };
+        let ok = ItcReduction::Partial {
+            igst: Money::ZERO,
+            cgst: Money(dec!(90)),
+            sgst: Money(dec!(10)),
+            cess: Money::ZERO,
+        };
         assert!(ok.validate(&r).is_ok());
-        let bad = ItcReduction::Partial { igst: Money(dec!(1)), cgst: Money::ZERO, sgst: Money::ZERO, cess: Money::ZERO };
+        let bad = ItcReduction::Partial {
+            igst: Money(dec!(1)),
+            cgst: Money::ZERO,
+            sgst: Money::ZERO,
+            cess: Money::ZERO,
+        };
         assert!(bad.validate(&r).unwrap_err().contains("declIgst"));
     }
 

@@ -92,7 +92,14 @@ impl MinorHeads {
     }
     /// Builds with `tot` = sum (used by the simulator).
     pub fn with_total(tx: Money, intr: Money, pen: Money, fee: Money, oth: Money) -> Self {
-        let mut m = MinorHeads { tx, intr, pen, fee, oth, tot: None };
+        let mut m = MinorHeads {
+            tx,
+            intr,
+            pen,
+            fee,
+            oth,
+            tot: None,
+        };
         m.tot = Some(m.sum());
         m
     }
@@ -565,11 +572,20 @@ struct Checker {
 impl Checker {
     fn eq(&mut self, rule: &'static str, location: impl FnOnce() -> String, expected: Money, found: Money) {
         if expected != found {
-            self.out.push(LedgerWarning { rule, location: location(), expected, found });
+            self.out.push(LedgerWarning {
+                rule,
+                location: location(),
+                expected,
+                found,
+            });
         }
     }
     fn date_in(&mut self, row: usize, date: &str, from: &str, to: &str) {
-        let (Some(d), Some(f), Some(t)) = (parse_ledger_date(date, false), parse_ledger_date(from, false), parse_ledger_date(to, true)) else {
+        let (Some(d), Some(f), Some(t)) = (
+            parse_ledger_date(date, false),
+            parse_ledger_date(from, false),
+            parse_ledger_date(to, true),
+        ) else {
             return;
         };
         if d < f || d > t {
@@ -589,11 +605,17 @@ pub fn parse_ledger_date(s: &str, end: bool) -> Option<NaiveDate> {
     if let Some(d) = period::parse_date_lenient(s) {
         return Some(d);
     }
-    ReturnPeriod::from_wire(s).ok().map(|p| if end { p.last_day() } else { p.first_day() })
+    ReturnPeriod::from_wire(s)
+        .ok()
+        .map(|p| if end { p.last_day() } else { p.first_day() })
 }
 
 fn row_label(i: usize, reference: &str) -> String {
-    if reference.is_empty() { format!("row {}", i + 1) } else { format!("row {} ({reference})", i + 1) }
+    if reference.is_empty() {
+        format!("row {}", i + 1)
+    } else {
+        format!("row {} ({reference})", i + 1)
+    }
 }
 
 fn check_minor(c: &mut Checker, where_: &str, m: &MinorHeads) {
@@ -639,13 +661,28 @@ fn check_heads_ledger<T: HeadsTxn>(
             check_minor(c, &format!("{label} {} balance", h.label()), t.balance(h));
         }
         let moved: Money = Head::ALL.iter().map(|h| t.movement(*h).total()).sum();
-        c.eq("R3", || format!("{label}: amount vs sum of heads"), moved, t.tot_tr_amt());
+        c.eq(
+            "R3",
+            || format!("{label}: amount vs sum of heads"),
+            moved,
+            t.tot_tr_amt(),
+        );
         let bal: Money = Head::ALL.iter().map(|h| t.balance(*h).total()).sum();
-        c.eq("R2", || format!("{label}: running total vs sum of heads"), bal, t.tot_rng_bal());
+        c.eq(
+            "R2",
+            || format!("{label}: running total vs sum of heads"),
+            bal,
+            t.tot_rng_bal(),
+        );
         if let (Some(p), Some(s)) = (prev, sign(t.tr_typ(), credit_adds)) {
             for (k, h) in Head::ALL.iter().enumerate() {
                 let expected = apply(p[k], t.movement(*h).total(), s);
-                c.eq("R1", || format!("{label} {} running balance", h.label()), expected, t.balance(*h).total());
+                c.eq(
+                    "R1",
+                    || format!("{label} {} running balance", h.label()),
+                    expected,
+                    t.balance(*h).total(),
+                );
             }
         }
         if let (Some(p), Some(s)) = (prev_total, sign(t.tr_typ(), credit_adds)) {
@@ -658,7 +695,12 @@ fn check_heads_ledger<T: HeadsTxn>(
     }
     if let Some(last) = tr.last() {
         for h in Head::ALL {
-            c.eq("R5", || format!("closing {} vs last row", h.label()), last.balance(h).total(), cl.head(h).total());
+            c.eq(
+                "R5",
+                || format!("closing {} vs last row", h.label()),
+                last.balance(h).total(),
+                cl.head(h).total(),
+            );
         }
     }
     if let Some(op) = op {
@@ -669,7 +711,12 @@ fn check_heads_ledger<T: HeadsTxn>(
                     expected = apply(expected, t.movement(h).total(), s);
                 }
             }
-            c.eq("R6", || format!("closing {} vs opening + credits − debits", h.label()), expected, cl.head(h).total());
+            c.eq(
+                "R6",
+                || format!("closing {} vs opening + credits − debits", h.label()),
+                expected,
+                cl.head(h).total(),
+            );
         }
     }
 }
@@ -677,7 +724,14 @@ fn check_heads_ledger<T: HeadsTxn>(
 impl CashLedger {
     pub fn check(&self) -> Vec<LedgerWarning> {
         let mut c = Checker { out: vec![] };
-        check_heads_ledger(&mut c, Some(&self.op_bal), &self.cl_bal, &self.tr, true, (&self.fr_dt, &self.to_dt));
+        check_heads_ledger(
+            &mut c,
+            Some(&self.op_bal),
+            &self.cl_bal,
+            &self.tr,
+            true,
+            (&self.fr_dt, &self.to_dt),
+        );
         c.out
     }
 }
@@ -705,15 +759,30 @@ impl ItcLedger {
             let moved: Money = Head::ALL.iter().map(|h| t.amount(*h)).sum();
             c.eq("R3", || format!("{label}: amount vs sum of heads"), moved, t.tot_tr_amt);
             let bal: Money = Head::ALL.iter().map(|h| t.balance(*h)).sum();
-            c.eq("R2", || format!("{label}: running total vs sum of heads"), bal, t.tot_rng_bal);
+            c.eq(
+                "R2",
+                || format!("{label}: running total vs sum of heads"),
+                bal,
+                t.tot_rng_bal,
+            );
             if let Some(s) = sign(&t.tr_typ, true) {
                 for (k, h) in Head::ALL.iter().enumerate() {
                     let expected = apply(prev[k], t.amount(*h), s);
-                    c.eq("R1", || format!("{label} {} running balance", h.label()), expected, t.balance(*h));
+                    c.eq(
+                        "R1",
+                        || format!("{label} {} running balance", h.label()),
+                        expected,
+                        t.balance(*h),
+                    );
                 }
             }
             if let Some(s) = sign(&t.tr_typ, true) {
-                c.eq("R1", || format!("{label} running total"), apply(prev_total, t.tot_tr_amt, s), t.tot_rng_bal);
+                c.eq(
+                    "R1",
+                    || format!("{label} running total"),
+                    apply(prev_total, t.tot_tr_amt, s),
+                    t.tot_rng_bal,
+                );
             }
             prev = Head::ALL.map(|h| t.balance(h));
             prev_total = t.tot_rng_bal;
@@ -721,7 +790,12 @@ impl ItcLedger {
         }
         if let Some(last) = d.tr.last() {
             for h in Head::ALL {
-                c.eq("R5", || format!("closing {} vs last row", h.label()), last.balance(h), d.cl_bal.head(h));
+                c.eq(
+                    "R5",
+                    || format!("closing {} vs last row", h.label()),
+                    last.balance(h),
+                    d.cl_bal.head(h),
+                );
             }
         }
         for h in Head::ALL {
@@ -731,7 +805,12 @@ impl ItcLedger {
                     expected = apply(expected, t.amount(h), s);
                 }
             }
-            c.eq("R6", || format!("closing {} vs opening + credits − debits", h.label()), expected, d.cl_bal.head(h));
+            c.eq(
+                "R6",
+                || format!("closing {} vs opening + credits − debits", h.label()),
+                expected,
+                d.cl_bal.head(h),
+            );
         }
         c.out
     }
@@ -743,7 +822,12 @@ impl CashItcBalance {
         let mut c = Checker { out: vec![] };
         for h in Head::ALL {
             let (m, tot) = self.cash_bal.head(h);
-            c.eq("R7", || format!("cash {} total vs minor heads", h.label()), m.sum(), tot);
+            c.eq(
+                "R7",
+                || format!("cash {} total vs minor heads", h.label()),
+                m.sum(),
+                tot,
+            );
         }
         c.out
     }
@@ -822,8 +906,13 @@ mod tests {
     #[test]
     fn liability_mock_example_fails_as_documented() {
         // The documented liability ledger mock (api.md §6.4): rows 3-4 are Cr 24 with zero heads.
-        let heads = |t: i64, tot: i64| {
-            MinorHeads { tx: Money::from(t), intr: Money::from(t), pen: Money::from(t), fee: Money::from(t), oth: Money::from(t), tot: Some(Money::from(tot)) }
+        let heads = |t: i64, tot: i64| MinorHeads {
+            tx: Money::from(t),
+            intr: Money::from(t),
+            pen: Money::from(t),
+            fee: Money::from(t),
+            oth: Money::from(t),
+            tot: Some(Money::from(tot)),
         };
         let row = |typ: TrType, amt: MinorHeads, bal: MinorHeads, tot_tr: i64, rng: i64| LiabilityTxn {
             dt: "09/03/2017".into(),
@@ -843,7 +932,14 @@ mod tests {
         let l = LiabilityLedger {
             fr_dt: "092018".into(),
             to_dt: "122018".into(),
-            cl_bal: HeadsLine { tot_rng_bal: Money::from(24), igstbal: heads(1, 6), cgstbal: heads(1, 6), sgstbal: heads(1, 6), cessbal: heads(1, 6), ..Default::default() },
+            cl_bal: HeadsLine {
+                tot_rng_bal: Money::from(24),
+                igstbal: heads(1, 6),
+                cgstbal: heads(1, 6),
+                sgstbal: heads(1, 6),
+                cessbal: heads(1, 6),
+                ..Default::default()
+            },
             tr: vec![
                 row(TrType::Dr, heads(2, 12), heads(2, 12), 48, 48),
                 row(TrType::Cr, heads(1, 6), heads(1, 6), 24, 24),

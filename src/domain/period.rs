@@ -88,7 +88,10 @@ impl ReturnPeriod {
     }
 
     pub fn of_date(d: NaiveDate) -> Self {
-        ReturnPeriod { year: d.year(), month: d.month() }
+        ReturnPeriod {
+            year: d.year(),
+            month: d.month(),
+        }
     }
 
     pub fn year(&self) -> i32 {
@@ -129,7 +132,10 @@ impl ReturnPeriod {
     }
     pub fn plus_months(&self, n: i32) -> Self {
         let idx = self.year * 12 + (self.month as i32 - 1) + n;
-        ReturnPeriod { year: idx.div_euclid(12), month: (idx.rem_euclid(12) + 1) as u32 }
+        ReturnPeriod {
+            year: idx.div_euclid(12),
+            month: (idx.rem_euclid(12) + 1) as u32,
+        }
     }
     pub fn financial_year(&self) -> FinancialYear {
         FinancialYear::of_period(*self)
@@ -172,7 +178,9 @@ impl FinancialYear {
         FinancialYear { start_year }
     }
     pub fn of_period(p: ReturnPeriod) -> Self {
-        FinancialYear { start_year: if p.month >= 4 { p.year } else { p.year - 1 } }
+        FinancialYear {
+            start_year: if p.month >= 4 { p.year } else { p.year - 1 },
+        }
     }
     pub fn of_date(d: NaiveDate) -> Self {
         Self::of_period(ReturnPeriod::of_date(d))
@@ -180,7 +188,11 @@ impl FinancialYear {
     /// Parses `2024-25`, `2024-2025` or `2024`.
     pub fn parse(s: &str) -> Result<Self, PeriodError> {
         let t = s.trim();
-        let bad = || PeriodError(format!("financial year {t:?} not understood; expected YYYY-YY, e.g. 2024-25"));
+        let bad = || {
+            PeriodError(format!(
+                "financial year {t:?} not understood; expected YYYY-YY, e.g. 2024-25"
+            ))
+        };
         let (a, b) = match t.split_once(['-', '/']) {
             Some((a, b)) => (a, Some(b)),
             None => (t, None),
@@ -212,7 +224,13 @@ impl FinancialYear {
     /// April .. March.
     pub fn periods(&self) -> Vec<ReturnPeriod> {
         (0..12)
-            .map(|i| ReturnPeriod { year: self.start_year, month: 4 }.plus_months(i))
+            .map(|i| {
+                ReturnPeriod {
+                    year: self.start_year,
+                    month: 4,
+                }
+                .plus_months(i)
+            })
             .collect()
     }
     pub fn contains(&self, p: ReturnPeriod) -> bool {
@@ -262,7 +280,9 @@ pub fn parse_date_lenient(s: &str) -> Option<NaiveDate> {
 /// Parses a user-typed date: `2024-04-01`, `01-04-2024` or `01/04/2024`.
 pub fn parse_user_date(s: &str) -> Result<NaiveDate, PeriodError> {
     parse_date_lenient(s).ok_or_else(|| {
-        PeriodError(format!("date {s:?} not understood; expected YYYY-MM-DD (2024-04-01) or DD/MM/YYYY"))
+        PeriodError(format!(
+            "date {s:?} not understood; expected YYYY-MM-DD (2024-04-01) or DD/MM/YYYY"
+        ))
     })
 }
 
@@ -316,7 +336,10 @@ mod tests {
         assert_eq!(p.next(), ReturnPeriod::new(2025, 1).unwrap());
         assert_eq!(p.plus_months(-12), ReturnPeriod::new(2023, 12).unwrap());
         assert_eq!(ReturnPeriod::new(2024, 2).unwrap().last_day().to_string(), "2024-02-29");
-        assert_eq!(ReturnPeriod::new(2025, 10).unwrap().gstr3b_due_monthly().to_string(), "2025-11-20");
+        assert_eq!(
+            ReturnPeriod::new(2025, 10).unwrap().gstr3b_due_monthly().to_string(),
+            "2025-11-20"
+        );
     }
 
     #[test]
@@ -328,14 +351,22 @@ mod tests {
         assert_eq!(fy.periods().first().unwrap().wire(), "042024");
         assert_eq!(fy.periods().last().unwrap().wire(), "032025");
         assert_eq!(ReturnPeriod::new(2025, 3).unwrap().financial_year(), fy);
-        assert_eq!(ReturnPeriod::new(2025, 4).unwrap().financial_year().to_string(), "2025-26");
+        assert_eq!(
+            ReturnPeriod::new(2025, 4).unwrap().financial_year().to_string(),
+            "2025-26"
+        );
     }
 
     #[test]
     fn dates() {
         let d = parse_date("29-02-2024", DATE_DASH).unwrap();
         assert_eq!(fmt_slash(d), "29/02/2024");
-        assert!(parse_date("30-02-2024", DATE_DASH).unwrap_err().0.contains("DD-MM-YYYY"));
+        assert!(
+            parse_date("30-02-2024", DATE_DASH)
+                .unwrap_err()
+                .0
+                .contains("DD-MM-YYYY")
+        );
         assert_eq!(parse_date_lenient("01/04/2024"), NaiveDate::from_ymd_opt(2024, 4, 1));
         assert_eq!(parse_date_lenient("garbage"), None);
     }

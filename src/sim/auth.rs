@@ -72,11 +72,7 @@ fn platform_token(now: i64) -> String {
     let header = base64url(br#"{"alg":"HS512","typ":"JWT"}"#);
     let claims = json!({"sub": DEMO_API_KEY, "iss": "gstdash-sim", "iat": now / 1000, "exp": (now + PLATFORM_TTL_MS) / 1000,
         "jti": uuid::Uuid::new_v4().to_string()});
-    let sig = format!(
-        "{}{}",
-        uuid::Uuid::new_v4().simple(),
-        uuid::Uuid::new_v4().simple()
-    );
+    let sig = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
     format!(
         "{header}.{}.{}",
         base64url(claims.to_string().as_bytes()),
@@ -127,8 +123,7 @@ fn otp_body(sim: &Sim, body: &[u8]) -> Result<(OtpRequest, Option<usize>), Respo
         return Err(reply::platform_error(422, "Invalid GSTIN pattern"));
     }
     let t = sim.taxpayers.iter().position(|t| {
-        t.info.username.eq_ignore_ascii_case(req.username.trim())
-            && t.info.gstin.eq_ignore_ascii_case(req.gstin.trim())
+        t.info.username.eq_ignore_ascii_case(req.username.trim()) && t.info.gstin.eq_ignore_ascii_case(req.gstin.trim())
     });
     Ok((req, t))
 }
@@ -158,11 +153,7 @@ pub(crate) async fn otp(State(sim): State<Arc<Sim>>, h: HeaderMap, Body(body): B
             ),
         );
     }
-    sim.auth
-        .lock()
-        .expect("auth lock")
-        .otps
-        .insert(otp_key(&req), now_ms());
+    sim.auth.lock().expect("auth lock").otps.insert(otp_key(&req), now_ms());
     reply::auth(json!({"status_cd": "1"}))
 }
 
@@ -236,9 +227,7 @@ pub(crate) async fn refresh(State(sim): State<Arc<Sim>>, h: HeaderMap) -> Respon
     if let Err(r) = require_taxpayer(&sim, &h) {
         return r;
     }
-    let old = header_str(&h, header::AUTHORIZATION)
-        .unwrap_or_default()
-        .to_string();
+    let old = header_str(&h, header::AUTHORIZATION).unwrap_or_default().to_string();
     let now = now_ms();
     let mut auth = sim.auth.lock().expect("auth lock");
     let Some(s) = auth.sessions.get_mut(&old) else {
@@ -249,13 +238,7 @@ pub(crate) async fn refresh(State(sim): State<Arc<Sim>>, h: HeaderMap) -> Respon
     }
     s.revoked = true;
     let (taxpayer, session_expiry) = (s.taxpayer, s.session_expiry);
-    let new = new_session(
-        &mut auth,
-        taxpayer,
-        now,
-        session_expiry,
-        sim.cfg.token_ttl_secs,
-    );
+    let new = new_session(&mut auth, taxpayer, now, session_expiry, sim.cfg.token_ttl_secs);
     reply::auth(serde_json::to_value(new).expect("session serialises"))
 }
 
@@ -264,9 +247,7 @@ pub(crate) async fn logout(State(sim): State<Arc<Sim>>, h: HeaderMap) -> Respons
     if let Err(r) = require_taxpayer(&sim, &h) {
         return r;
     }
-    let token = header_str(&h, header::AUTHORIZATION)
-        .unwrap_or_default()
-        .to_string();
+    let token = header_str(&h, header::AUTHORIZATION).unwrap_or_default().to_string();
     if let Some(s) = sim.auth.lock().expect("auth lock").sessions.get_mut(&token) {
         s.revoked = true;
     }

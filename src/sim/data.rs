@@ -25,9 +25,7 @@ use rust_decimal::Decimal;
 use super::rng::{Rng, fnv, mix};
 use crate::api::wire::{CountGroup, SectionName};
 use crate::domain::gstin::build_normal;
-use crate::domain::ims::{
-    Action, GoodsType, ImsRecord, RecordKey, Section, StatusCounts, YesNo, pending_deadline,
-};
+use crate::domain::ims::{Action, GoodsType, ImsRecord, RecordKey, Section, StatusCounts, YesNo, pending_deadline};
 use crate::domain::money::Money;
 use crate::domain::period::{self, FinancialYear, ReturnPeriod};
 
@@ -186,12 +184,7 @@ const OTHER_STATES: [u8; 16] = [27, 29, 24, 33, 7, 9, 6, 36, 19, 8, 23, 32, 3, 1
 /// Index modulo 200 of the suppliers whose GSTIN is deliberately wrong (≈0.5%).
 const BAD_GSTIN_RESIDUE: usize = 77;
 
-pub(crate) fn gen_suppliers(
-    seed: u64,
-    taxpayer: usize,
-    own_state: u8,
-    count: usize,
-) -> Vec<Supplier> {
+pub(crate) fn gen_suppliers(seed: u64, taxpayer: usize, own_state: u8, count: usize) -> Vec<Supplier> {
     let mut rng = Rng::stream(seed, "suppliers", taxpayer as u64);
     // A shuffled walk through the 800 name combinations keeps names unique.
     let combos = NAME_FIRST.len() * NAME_SECOND.len();
@@ -239,11 +232,7 @@ pub(crate) fn gen_suppliers(
             }
         };
         let bad_gstin = i % 200 == BAD_GSTIN_RESIDUE;
-        let gstin = if bad_gstin {
-            corrupt_check_char(&gstin)
-        } else {
-            gstin
-        };
+        let gstin = if bad_gstin { corrupt_check_char(&gstin) } else { gstin };
         let initials: String = trade_name
             .split_whitespace()
             .filter_map(|w| w.chars().next())
@@ -255,12 +244,7 @@ pub(crate) fn gen_suppliers(
         } else {
             format!("{initials}X")
         };
-        let series = [
-            Series::Slash,
-            Series::Compact,
-            Series::Plain,
-            Series::Monthly,
-        ][rng.weighted(&[4, 2, 1, 2])];
+        let series = [Series::Slash, Series::Compact, Series::Plain, Series::Monthly][rng.weighted(&[4, 2, 1, 2])];
         out.push(Supplier {
             gstin,
             trade_name,
@@ -294,12 +278,7 @@ struct Span {
 const SRCFORMS: [&str; 3] = ["R1", "R1A", "IFF"];
 const INV_TYPS: [&str; 5] = ["R", "DE", "SEWP", "SEWOP", "CBW"];
 const NO_INV_TYP: u8 = u8::MAX;
-const ACTIONS: [Action; 4] = [
-    Action::NoAction,
-    Action::Accepted,
-    Action::Rejected,
-    Action::Pending,
-];
+const ACTIONS: [Action; 4] = [Action::NoAction, Action::Accepted, Action::Rejected, Action::Pending];
 
 pub(crate) fn action_code(a: &Action) -> Option<u8> {
     ACTIONS.iter().position(|x| x == a).map(|p| p as u8)
@@ -364,11 +343,7 @@ impl Rec {
         } else {
             ((t * r + 50) / 100, 0, 0)
         };
-        self.cess = if no_tax {
-            0
-        } else {
-            (t * cess_rate + 50) / 100
-        };
+        self.cess = if no_tax { 0 } else { (t * cess_rate + 50) / 100 };
     }
 }
 
@@ -418,11 +393,7 @@ impl ImsBook {
             inv_typ: (r.inv_typ != NO_INV_TYP).then(|| INV_TYPS[r.inv_typ as usize].to_string()),
             action: r.action(),
             pos: format!("{:02}", r.pos),
-            ispendactblocked: if r.pend_blocked {
-                YesNo::Yes
-            } else {
-                YesNo::No
-            },
+            ispendactblocked: if r.pend_blocked { YesNo::Yes } else { YesNo::No },
             srcfilstatus: if r.filed { "Filed" } else { "Not Filed" }.to_string(),
             hash: self.hash(i),
             val: money(r.val()),
@@ -446,9 +417,7 @@ impl ImsBook {
     fn hash(&self, i: usize) -> String {
         let r = &self.recs[i];
         let base = self.seed ^ mix(i as u64) ^ ((r.version as u64) << 40);
-        (0..4)
-            .map(|k| format!("{:016x}", mix(base.wrapping_add(k))))
-            .collect()
+        (0..4).map(|k| format!("{:016x}", mix(base.wrapping_add(k)))).collect()
     }
 
     pub fn key(&self, i: usize) -> RecordKey {
@@ -474,31 +443,16 @@ impl ImsBook {
             GoodsType::Others => {
                 let mut per: HashMap<Section, StatusCounts> = HashMap::new();
                 for r in &self.recs {
-                    per.entry(r.section)
-                        .or_default()
-                        .bump(&ACTIONS[r.action as usize], 1);
+                    per.entry(r.section).or_default().bump(&ACTIONS[r.action as usize], 1);
                 }
                 goods
                     .sections()
                     .iter()
-                    .map(|s| {
-                        (
-                            SectionName::Known(*s),
-                            per.get(s).copied().unwrap_or_default(),
-                        )
-                    })
+                    .map(|s| (SectionName::Known(*s), per.get(s).copied().unwrap_or_default()))
                     .collect()
             }
-            GoodsType::Isd => self
-                .isd
-                .iter()
-                .map(|(s, c)| (SectionName::Known(*s), *c))
-                .collect(),
-            GoodsType::Imports => self
-                .imports
-                .iter()
-                .map(|(s, c)| (SectionName::Known(*s), *c))
-                .collect(),
+            GoodsType::Isd => self.isd.iter().map(|(s, c)| (SectionName::Known(*s), *c)).collect(),
+            GoodsType::Imports => self.imports.iter().map(|(s, c)| (SectionName::Known(*s), *c)).collect(),
         };
         let ttl_cnt = sections.iter().map(|(_, c)| c.total()).sum();
         CountGroup { ttl_cnt, sections }
@@ -589,13 +543,7 @@ struct Draft {
     orig: Option<NaiveDate>,
 }
 
-pub(crate) fn generate_book(
-    seed: u64,
-    taxpayer: usize,
-    state: u8,
-    n: usize,
-    today: NaiveDate,
-) -> ImsBook {
+pub(crate) fn generate_book(seed: u64, taxpayer: usize, state: u8, n: usize, today: NaiveDate) -> ImsBook {
     let suppliers = gen_suppliers(seed, taxpayer, state, SUPPLIERS_PER_TAXPAYER);
     let mut rng = Rng::stream(seed, "ims", taxpayer as u64);
     let book_seed = rng.next_u64();
@@ -634,9 +582,7 @@ pub(crate) fn generate_book(
     for _ in 0..n {
         let section = GoodsType::Others.sections()[rng.weighted(&SECTION_WEIGHTS)];
         let draw = rng.below(acc);
-        let supplier = cumulative
-            .partition_point(|c| *c <= draw)
-            .min(suppliers.len() - 1);
+        let supplier = cumulative.partition_point(|c| *c <= draw).min(suppliers.len() - 1);
         let pi = rng.weighted(&period_weights);
         let period = periods[pi];
         let last = if period == current {
@@ -682,8 +628,7 @@ pub(crate) fn generate_book(
         // Pending is blocked for most credit notes whose pending window never opened (periods
         // before Oct-2025) or has closed, and for a few downward amendments.
         let cn_window_shut = section.is_credit_note()
-            && (period < ReturnPeriod::new(2025, 10).expect("valid")
-                || today > pending_deadline(period));
+            && (period < ReturnPeriod::new(2025, 10).expect("valid") || today > pending_deadline(period));
         let pend_blocked = if cn_window_shut {
             rng.chance(0.9)
         } else if section.is_amendment() {
@@ -697,11 +642,7 @@ pub(crate) fn generate_book(
         }
         let extra = match action {
             1 if section.is_credit_note() => Some(Box::new(Extra {
-                itc_red_req: Some(if rng.chance(0.7) {
-                    YesNo::Yes
-                } else {
-                    YesNo::No
-                }),
+                itc_red_req: Some(if rng.chance(0.7) { YesNo::Yes } else { YesNo::No }),
                 ..Extra::default()
             })),
             2 | 3 if rng.chance(0.5) => Some(Box::new(Extra {
@@ -713,12 +654,8 @@ pub(crate) fn generate_book(
         let orig = section.is_amendment().then(|| {
             let back = rng.range(1, 6) as i32;
             let op = period.plus_months(-back);
-            NaiveDate::from_ymd_opt(
-                op.year(),
-                op.month(),
-                rng.range(1, op.last_day().day() as i64) as u32,
-            )
-            .expect("valid date")
+            NaiveDate::from_ymd_opt(op.year(), op.month(), rng.range(1, op.last_day().day() as i64) as u32)
+                .expect("valid date")
         });
         let mut rec = Rec {
             txval,
@@ -801,11 +738,7 @@ pub(crate) fn generate_book(
         }
         let k = key_hash(rec.section, &sup.gstin, &num, &date_text);
         let clash = index.insert(k, i as u32);
-        debug_assert!(
-            clash.is_none(),
-            "duplicate record key {num} of {}",
-            sup.gstin
-        );
+        debug_assert!(clash.is_none(), "duplicate record key {num} of {}", sup.gstin);
         recs.push(rec);
     }
 
@@ -854,12 +787,7 @@ fn doc_number(sup: &Supplier, kind: DocKind, date: NaiveDate, seq: u32) -> Strin
         Series::Plain => format!("{}{:06}", ["", "C", "D"][kind as usize], seq % 1_000_000),
         Series::Monthly => {
             let p = ["SI", "CN", "DN"][kind as usize];
-            format!(
-                "{p}-{:02}{:02}-{:04}",
-                date.year() % 100,
-                date.month(),
-                seq % 10_000
-            )
+            format!("{p}-{:02}{:02}-{:04}", date.year() % 100, date.month(), seq % 10_000)
         }
     };
     debug_assert!(s.len() <= 16, "{s}");
@@ -924,10 +852,7 @@ mod tests {
         let ra: Vec<ImsRecord> = (0..a.len()).map(|i| a.record(i)).collect();
         let rb: Vec<ImsRecord> = (0..b.len()).map(|i| b.record(i)).collect();
         assert_eq!(ra, rb);
-        assert_eq!(
-            serde_json::to_string(&ra).unwrap(),
-            serde_json::to_string(&rb).unwrap()
-        );
+        assert_eq!(serde_json::to_string(&ra).unwrap(), serde_json::to_string(&rb).unwrap());
         let c = generate_book(43, 0, 27, 500, today());
         assert_ne!(ra, (0..c.len()).map(|i| c.record(i)).collect::<Vec<_>>());
     }
@@ -936,19 +861,11 @@ mod tests {
     fn suppliers_valid_except_the_deliberate_few() {
         let s = gen_suppliers(42, 0, 27, SUPPLIERS_PER_TAXPAYER);
         assert_eq!(s.len(), 300);
-        let bad: Vec<_> = s
-            .iter()
-            .filter(|s| gstin::check(&s.gstin).is_err())
-            .collect();
+        let bad: Vec<_> = s.iter().filter(|s| gstin::check(&s.gstin).is_err()).collect();
         assert_eq!(bad.len(), 2);
         assert!(bad.iter().all(|s| s.bad_gstin));
         for b in &bad {
-            assert_eq!(
-                gstin::check(&b.gstin).unwrap_err().position,
-                Some(15),
-                "{}",
-                b.gstin
-            );
+            assert_eq!(gstin::check(&b.gstin).unwrap_err().position, Some(15), "{}", b.gstin);
         }
         let names: HashSet<_> = s.iter().map(|s| &s.trade_name).collect();
         assert_eq!(names.len(), 300);
@@ -972,17 +889,12 @@ mod tests {
             assert!(keys.insert(r.key(sec)), "duplicate key {:?}", r.key(sec));
             assert_eq!(b.find(&r.key(sec)), Some(i));
             let p = r.return_period().unwrap();
-            assert!(
-                p >= ims_start() && p <= current && p > current.plus_months(-12),
-                "{p}"
-            );
+            assert!(p >= ims_start() && p <= current && p > current.plus_months(-12), "{p}");
             let num = r.doc_number();
             assert!(
                 !num.is_empty()
                     && num.len() <= 16
-                    && num
-                        .bytes()
-                        .all(|c| c.is_ascii_alphanumeric() || c == b'/' || c == b'-'),
+                    && num.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'/' || c == b'-'),
                 "{num}"
             );
             match period::parse_date(r.doc_date_raw(), period::DATE_DASH) {
@@ -992,14 +904,8 @@ mod tests {
             assert_eq!(sec.is_note(), r.nt_num.is_some());
             assert_eq!(sec.is_note(), r.inum.is_none());
             assert_eq!(sec.has_inv_typ(), r.inv_typ.is_some());
-            assert_eq!(
-                r.oinum.is_some(),
-                matches!(sec, Section::B2ba | Section::Ecoma)
-            );
-            assert_eq!(
-                r.ont_num.is_some(),
-                matches!(sec, Section::B2bDna | Section::B2bCna)
-            );
+            assert_eq!(r.oinum.is_some(), matches!(sec, Section::B2ba | Section::Ecoma));
+            assert_eq!(r.ont_num.is_some(), matches!(sec, Section::B2bDna | Section::B2bCna));
             assert_eq!(r.val, r.txval + r.iamt + r.camt + r.samt + r.cess);
             assert_eq!(r.camt, r.samt);
             assert!(r.iamt.is_zero() || r.camt.is_zero());
@@ -1015,10 +921,7 @@ mod tests {
                 assert!(!r.pending_blocked());
             }
             let flags: Vec<_> = r.flags().iter().map(|f| f.field).collect();
-            assert!(
-                flags.iter().all(|f| *f == "stin" || *f == "idt/nt_dt"),
-                "{flags:?}"
-            );
+            assert!(flags.iter().all(|f| *f == "stin" || *f == "idt/nt_dt"), "{flags:?}");
         }
         assert_eq!(sections.len(), 8);
         assert_eq!(actions.len(), 4);
@@ -1026,16 +929,11 @@ mod tests {
         // Credit notes of early periods are mostly pending-blocked.
         let early_cn: Vec<_> = (0..b.len())
             .filter(|i| {
-                b.recs[*i].section == Section::B2bCn
-                    && b.recs[*i].period() < ReturnPeriod::new(2025, 10).unwrap()
+                b.recs[*i].section == Section::B2bCn && b.recs[*i].period() < ReturnPeriod::new(2025, 10).unwrap()
             })
             .collect();
         let blocked = early_cn.iter().filter(|i| b.recs[**i].pend_blocked).count();
-        assert!(
-            blocked * 10 >= early_cn.len() * 8,
-            "{blocked}/{}",
-            early_cn.len()
-        );
+        assert!(blocked * 10 >= early_cn.len() * 8, "{blocked}/{}", early_cn.len());
     }
 
     #[test]
@@ -1045,28 +943,19 @@ mod tests {
         assert_eq!(g.ttl_cnt as usize, b.len());
         for s in GoodsType::Others.sections() {
             for a in Action::KNOWN {
-                assert_eq!(
-                    g.get(*s).get(&a) as usize,
-                    b.select(*s, Some(&a)).len(),
-                    "{s} {a}"
-                );
+                assert_eq!(g.get(*s).get(&a) as usize, b.select(*s, Some(&a)).len(), "{s} {a}");
             }
         }
         let imp = b.counts(GoodsType::Imports);
         assert!(imp.sections.iter().all(|(_, c)| c.reject == 0));
-        assert_eq!(
-            imp.ttl_cnt,
-            imp.sections.iter().map(|(_, c)| c.total()).sum::<u64>()
-        );
+        assert_eq!(imp.ttl_cnt, imp.sections.iter().map(|(_, c)| c.total()).sum::<u64>());
         assert_eq!(b.counts(GoodsType::Isd).sections.len(), 4);
     }
 
     #[test]
     fn supplier_edit_changes_hash_value_and_action() {
         let mut b = book(200);
-        let i = (0..b.len())
-            .find(|i| b.recs[*i].action() == Action::Accepted)
-            .unwrap();
+        let i = (0..b.len()).find(|i| b.recs[*i].action() == Action::Accepted).unwrap();
         let before = b.record(i);
         b.supplier_edit(i);
         let after = b.record(i);
@@ -1083,10 +972,7 @@ mod tests {
     #[test]
     fn money_from_paise() {
         assert_eq!(serde_json::to_string(&money(2115000)).unwrap(), "21150");
-        assert_eq!(
-            serde_json::to_string(&money(141666619)).unwrap(),
-            "1416666.19"
-        );
+        assert_eq!(serde_json::to_string(&money(141666619)).unwrap(), "1416666.19");
         assert_eq!(serde_json::to_string(&money(150)).unwrap(), "1.50");
         assert_eq!(paise(money(141666619)), Some(141666619));
         assert_eq!(paise(Money::parse("12.5").unwrap()), Some(1250));

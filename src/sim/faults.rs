@@ -135,15 +135,10 @@ pub(crate) async fn middleware(State(sim): State<Arc<Sim>>, req: Request, next: 
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
-    let d = sim
-        .faults
-        .lock()
-        .expect("faults lock")
-        .decide(&sim.cfg, &key);
+    let d = sim.faults.lock().expect("faults lock").decide(&sim.cfg, &key);
     if let Some(retry) = d.throttled {
         let mut r = reply::platform_error(429, "Too Many Requests");
-        r.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(retry));
+        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry));
         return with_rate(r, &d.rate);
     }
     if let Some(code) = d.fault {
@@ -175,9 +170,7 @@ fn with_rate(mut r: Response, rate: &Option<RateInfo>) -> Response {
 }
 
 async fn body_bytes(body: Body) -> Bytes {
-    axum::body::to_bytes(body, usize::MAX)
-        .await
-        .unwrap_or_default()
+    axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default()
 }
 
 /// Sends the status, the headers and half the body, then fails the body stream: hyper aborts

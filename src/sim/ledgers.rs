@@ -24,9 +24,8 @@ use chrono::{Datelike, Duration, NaiveDate};
 use super::data::money;
 use super::rng::Rng;
 use crate::domain::ledger::{
-    CashBalance, CashItcBalance, CashLedger, CashTxn, HeadsLine, ItcBalance, ItcBlockedBalance,
-    ItcLedger, ItcLedgerDetails, ItcLine, ItcTxn, LiabilityLedger, LiabilityTxn, MinorHeads,
-    ProvisionalList, TrType,
+    CashBalance, CashItcBalance, CashLedger, CashTxn, HeadsLine, ItcBalance, ItcBlockedBalance, ItcLedger,
+    ItcLedgerDetails, ItcLine, ItcTxn, LiabilityLedger, LiabilityTxn, MinorHeads, ProvisionalList, TrType,
 };
 use crate::domain::money::Money;
 use crate::domain::period::{self, ReturnPeriod};
@@ -93,13 +92,7 @@ fn round_up_100_rupees(paise: i64) -> i64 {
     (paise + step - 1) / step * step
 }
 
-pub(crate) fn generate_ledgers(
-    seed: u64,
-    taxpayer: usize,
-    gstin: &str,
-    state: &str,
-    today: NaiveDate,
-) -> LedgerBook {
+pub(crate) fn generate_ledgers(seed: u64, taxpayer: usize, gstin: &str, state: &str, today: NaiveDate) -> LedgerBook {
     let mut rng = Rng::stream(seed, "ledgers", taxpayer as u64);
     let base = SCALE[taxpayer % SCALE.len()];
     let mut book = LedgerBook {
@@ -145,9 +138,8 @@ pub(crate) fn generate_ledgers(
         };
         let tax = [rupees(igst), rupees(cgst), rupees(cgst), rupees(cess)];
         // ITC of the period, with paise.
-        let accrued: [i64; 4] = std::array::from_fn(|h| {
-            tax[h] * rng.range(55, 105) / 100 + if tax[h] > 0 { rng.range(0, 99) } else { 0 }
-        });
+        let accrued: [i64; 4] =
+            std::array::from_fn(|h| tax[h] * rng.range(55, 105) / 100 + if tax[h] > 0 { rng.range(0, 99) } else { 0 });
 
         // Set-off from ITC (after the accrual).
         let mut credit: [i64; 4] = std::array::from_fn(|h| itc[h] + accrued[h]);
@@ -310,8 +302,7 @@ pub(crate) fn generate_ledgers(
 
     // The 3B of last month is still open: sometimes its tax is already deposited.
     if today.day() > 12 && rng.chance(0.5) {
-        let dd = NaiveDate::from_ymd_opt(today.year(), today.month(), rng.range(6, 12) as u32)
-            .expect("valid date");
+        let dd = NaiveDate::from_ymd_opt(today.year(), today.month(), rng.range(6, 12) as u32).expect("valid date");
         let mut deposit: Heads = [[0; 5]; 4];
         deposit[0][TX] = rupees(base * rng.range(5, 20) / 100);
         deposit[1][TX] = rupees(base * rng.range(2, 8) / 100);
@@ -359,13 +350,7 @@ fn add_itc(bal: &mut [i64; 4], e: &ItcEntry) {
 }
 
 fn minor(m: &[i64; 5]) -> MinorHeads {
-    MinorHeads::with_total(
-        money(m[0]),
-        money(m[1]),
-        money(m[2]),
-        money(m[3]),
-        money(m[4]),
-    )
+    MinorHeads::with_total(money(m[0]), money(m[1]), money(m[2]), money(m[3]), money(m[4]))
 }
 
 fn total(h: &Heads) -> Money {
@@ -532,10 +517,7 @@ impl LedgerBook {
         for e in self.itc.iter().take_while(|e| e.date <= at) {
             add_itc(&mut itc, e);
         }
-        let plain = |m: &[i64; 5]| MinorHeads {
-            tot: None,
-            ..minor(m)
-        };
+        let plain = |m: &[i64; 5]| MinorHeads { tot: None, ..minor(m) };
         let tot = |m: &[i64; 5]| money(m.iter().sum());
         CashItcBalance {
             gstin: self.gstin.clone(),
@@ -643,16 +625,12 @@ mod tests {
         let (first, _) = b.span().unwrap();
         let windows = period::split_range(first, today(), 6);
         assert!(windows.len() >= 4);
-        let cash = crate::domain::ledger::stitch_cash(
-            windows.iter().map(|(f, t)| b.cash_ledger(*f, *t)).collect(),
-        )
-        .unwrap();
+        let cash =
+            crate::domain::ledger::stitch_cash(windows.iter().map(|(f, t)| b.cash_ledger(*f, *t)).collect()).unwrap();
         assert_eq!(cash.check(), vec![]);
         assert_eq!(cash.tr.len(), b.cash_ledger(first, today()).tr.len());
-        let itc = crate::domain::ledger::stitch_itc(
-            windows.iter().map(|(f, t)| b.itc_ledger(*f, *t)).collect(),
-        )
-        .unwrap();
+        let itc =
+            crate::domain::ledger::stitch_itc(windows.iter().map(|(f, t)| b.itc_ledger(*f, *t)).collect()).unwrap();
         assert_eq!(itc.check(), vec![]);
     }
 
@@ -664,9 +642,7 @@ mod tests {
             for t in &cash.tr {
                 for h in [&t.igstbal, &t.cgstbal, &t.sgstbal, &t.cessbal] {
                     assert!(
-                        !h.tx.0.is_sign_negative()
-                            && !h.intr.0.is_sign_negative()
-                            && !h.fee.0.is_sign_negative(),
+                        !h.tx.0.is_sign_negative() && !h.intr.0.is_sign_negative() && !h.fee.0.is_sign_negative(),
                         "{}",
                         t.ref_no
                     );
@@ -689,10 +665,7 @@ mod tests {
             // Every filing discharges the whole liability.
             let liab = b.liability_ledger(first, today());
             assert!(liab.cl_bal.tot_rng_bal.is_zero());
-            assert!(
-                liab.tr.iter().any(|t| t.dschrg_typ == "credit")
-                    && liab.tr.iter().any(|t| t.dschrg_typ == "cash")
-            );
+            assert!(liab.tr.iter().any(|t| t.dschrg_typ == "credit") && liab.tr.iter().any(|t| t.dschrg_typ == "cash"));
             assert!(
                 itc.details.tr.iter().any(|t| t.ref_no.starts_with("AB"))
                     && itc.details.tr.iter().any(|t| t.ref_no.starts_with("DI"))
@@ -703,12 +676,7 @@ mod tests {
     #[test]
     fn history_covers_24_filed_periods() {
         let b = &books()[0];
-        let accruals: Vec<_> = b
-            .itc
-            .iter()
-            .filter(|e| e.cr)
-            .map(|e| e.ret_period.clone())
-            .collect();
+        let accruals: Vec<_> = b.itc.iter().filter(|e| e.cr).map(|e| e.ret_period.clone()).collect();
         assert_eq!(accruals.len(), 24);
         assert_eq!(accruals.last().unwrap(), "012026");
         assert_eq!(last_filed(today()), ReturnPeriod::new(2026, 1).unwrap());

@@ -126,9 +126,7 @@ pub struct SimHandle {
 
 impl SimHandle {
     fn book(&self, gstin: &str) -> Option<&state::TaxpayerData> {
-        self.sim
-            .taxpayer_by_gstin(gstin)
-            .map(|t| &self.sim.taxpayers[t])
+        self.sim.taxpayer_by_gstin(gstin).map(|t| &self.sim.taxpayers[t])
     }
 
     /// How many times the record was successfully saved or reset (for exactly-once tests).
@@ -167,10 +165,7 @@ impl SimHandle {
             return vec![];
         };
         let b = t.ims.read().expect("ims lock");
-        b.select(section, None)
-            .into_iter()
-            .map(|i| b.record(i))
-            .collect()
+        b.select(section, None).into_iter().map(|i| b.record(i)).collect()
     }
 
     /// The taxpayer's ~300 suppliers (IMS records carry only their GSTINs).
@@ -207,10 +202,7 @@ impl SimHandle {
     pub async fn shutdown(self) {
         let _ = self.stop.send(());
         let mut server = self.server;
-        if tokio::time::timeout(Duration::from_secs(2), &mut server)
-            .await
-            .is_err()
-        {
+        if tokio::time::timeout(Duration::from_secs(2), &mut server).await.is_err() {
             server.abort();
         }
         self.jobs.abort();
@@ -261,10 +253,7 @@ async fn run_jobs(sim: Arc<Sim>, mut rx: mpsc::UnboundedReceiver<std::time::Inst
 /// Starts the simulator, prints how to use it, and serves until Ctrl-C.
 pub async fn run_standalone(cfg: SimConfig, port: u16) -> std::io::Result<()> {
     let handle = start(cfg, port).await?;
-    println!(
-        "gstdash simulator (Sandbox GST API) listening on {}",
-        handle.base_url
-    );
+    println!("gstdash simulator (Sandbox GST API) listening on {}", handle.base_url);
     println!("  API key:    {DEMO_API_KEY}");
     println!("  API secret: {DEMO_API_SECRET}");
     println!("  OTP:        {DEMO_OTP}");

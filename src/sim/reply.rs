@@ -29,10 +29,7 @@ fn json(status: u16, v: &Value) -> Response {
 
 /// `{code:200, data:{status_cd:"1", data: payload}, …}`.
 pub(crate) fn ok(payload: Value) -> Response {
-    json(
-        200,
-        &wire::envelope_ok(payload, &transaction_id(), now_ms()),
-    )
+    json(200, &wire::envelope_ok(payload, &transaction_id(), now_ms()))
 }
 
 /// Like [`ok`] for any serialisable payload.
@@ -77,11 +74,7 @@ pub(crate) fn invalid_session() -> Response {
 /// The Get Invoices envelope written straight to bytes, one record at a time, so a section of
 /// 100,000 records never exists as a `serde_json::Value` tree. Same shape and key order as
 /// [`wire::envelope_ok`]`({"<section>": [records…]})`.
-pub(crate) fn invoices_body(
-    section: Section,
-    records: impl Iterator<Item = ImsRecord>,
-    hint: usize,
-) -> Vec<u8> {
+pub(crate) fn invoices_body(section: Section, records: impl Iterator<Item = ImsRecord>, hint: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(hint * 420 + 256);
     out.extend_from_slice(br#"{"code":200,"data":{"status_cd":"1","data":{""#);
     out.extend_from_slice(section.key().as_bytes());
@@ -119,9 +112,6 @@ mod tests {
         let want = wire::envelope_ok(serde_json::json!({"b2bcn": [r.clone(), r]}), &tx, ts);
         assert_eq!(got, want);
         // Same key order too.
-        assert_eq!(
-            String::from_utf8(bytes).unwrap(),
-            serde_json::to_string(&want).unwrap()
-        );
+        assert_eq!(String::from_utf8(bytes).unwrap(), serde_json::to_string(&want).unwrap());
     }
 }

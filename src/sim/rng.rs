@@ -96,17 +96,10 @@ mod tests {
 
     #[test]
     fn same_seed_same_stream() {
-        let a: Vec<u64> = (0..5)
-            .scan(Rng::new(7), |r, _| Some(r.next_u64()))
-            .collect();
-        let b: Vec<u64> = (0..5)
-            .scan(Rng::new(7), |r, _| Some(r.next_u64()))
-            .collect();
+        let a: Vec<u64> = (0..5).scan(Rng::new(7), |r, _| Some(r.next_u64())).collect();
+        let b: Vec<u64> = (0..5).scan(Rng::new(7), |r, _| Some(r.next_u64())).collect();
         assert_eq!(a, b);
-        assert_ne!(
-            Rng::stream(7, "a", 0).next_u64(),
-            Rng::stream(7, "b", 0).next_u64()
-        );
+        assert_ne!(Rng::stream(7, "a", 0).next_u64(), Rng::stream(7, "b", 0).next_u64());
     }
 
     #[test]

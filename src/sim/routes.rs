@@ -43,18 +43,15 @@ pub(crate) struct Body(pub Bytes);
 impl<S: Send + Sync> FromRequest<S> for Body {
     type Rejection = Response;
     async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
-        Bytes::from_request(req, state)
-            .await
-            .map(Body)
-            .map_err(|e| {
-                let status = e.status().as_u16();
-                let msg = if status == 413 {
-                    "Request Entity Too Large".to_string()
-                } else {
-                    e.body_text()
-                };
-                reply::platform_error(status, &msg)
-            })
+        Bytes::from_request(req, state).await.map(Body).map_err(|e| {
+            let status = e.status().as_u16();
+            let msg = if status == 413 {
+                "Request Entity Too Large".to_string()
+            } else {
+                e.body_text()
+            };
+            reply::platform_error(status, &msg)
+        })
     }
 }
 
@@ -70,28 +67,16 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router {
         .route(path::IMS_SAVE, post(ims_save))
         .route(path::IMS_RESET, post(ims_reset))
         .route(path::IMS_STATUS, get(ims_status))
-        .route(
-            &path::gstr2b_regenerate("{year}", "{month}"),
-            post(gstr2b_regenerate),
-        )
+        .route(&path::gstr2b_regenerate("{year}", "{month}"), post(gstr2b_regenerate))
         .route(path::GSTR2B_REGEN_STATUS, get(gstr2b_regen_status))
-        .route(
-            &format!("{}/{{year}}/{{month}}", path::LEDGER_BAL),
-            get(ledger_balance),
-        )
+        .route(&format!("{}/{{year}}/{{month}}", path::LEDGER_BAL), get(ledger_balance))
         .route(path::LEDGER_CASH, get(ledger_cash))
         .route(path::LEDGER_ITC, get(ledger_itc))
-        .route(
-            &format!("{}/{{year}}/{{month}}", path::LEDGER_TAX),
-            get(ledger_tax),
-        )
+        .route(&format!("{}/{{year}}/{{month}}", path::LEDGER_TAX), get(ledger_tax))
         .fallback(|| async { reply::platform_error(404, "Not Found") })
         .method_not_allowed_fallback(|| async { reply::platform_error(405, "Method Not Allowed") })
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .layer(axum::middleware::from_fn_with_state(
-            sim.clone(),
-            faults::middleware,
-        ))
+        .layer(axum::middleware::from_fn_with_state(sim.clone(), faults::middleware))
         .with_state(sim)
 }
 
@@ -118,10 +103,7 @@ fn missing(name: &str) -> Response {
 async fn ims_count(State(sim): State<Arc<Sim>>, h: HeaderMap, Params(q): Params) -> Response {
     let t = taxpayer!(sim, h);
     let raw = param(&q, "type_of_goods").unwrap_or("others");
-    let Some(goods) = GoodsType::ALL
-        .into_iter()
-        .find(|g| g.query().eq_ignore_ascii_case(raw))
-    else {
+    let Some(goods) = GoodsType::ALL.into_iter().find(|g| g.query().eq_ignore_ascii_case(raw)) else {
         return reply::gstn_error(
             codes::BAD_GOODS,
             &format!("Invalid type_of_goods {raw:?}; expected others, inward_supplies or imports"),
@@ -143,9 +125,7 @@ async fn ims_invoices(State(sim): State<Arc<Sim>>, h: HeaderMap, Params(q): Para
         _ => {
             return reply::gstn_error(
                 codes::BAD_SECTION,
-                &format!(
-                    "Invalid section {raw:?}; expected one of B2B, B2BA, CN, CNA, DN, DNA, ECOM, ECOMA"
-                ),
+                &format!("Invalid section {raw:?}; expected one of B2B, B2BA, CN, CNA, DN, DNA, ECOM, ECOMA"),
             );
         }
     };
@@ -159,9 +139,7 @@ async fn ims_invoices(State(sim): State<Arc<Sim>>, h: HeaderMap, Params(q): Para
             None => {
                 return reply::gstn_error(
                     codes::BAD_STATUS,
-                    &format!(
-                        "Invalid status {s:?}; expected accepted, rejected, pending or no_action_taken"
-                    ),
+                    &format!("Invalid status {s:?}; expected accepted, rejected, pending or no_action_taken"),
                 );
             }
         },
@@ -251,11 +229,7 @@ async fn gstr2b_regenerate(
 }
 
 /// `GET …/gstrs/gstr-2b/regenerate?reference_id=…`.
-async fn gstr2b_regen_status(
-    State(sim): State<Arc<Sim>>,
-    h: HeaderMap,
-    Params(q): Params,
-) -> Response {
+async fn gstr2b_regen_status(State(sim): State<Arc<Sim>>, h: HeaderMap, Params(q): Params) -> Response {
     let t = taxpayer!(sim, h);
     let Some(id) = param(&q, "reference_id") else {
         return missing("reference_id");
@@ -281,27 +255,18 @@ fn date_range(sim: &Sim, q: &HashMap<String, String>) -> Result<(NaiveDate, Naiv
     };
     let (from, to) = (parse("from")?, parse("to")?);
     if to > sim.today() {
-        return Err(reply::gstn_error(
-            codes::TO_DATE_FUTURE.0,
-            codes::TO_DATE_FUTURE.1,
-        ));
+        return Err(reply::gstn_error(codes::TO_DATE_FUTURE.0, codes::TO_DATE_FUTURE.1));
     }
     if from > to {
-        return Err(reply::gstn_error(
-            codes::FROM_AFTER_TO.0,
-            codes::FROM_AFTER_TO.1,
-        ));
+        return Err(reply::gstn_error(codes::FROM_AFTER_TO.0, codes::FROM_AFTER_TO.1));
     }
     Ok((from, to))
 }
 
 fn ledger_period(sim: &Sim, year: &str, month: &str) -> Result<ReturnPeriod, Response> {
     let bad = |why: &str| reply::gstn_error(codes::BAD_PERIOD, why);
-    let p = path_period(year, month).ok_or_else(|| {
-        bad(&format!(
-            "Invalid return period {year}/{month}: expected YYYY/MM"
-        ))
-    })?;
+    let p = path_period(year, month)
+        .ok_or_else(|| bad(&format!("Invalid return period {year}/{month}: expected YYYY/MM")))?;
     if p > ReturnPeriod::of_date(sim.today()) {
         return Err(bad(&format!("Return period {} is in the future", p.wire())));
     }
@@ -320,11 +285,7 @@ async fn ledger_balance(
         Ok(p) => p,
         Err(r) => return r,
     };
-    reply::ok_of(
-        &sim.taxpayers[t]
-            .ledgers
-            .balance(p.last_day().min(sim.today())),
-    )
+    reply::ok_of(&sim.taxpayers[t].ledgers.balance(p.last_day().min(sim.today())))
 }
 
 /// `GET …/ledgers/cash?from&to`.

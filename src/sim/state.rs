@@ -17,9 +17,7 @@ use super::data::{self, Extra, ImsBook, PROFILES, money, paise};
 use super::ledgers::{LedgerBook, generate_ledgers};
 use super::rng::mix;
 use super::{DemoTaxpayer, SimConfig};
-use crate::api::wire::{
-    ErrorReportDoc, ErrorReportEntry, RegenStatus, SaveItem, SaveRequest, SaveStatus,
-};
+use crate::api::wire::{ErrorReportDoc, ErrorReportEntry, RegenStatus, SaveItem, SaveRequest, SaveStatus};
 use crate::domain::gstin::build_normal;
 use crate::domain::ims::{Action, GoodsType, RecordKey, Section, YesNo, needs_itc_declaration};
 use crate::domain::period::ReturnPeriod;
@@ -39,30 +37,20 @@ pub mod codes {
     /// *sim*
     pub const NOT_FOUND: (&str, &str) = ("IMSSAV0013", "No invoice found for the given details");
     /// *sim*
-    pub const PENDING_BLOCKED: (&str, &str) = (
-        "IMSSAV0052",
-        "Pending action is not allowed for this record",
-    );
+    pub const PENDING_BLOCKED: (&str, &str) = ("IMSSAV0052", "Pending action is not allowed for this record");
     /// *sim*
-    pub const IMPORT_REJECT: (&str, &str) = (
-        "IMSSAV0046",
-        "Reject action is not allowed for import of goods",
-    );
+    pub const IMPORT_REJECT: (&str, &str) = ("IMSSAV0046", "Reject action is not allowed for import of goods");
     /// *sim*: bad `section`, `status` or `type_of_goods` query value.
     pub const BAD_SECTION: &str = "IMS0001";
     pub const BAD_STATUS: &str = "IMS0002";
     pub const BAD_GOODS: &str = "IMS0003";
-    pub const NO_TRANSACTION: (&str, &str) = (
-        "IMS0008",
-        "No records found for requested internal transaction Id",
-    );
+    pub const NO_TRANSACTION: (&str, &str) = ("IMS0008", "No records found for requested internal transaction Id");
     pub const REGEN_FILED: (&str, &str) = (
         "IMS2B007",
         "Either the entered ITC period is incorrect or it has 3B filed",
     );
     pub const REGEN_TOO_EARLY: &str = "IMS2B009";
-    pub const TO_DATE_FUTURE: (&str, &str) =
-        ("LG9089", "To Date cannot be beyond the current date");
+    pub const TO_DATE_FUTURE: (&str, &str) = ("LG9089", "To Date cannot be beyond the current date");
     /// *sim*: a ledger date that is not `DD/MM/YYYY`.
     pub const BAD_DATE: &str = "LG9087";
     /// *sim*
@@ -233,9 +221,7 @@ impl Sim {
             let work = job.work.take();
             let taxpayer = job.taxpayer;
             let result = match work {
-                Some(JobWork::Save { body, reset }) => {
-                    JobResult::Save(self.run_save(taxpayer, &body, reset))
-                }
+                Some(JobWork::Save { body, reset }) => JobResult::Save(self.run_save(taxpayer, &body, reset)),
                 Some(JobWork::Regen) | None => JobResult::Regen(RegenStatus {
                     status_cd: "P".into(),
                     err_cd: String::new(),
@@ -307,10 +293,7 @@ impl Sim {
                             inum: item.doc_number().to_string(),
                             rtnprd: item.rtnprd.clone(),
                         };
-                        match entries
-                            .iter_mut()
-                            .find(|e| e.stin == item.stin && e.error_cd == code)
-                        {
+                        match entries.iter_mut().find(|e| e.stin == item.stin && e.error_cd == code) {
                             Some(e) => e.inv.push(doc),
                             None => entries.push(ErrorReportEntry {
                                 stin: item.stin.clone(),
@@ -338,10 +321,7 @@ impl Sim {
     /// The schema-level checks GSTN runs before looking at any record (`IMSSAV005`).
     fn validate(&self, taxpayer: usize, body: &[u8], reset: bool) -> Result<SaveRequest, String> {
         let req: SaveRequest = serde_json::from_slice(body).map_err(|e| format!("body: {e}"))?;
-        if !req
-            .rtin
-            .eq_ignore_ascii_case(&self.taxpayers[taxpayer].info.gstin)
-        {
+        if !req.rtin.eq_ignore_ascii_case(&self.taxpayers[taxpayer].info.gstin) {
             return Err(format!("rtin {} is not the session GSTIN", req.rtin));
         }
         let want = if reset { "RESET" } else { "SAVE" };
@@ -352,8 +332,7 @@ impl Sim {
             return Err("invdata has no records".into());
         }
         for (key, items) in &req.invdata {
-            let section =
-                Section::from_key(key).ok_or_else(|| format!("unknown invdata section {key:?}"))?;
+            let section = Section::from_key(key).ok_or_else(|| format!("unknown invdata section {key:?}"))?;
             for it in items {
                 check_item(section, it, reset)?;
             }
@@ -363,22 +342,14 @@ impl Sim {
 }
 
 fn check_item(section: Section, it: &SaveItem, reset: bool) -> Result<(), String> {
-    if !reset
-        && !matches!(
-            it.action,
-            Some(Action::Accepted | Action::Rejected | Action::Pending)
-        )
-    {
+    if !reset && !matches!(it.action, Some(Action::Accepted | Action::Rejected | Action::Pending)) {
         return Err(format!(
             "action must be A, R or P, found {:?}",
             it.action.as_ref().map(Action::code)
         ));
     }
     if matches!(it.prev_status, Action::Other(_)) {
-        return Err(format!(
-            "prev_status {:?} is not A, R, P or N",
-            it.prev_status.code()
-        ));
+        return Err(format!("prev_status {:?} is not A, R, P or N", it.prev_status.code()));
     }
     ReturnPeriod::from_wire(&it.rtnprd).map_err(|e| e.0)?;
     if !["R1", "R1A", "IFF"].contains(&it.srcform.as_str()) {
@@ -397,9 +368,7 @@ fn check_item(section: Section, it: &SaveItem, reset: bool) -> Result<(), String
     } else {
         (&it.inum, &it.idt)
     };
-    if num.as_deref().is_none_or(|n| n.is_empty() || n.len() > 16)
-        || date.as_deref().is_none_or(str::is_empty)
-    {
+    if num.as_deref().is_none_or(|n| n.is_empty() || n.len() > 16) || date.as_deref().is_none_or(str::is_empty) {
         return Err(format!("{section}: document number/date missing"));
     }
     if let Some(t) = &it.inv_typ
@@ -423,12 +392,7 @@ fn check_item(section: Section, it: &SaveItem, reset: bool) -> Result<(), String
 
 type ItemError = (&'static str, &'static str);
 
-fn apply_item(
-    book: &mut ImsBook,
-    section: Section,
-    it: &SaveItem,
-    reset: bool,
-) -> Result<(), ItemError> {
+fn apply_item(book: &mut ImsBook, section: Section, it: &SaveItem, reset: bool) -> Result<(), ItemError> {
     if section.goods() == GoodsType::Imports && !reset && it.action == Some(Action::Rejected) {
         return Err(codes::IMPORT_REJECT);
     }
@@ -457,10 +421,7 @@ fn apply_item(
     if action == Action::Pending && rec.pending_blocked() {
         return Err(codes::PENDING_BLOCKED);
     }
-    if action == Action::Accepted
-        && needs_itc_declaration(section, &rec)
-        && it.itc_red_req.is_none()
-    {
+    if action == Action::Accepted && needs_itc_declaration(section, &rec) && it.itc_red_req.is_none() {
         return Err(codes::ITC_RED_REQ);
     }
     let extra = Extra {
@@ -469,8 +430,7 @@ fn apply_item(
             .itc_red_req
             .as_deref()
             .map(|v| if v == "Y" { YesNo::Yes } else { YesNo::No }),
-        decl: [it.decl_igst, it.decl_cgst, it.decl_sgst, it.decl_cess]
-            .map(|d| d.and_then(|m| paise(m).map(money))),
+        decl: [it.decl_igst, it.decl_cgst, it.decl_sgst, it.decl_cess].map(|d| d.and_then(|m| paise(m).map(money))),
     };
     book.apply(i, &action, Some(extra));
     Ok(())

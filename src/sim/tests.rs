@@ -50,8 +50,7 @@ impl T {
         let body = r.bytes().await.unwrap();
         (
             status,
-            serde_json::from_slice(&body)
-                .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&body))),
+            serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&body))),
         )
     }
     async fn get(&self, p: &str, token: &str) -> (StatusCode, Value) {
@@ -93,17 +92,9 @@ impl T {
         let pt = self.platform_token().await;
         let who = json!({"username": self.sim.taxpayers[i].username, "gstin": self.sim.taxpayers[i].gstin});
         let (s, v) = self.post(path::OTP, &pt, Some(who.clone())).await;
-        assert_eq!(
-            (s.as_u16(), v["data"]["status_cd"].as_str()),
-            (200, Some("1")),
-            "{v}"
-        );
+        assert_eq!((s.as_u16(), v["data"]["status_cd"].as_str()), (200, Some("1")), "{v}");
         let (s, v) = self
-            .post(
-                &format!("{}?otp={DEMO_OTP}", path::OTP_VERIFY),
-                &pt,
-                Some(who),
-            )
+            .post(&format!("{}?otp={DEMO_OTP}", path::OTP_VERIFY), &pt, Some(who))
             .await;
         assert_eq!(s, 200, "{v}");
         let session: wire::TaxpayerSession = serde_json::from_value(v["data"].clone()).unwrap();
@@ -113,10 +104,7 @@ impl T {
 
     async fn counts(&self, token: &str, goods: GoodsType) -> wire::CountGroup {
         let (_, v) = self
-            .get(
-                &format!("{}?type_of_goods={}", path::IMS_COUNT, goods.query()),
-                token,
-            )
+            .get(&format!("{}?type_of_goods={}", path::IMS_COUNT, goods.query()), token)
             .await;
         let r: CountResponse = serde_json::from_value(ok_data(&v)).unwrap();
         wire::count_group(&r, goods).unwrap().clone()
@@ -125,10 +113,7 @@ impl T {
     async fn invoices(&self, token: &str, section: &str, status: Option<&str>) -> Vec<ImsRecord> {
         let q = status.map(|s| format!("&status={s}")).unwrap_or_default();
         let (_, v) = self
-            .get(
-                &format!("{}?section={section}{q}", path::IMS_INVOICES),
-                token,
-            )
+            .get(&format!("{}?section={section}{q}", path::IMS_INVOICES), token)
             .await;
         let mut r: InvoicesResponse = serde_json::from_value(ok_data(&v)).unwrap();
         assert_eq!(r.len(), 1, "{v}");
@@ -137,11 +122,7 @@ impl T {
 
     /// Submits a save/reset body and waits for its final status.
     async fn save(&self, token: &str, body: Value, reset: bool) -> SaveStatus {
-        let p = if reset {
-            path::IMS_RESET
-        } else {
-            path::IMS_SAVE
-        };
+        let p = if reset { path::IMS_RESET } else { path::IMS_SAVE };
         let (_, v) = self.post(p, token, Some(body)).await;
         let id = ok_data(&v)["reference_id"].as_str().unwrap().to_string();
         loop {
@@ -165,10 +146,7 @@ impl T {
 fn ok_data(v: &Value) -> Value {
     assert_eq!(v["code"], 200, "{v}");
     assert_eq!(v["data"]["status_cd"], "1", "{v}");
-    assert!(
-        v["timestamp"].is_i64() && v["transaction_id"].is_string(),
-        "{v}"
-    );
+    assert!(v["timestamp"].is_i64() && v["transaction_id"].is_string(), "{v}");
     v["data"]["data"].clone()
 }
 
@@ -194,10 +172,7 @@ async fn auth_flow_reaches_data_and_envelopes_are_fresh() {
     // Another taxpayer sees its own data: the GSTIN comes from the token.
     let other = t.login(1).await;
     let (_, v) = t
-        .get(
-            &format!("{}?from=01/01/2026&to=31/01/2026", path::LEDGER_CASH),
-            &other,
-        )
+        .get(&format!("{}?from=01/01/2026&to=31/01/2026", path::LEDGER_CASH), &other)
         .await;
     assert_eq!(ok_data(&v)["gstin"], t.sim.taxpayers[1].gstin.as_str());
     let (s, v) = t.get("/no/such/path", &token).await;
@@ -252,21 +227,14 @@ async fn auth_failures_use_the_right_layer() {
     );
     // GSTN error: valid pattern, not a demo taxpayer.
     let (s, v) = t
-        .post(
-            path::OTP,
-            &pt,
-            Some(json!({"username": "someone", "gstin": t.gstin()})),
-        )
+        .post(path::OTP, &pt, Some(json!({"username": "someone", "gstin": t.gstin()})))
         .await;
     assert_eq!(s, 200);
     assert_eq!(gstn_error(&v).0, codes::UNKNOWN_TAXPAYER);
     // Verify without an OTP having been sent, and with the wrong OTP.
     let verify = |otp: &str| format!("{}?otp={otp}", path::OTP_VERIFY);
     let (_, v) = t.post(&verify(DEMO_OTP), &pt, Some(who.clone())).await;
-    assert_eq!(
-        gstn_error(&v),
-        ("AUTH4033".into(), "Invalid Session".into())
-    );
+    assert_eq!(gstn_error(&v), ("AUTH4033".into(), "Invalid Session".into()));
     t.post(path::OTP, &pt, Some(who.clone())).await;
     let (s, v) = t.post(&verify("123456"), &pt, Some(who.clone())).await;
     assert_eq!(s, 200);
@@ -275,11 +243,7 @@ async fn auth_failures_use_the_right_layer() {
     let token = v["data"]["access_token"].as_str().unwrap().to_string();
     // Data calls: 401 without key, 403 for unknown or platform tokens.
     let (s, _) = t
-        .send(
-            t.http
-                .get(t.url(path::IMS_COUNT))
-                .header(header::AUTHORIZATION, &token),
-        )
+        .send(t.http.get(t.url(path::IMS_COUNT)).header(header::AUTHORIZATION, &token))
         .await;
     assert_eq!(s, 401);
     let (s, v) = t.get(path::IMS_COUNT, "nope").await;
@@ -290,11 +254,7 @@ async fn auth_failures_use_the_right_layer() {
     let (s, _) = t.get(path::IMS_COUNT, &pt).await;
     assert_eq!(s, 403);
     let (s, _) = t
-        .send(
-            t.http
-                .get(t.url(path::IMS_COUNT))
-                .header(header::API_KEY, DEMO_API_KEY),
-        )
+        .send(t.http.get(t.url(path::IMS_COUNT)).header(header::API_KEY, DEMO_API_KEY))
         .await;
     assert_eq!(s, 403);
     t.sim.shutdown().await;
@@ -327,10 +287,7 @@ async fn refresh_replaces_the_token_and_logout_ends_it() {
     let (_, v) = t.post(path::SESSION_REFRESH, &old, None).await;
     let s: wire::TaxpayerSession = serde_json::from_value(v["data"].clone()).unwrap();
     assert_ne!(s.access_token, old);
-    assert!(
-        s.token_expiry.0 >= before + 6 * 3600 * 1000 - 1000
-            && s.token_expiry.0 <= s.session_expiry.0
-    );
+    assert!(s.token_expiry.0 >= before + 6 * 3600 * 1000 - 1000 && s.token_expiry.0 <= s.session_expiry.0);
     let (_, v) = t.get(path::IMS_COUNT, &old).await;
     assert_eq!(gstn_error(&v).0, "AUTH4033");
     let (_, v) = t.get(path::IMS_COUNT, &s.access_token).await;
@@ -370,27 +327,17 @@ async fn counts_and_lists_agree_with_the_records() {
     // ISD and imports: counts only, consistent.
     for goods in [GoodsType::Isd, GoodsType::Imports] {
         let g = t.counts(&token, goods).await;
-        assert_eq!(
-            g.ttl_cnt,
-            g.sections.iter().map(|(_, c)| c.total()).sum::<u64>()
-        );
+        assert_eq!(g.ttl_cnt, g.sections.iter().map(|(_, c)| c.total()).sum::<u64>());
         assert_eq!(g.sections.len(), 4);
     }
     // Bad parameters are GSTN errors that name the value.
-    let (_, v) = t
-        .get(&format!("{}?section=XYZ", path::IMS_INVOICES), &token)
-        .await;
+    let (_, v) = t.get(&format!("{}?section=XYZ", path::IMS_INVOICES), &token).await;
     let (code, msg) = gstn_error(&v);
     assert!(code == codes::BAD_SECTION && msg.contains("XYZ"), "{msg}");
-    let (_, v) = t
-        .get(&format!("{}?section=isd", path::IMS_INVOICES), &token)
-        .await;
+    let (_, v) = t.get(&format!("{}?section=isd", path::IMS_INVOICES), &token).await;
     assert_eq!(gstn_error(&v).0, codes::BAD_SECTION);
     let (_, v) = t
-        .get(
-            &format!("{}?section=B2B&status=maybe", path::IMS_INVOICES),
-            &token,
-        )
+        .get(&format!("{}?section=B2B&status=maybe", path::IMS_INVOICES), &token)
         .await;
     assert!(gstn_error(&v).1.contains("maybe"));
     t.sim.shutdown().await;
@@ -414,30 +361,16 @@ async fn save_is_asynchronous_then_visible_in_reads_and_counts() {
         i
     }];
     let (_, v) = t
-        .post(
-            path::IMS_SAVE,
-            &token,
-            Some(t.body(Section::B2b, items, false)),
-        )
+        .post(path::IMS_SAVE, &token, Some(t.body(Section::B2b, items, false)))
         .await;
     let id = ok_data(&v)["reference_id"].as_str().unwrap().to_string();
-    let (_, v) = t
-        .get(&format!("{}?reference_id={id}", path::IMS_STATUS), &token)
-        .await;
+    let (_, v) = t.get(&format!("{}?reference_id={id}", path::IMS_STATUS), &token).await;
     assert_eq!(ok_data(&v)["status_cd"], "IP");
-    assert_eq!(
-        t.sim.record_action(&g, &r1.key(Section::B2b)),
-        Some(Action::NoAction)
-    );
+    assert_eq!(t.sim.record_action(&g, &r1.key(Section::B2b)), Some(Action::NoAction));
     tokio::time::sleep(Duration::from_millis(450)).await;
     // Processed by the job task even before anyone asks.
-    assert_eq!(
-        t.sim.record_action(&g, &r1.key(Section::B2b)),
-        Some(Action::Accepted)
-    );
-    let (_, v) = t
-        .get(&format!("{}?reference_id={id}", path::IMS_STATUS), &token)
-        .await;
+    assert_eq!(t.sim.record_action(&g, &r1.key(Section::B2b)), Some(Action::Accepted));
+    let (_, v) = t.get(&format!("{}?reference_id={id}", path::IMS_STATUS), &token).await;
     let s: SaveStatus = serde_json::from_value(ok_data(&v)).unwrap();
     assert_eq!(
         (
@@ -484,29 +417,16 @@ async fn save_is_asynchronous_then_visible_in_reads_and_counts() {
     let s = t
         .save(
             &token,
-            t.body(
-                Section::B2b,
-                vec![SaveItem::from_record(&fresh, None)],
-                true,
-            ),
+            t.body(Section::B2b, vec![SaveItem::from_record(&fresh, None)], true),
             true,
         )
         .await;
-    assert_eq!(
-        (s.status_cd.as_str(), s.trans_typ_cd.as_deref()),
-        ("P", Some("RST"))
-    );
-    assert_eq!(
-        t.sim.record_action(&g, &r1.key(Section::B2b)),
-        Some(Action::NoAction)
-    );
+    assert_eq!((s.status_cd.as_str(), s.trans_typ_cd.as_deref()), ("P", Some("RST")));
+    assert_eq!(t.sim.record_action(&g, &r1.key(Section::B2b)), Some(Action::NoAction));
     assert_eq!(t.sim.save_count(&g, &r1.key(Section::B2b)), 2);
     // Unknown reference.
     let (_, v) = t
-        .get(
-            &format!("{}?reference_id=ffffffffffffff0", path::IMS_STATUS),
-            &token,
-        )
+        .get(&format!("{}?reference_id=ffffffffffffff0", path::IMS_STATUS), &token)
         .await;
     assert_eq!(gstn_error(&v).0, "IMS0008");
     t.sim.shutdown().await;
@@ -532,11 +452,7 @@ async fn record_level_errors() {
         )
         .await;
     assert_eq!(
-        (
-            s.status_cd.as_str(),
-            s.proc_cnt.as_deref(),
-            s.err_cnt.as_deref()
-        ),
+        (s.status_cd.as_str(), s.proc_cnt.as_deref(), s.err_cnt.as_deref()),
         ("PE", Some("0"), Some("1"))
     );
     let e = &s.error_report["b2b"][0];
@@ -567,10 +483,7 @@ async fn record_level_errors() {
     assert_eq!(s.status_cd, "P");
 
     // Accepting a credit note needs itcRedReq.
-    let cn = t
-        .invoices(&token, "CN", Some("no_action_taken"))
-        .await
-        .remove(0);
+    let cn = t.invoices(&token, "CN", Some("no_action_taken")).await.remove(0);
     let s = t
         .save(
             &token,
@@ -583,15 +496,10 @@ async fn record_level_errors() {
         )
         .await;
     assert_eq!(s.error_report["b2bcn"][0].error_cd, "IMSSAV0054");
-    assert_eq!(
-        s.error_report["b2bcn"][0].error_msg,
-        "enter value for itcRedReq"
-    );
+    assert_eq!(s.error_report["b2bcn"][0].error_msg, "enter value for itcRedReq");
     let mut item = SaveItem::from_record(&cn, Some(Action::Accepted));
     item.itc_red_req = Some("Y".into());
-    let s = t
-        .save(&token, t.body(Section::B2bCn, vec![item], false), false)
-        .await;
+    let s = t.save(&token, t.body(Section::B2bCn, vec![item], false), false).await;
     assert_eq!(s.status_cd, "P");
     let back = t
         .sim
@@ -599,10 +507,7 @@ async fn record_level_errors() {
         .into_iter()
         .find(|x| x.key(Section::B2bCn) == cn.key(Section::B2bCn))
         .unwrap();
-    assert_eq!(
-        (back.action, back.itc_red_req),
-        (Action::Accepted, Some(YesNo::Yes))
-    );
+    assert_eq!((back.action, back.itc_red_req), (Action::Accepted, Some(YesNo::Yes)));
 
     // Pending on a blocked record; unknown record; reject on imports — in one request.
     let blocked = t
@@ -619,20 +524,9 @@ async fn record_level_errors() {
         "b2bcn": [SaveItem::from_record(&blocked, Some(Action::Pending)), ghost],
         "impg": [imp]}});
     let s = t.save(&token, body, false).await;
-    assert_eq!(
-        (s.status_cd.as_str(), s.err_cnt.as_deref()),
-        ("PE", Some("3"))
-    );
-    let codes_of = |k: &str| {
-        s.error_report[k]
-            .iter()
-            .map(|e| e.error_cd.clone())
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(
-        codes_of("b2bcn"),
-        vec![codes::PENDING_BLOCKED.0, codes::NOT_FOUND.0]
-    );
+    assert_eq!((s.status_cd.as_str(), s.err_cnt.as_deref()), ("PE", Some("3")));
+    let codes_of = |k: &str| s.error_report[k].iter().map(|e| e.error_cd.clone()).collect::<Vec<_>>();
+    assert_eq!(codes_of("b2bcn"), vec![codes::PENDING_BLOCKED.0, codes::NOT_FOUND.0]);
     assert_eq!(codes_of("impg"), vec![codes::IMPORT_REJECT.0]);
     t.sim.shutdown().await;
 }
@@ -641,10 +535,7 @@ async fn record_level_errors() {
 async fn schema_failures_are_er() {
     let t = T::new(cfg()).await;
     let token = t.login(0).await;
-    let r = t
-        .invoices(&token, "B2B", Some("no_action_taken"))
-        .await
-        .remove(0);
+    let r = t.invoices(&token, "B2B", Some("no_action_taken")).await.remove(0);
     let item = serde_json::to_value(SaveItem::from_record(&r, Some(Action::Accepted))).unwrap();
     let mut no_action = item.clone();
     no_action.as_object_mut().unwrap().remove("action");
@@ -663,11 +554,7 @@ async fn schema_failures_are_er() {
     ] {
         let s = t.save(&token, body.clone(), false).await;
         assert_eq!(
-            (
-                s.status_cd.as_str(),
-                s.err_cd.as_deref(),
-                s.err_msg.as_deref()
-            ),
+            (s.status_cd.as_str(), s.err_cd.as_deref(), s.err_msg.as_deref()),
             ("ER", Some("IMSSAV005"), Some("Schema validation failure")),
             "{body}"
         );
@@ -722,9 +609,7 @@ async fn gstr2b_regeneration() {
     let r: wire::RegenStatus = serde_json::from_value(ok_data(&v)).unwrap();
     assert_eq!(r.status_cd, "P");
     // The IMS status endpoint does not know regeneration ids, nor another taxpayer.
-    let (_, v) = t
-        .get(&format!("{}?reference_id={id}", path::IMS_STATUS), &token)
-        .await;
+    let (_, v) = t.get(&format!("{}?reference_id={id}", path::IMS_STATUS), &token).await;
     assert_eq!(gstn_error(&v).0, "IMS0008");
     let other = t.login(1).await;
     let (_, v) = t.get(&status(id), &other).await;
@@ -752,10 +637,7 @@ async fn gstr2b_regeneration() {
     let (_, v) = t.post(&regen("2026", "03"), &token, None).await;
     assert_eq!(
         gstn_error(&v),
-        (
-            "IMS2B009".into(),
-            "Kindly generate 2b after 14/04/2026".into()
-        )
+        ("IMS2B009".into(), "Kindly generate 2b after 14/04/2026".into())
     );
     t.sim.shutdown().await;
 
@@ -768,10 +650,7 @@ async fn gstr2b_regeneration() {
     let (_, v) = early.post(&regen("2026", "02"), &token, None).await;
     assert_eq!(
         gstn_error(&v),
-        (
-            "IMS2B009".into(),
-            "Kindly generate 2b after 14/03/2026".into()
-        )
+        ("IMS2B009".into(), "Kindly generate 2b after 14/03/2026".into())
     );
     early.sim.shutdown().await;
 }
@@ -783,10 +662,7 @@ async fn ledgers_over_http() {
     // Whole history and a window starting mid-history.
     for (from, to) in [("01/01/2024", "18/03/2026"), ("15/07/2025", "14/02/2026")] {
         let (_, v) = t
-            .get(
-                &format!("{}?from={from}&to={to}", path::LEDGER_CASH),
-                &token,
-            )
+            .get(&format!("{}?from={from}&to={to}", path::LEDGER_CASH), &token)
             .await;
         let cash: CashLedger = serde_json::from_value(ok_data(&v)).unwrap();
         assert!(!cash.tr.is_empty());
@@ -801,19 +677,14 @@ async fn ledgers_over_http() {
         assert!(!itc.details.tr.is_empty());
         assert_eq!(itc.check(), vec![]);
         let (_, v) = t
-            .get(
-                &format!("{}/2026/02?from={from}&to={to}", path::LEDGER_TAX),
-                &token,
-            )
+            .get(&format!("{}/2026/02?from={from}&to={to}", path::LEDGER_TAX), &token)
             .await;
         let liab: LiabilityLedger = serde_json::from_value(ok_data(&v)).unwrap();
         assert_eq!(liab.check(), vec![]);
         assert_eq!(liab.to_dt.len(), 6);
         assert!(liab.tr.iter().any(|r| r.dschrg_typ == "cash"));
     }
-    let (_, v) = t
-        .get(&format!("{}/2026/03", path::LEDGER_BAL), &token)
-        .await;
+    let (_, v) = t.get(&format!("{}/2026/03", path::LEDGER_BAL), &token).await;
     let d = ok_data(&v);
     assert!(
         d["cash_bal"]["igst_tot_bal"].is_number() && d["itc_blck_bal"].is_object(),
@@ -825,43 +696,27 @@ async fn ledgers_over_http() {
     assert_eq!(bal.gstin, t.gstin());
     // Errors.
     let (_, v) = t
-        .get(
-            &format!("{}?from=01/03/2026&to=19/03/2026", path::LEDGER_CASH),
-            &token,
-        )
+        .get(&format!("{}?from=01/03/2026&to=19/03/2026", path::LEDGER_CASH), &token)
         .await;
     assert_eq!(
         gstn_error(&v),
-        (
-            "LG9089".into(),
-            "To Date cannot be beyond the current date".into()
-        )
+        ("LG9089".into(), "To Date cannot be beyond the current date".into())
     );
     let (_, v) = t
-        .get(
-            &format!("{}?from=2026-01-01&to=18/03/2026", path::LEDGER_ITC),
-            &token,
-        )
+        .get(&format!("{}?from=2026-01-01&to=18/03/2026", path::LEDGER_ITC), &token)
         .await;
     let (code, msg) = gstn_error(&v);
     assert!(
         code == codes::BAD_DATE && msg.contains("from") && msg.contains("DD/MM/YYYY"),
         "{msg}"
     );
-    let (_, v) = t
-        .get(&format!("{}?from=01/03/2026", path::LEDGER_CASH), &token)
-        .await;
+    let (_, v) = t.get(&format!("{}?from=01/03/2026", path::LEDGER_CASH), &token).await;
     assert!(gstn_error(&v).1.contains("to"));
     let (_, v) = t
-        .get(
-            &format!("{}?from=10/03/2026&to=01/03/2026", path::LEDGER_CASH),
-            &token,
-        )
+        .get(&format!("{}?from=10/03/2026&to=01/03/2026", path::LEDGER_CASH), &token)
         .await;
     assert_eq!(gstn_error(&v).0, codes::FROM_AFTER_TO.0);
-    let (_, v) = t
-        .get(&format!("{}/2026/05", path::LEDGER_BAL), &token)
-        .await;
+    let (_, v) = t.get(&format!("{}/2026/05", path::LEDGER_BAL), &token).await;
     assert_eq!(gstn_error(&v).0, codes::BAD_PERIOD);
     t.sim.shutdown().await;
 }
@@ -885,10 +740,7 @@ async fn rate_limit_headers_and_429() {
         assert_eq!(r.status(), 200);
         let h = r.headers();
         assert_eq!(h[header::RATE_LIMIT], "5");
-        assert_eq!(
-            h[header::RATE_REMAINING].to_str().unwrap(),
-            (4 - i).to_string()
-        );
+        assert_eq!(h[header::RATE_REMAINING].to_str().unwrap(), (4 - i).to_string());
         let reset: i64 = h[header::RATE_RESET].to_str().unwrap().parse().unwrap();
         assert!((reset - chrono::Utc::now().timestamp()).abs() <= 61);
     }
@@ -900,11 +752,7 @@ async fn rate_limit_headers_and_429() {
         .await
         .unwrap();
     assert_eq!(r.status(), 429);
-    let retry: u64 = r.headers()[header::RETRY_AFTER]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let retry: u64 = r.headers()[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry));
     assert_eq!(r.headers()[header::RATE_REMAINING], "0");
     let v: Value = r.json().await.unwrap();
@@ -1047,11 +895,7 @@ async fn same_seed_same_data_over_http() {
         format!("{}?section=B2B", path::IMS_INVOICES),
         format!("{}?from=01/01/2025&to=18/03/2026", path::LEDGER_CASH),
     ] {
-        assert_eq!(
-            strip(a.get(&p, &ta).await.1),
-            strip(b.get(&p, &tb).await.1),
-            "{p}"
-        );
+        assert_eq!(strip(a.get(&p, &ta).await.1), strip(b.get(&p, &tb).await.1), "{p}");
     }
     // All GSTINs valid except the deliberate supplier ones.
     for tp in &a.sim.taxpayers {
@@ -1116,11 +960,7 @@ async fn a_dropped_save_is_applied_once_whatever_the_retries() {
         whole(&t, post(path::OTP.into(), pt.clone(), who.clone())).await;
         let v = whole(
             &t,
-            post(
-                format!("{}?otp={DEMO_OTP}", path::OTP_VERIFY),
-                pt.clone(),
-                who.clone(),
-            ),
+            post(format!("{}?otp={DEMO_OTP}", path::OTP_VERIFY), pt.clone(), who.clone()),
         )
         .await;
         // A verify whose answer was lost has used the OTP: ask for another.
@@ -1142,9 +982,7 @@ async fn a_dropped_save_is_applied_once_whatever_the_retries() {
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let sent = post(path::IMS_SAVE.into(), token.clone(), body.clone())()
-            .send()
-            .await;
+        let sent = post(path::IMS_SAVE.into(), token.clone(), body.clone())().send().await;
         if let Ok(resp) = sent
             && resp.bytes().await.is_ok()
         {

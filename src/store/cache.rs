@@ -30,12 +30,7 @@ pub enum LedgerKind {
 }
 
 impl LedgerKind {
-    pub const ALL: [LedgerKind; 4] = [
-        LedgerKind::Balance,
-        LedgerKind::Cash,
-        LedgerKind::Itc,
-        LedgerKind::Tax,
-    ];
+    pub const ALL: [LedgerKind; 4] = [LedgerKind::Balance, LedgerKind::Cash, LedgerKind::Itc, LedgerKind::Tax];
 
     /// Stored value, also the last path segment of the API: `bal`, `cash`, `itc`, `tax`.
     pub fn as_str(self) -> &'static str {
@@ -97,8 +92,7 @@ impl Store {
         let Some((json, ms)) = row else {
             return Ok(None);
         };
-        let group =
-            serde_json::from_str(&json).map_err(|e| self.decode_err(COUNTS, OP, e.to_string()))?;
+        let group = serde_json::from_str(&json).map_err(|e| self.decode_err(COUNTS, OP, e.to_string()))?;
         Ok(Some((group, self.time(ms, COUNTS, OP)?)))
     }
 
@@ -116,10 +110,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         const OP: &str = "replace_section";
         let at = to_ms(fetched_at);
-        let tx = self
-            .conn
-            .unchecked_transaction()
-            .map_err(self.sql_err(RECORDS, OP))?;
+        let tx = self.conn.unchecked_transaction().map_err(self.sql_err(RECORDS, OP))?;
         tx.execute(
             "INSERT INTO ims_sections (profile, section, records, fetched_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (profile, section) DO UPDATE SET records = excluded.records, fetched_at = excluded.fetched_at",
@@ -142,9 +133,8 @@ impl Store {
             let mut json = Vec::with_capacity(1024);
             for (seq, rec) in records.iter().enumerate() {
                 json.clear();
-                serde_json::to_writer(&mut json, rec).map_err(|e| {
-                    self.encode_err(RECORDS, OP, format!("record {}: {e}", seq + 1))
-                })?;
+                serde_json::to_writer(&mut json, rec)
+                    .map_err(|e| self.encode_err(RECORDS, OP, format!("record {}: {e}", seq + 1)))?;
                 let json = std::str::from_utf8(&json).expect("serde_json writes UTF-8");
                 let key = rec.key(section);
                 stmt.execute(params![
@@ -167,11 +157,7 @@ impl Store {
 
     /// The cached records of `(profile, section)` in the order they were fetched; empty when
     /// nothing is cached (see [`Store::section_fetched_at`] to tell "empty" from "never").
-    pub fn load_section(
-        &self,
-        profile: &str,
-        section: Section,
-    ) -> Result<Vec<ImsRecord>, StoreError> {
+    pub fn load_section(&self, profile: &str, section: Section) -> Result<Vec<ImsRecord>, StoreError> {
         const OP: &str = "load_section";
         let err = self.sql_err(RECORDS, OP);
         let mut stmt = self
@@ -200,11 +186,7 @@ impl Store {
     }
 
     /// When `(profile, section)` was last replaced; `None` if never.
-    pub fn section_fetched_at(
-        &self,
-        profile: &str,
-        section: Section,
-    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+    pub fn section_fetched_at(&self, profile: &str, section: Section) -> Result<Option<DateTime<Utc>>, StoreError> {
         const OP: &str = "section_fetched_at";
         let ms: Option<i64> = self
             .conn
@@ -231,8 +213,7 @@ impl Store {
         fetched_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         const OP: &str = "put_ledger";
-        let json = serde_json::to_string(value)
-            .map_err(|e| self.encode_err(LEDGERS, OP, e.to_string()))?;
+        let json = serde_json::to_string(value).map_err(|e| self.encode_err(LEDGERS, OP, e.to_string()))?;
         self.conn
             .execute(
                 "INSERT INTO ledgers (profile, kind, key, data, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -319,13 +300,9 @@ mod tests {
             .put_counts("ghost", GoodsType::Others, &CountGroup::default(), t(0))
             .unwrap_err();
         assert!(matches!(e, StoreError::UnknownProfile { .. }), "{e:?}");
-        let e = s
-            .replace_section("ghost", Section::B2b, &[rec(1)], t(0))
-            .unwrap_err();
+        let e = s.replace_section("ghost", Section::B2b, &[rec(1)], t(0)).unwrap_err();
         assert!(matches!(e, StoreError::UnknownProfile { .. }), "{e:?}");
-        let e = s
-            .put_ledger("ghost", LedgerKind::Cash, "k", &1, t(0))
-            .unwrap_err();
+        let e = s.put_ledger("ghost", LedgerKind::Cash, "k", &1, t(0)).unwrap_err();
         assert!(
             e.to_string().contains("ghost") && e.to_string().contains("put_ledger"),
             "{e}"
@@ -338,16 +315,11 @@ mod tests {
         let s = store_with_profile(dir.path());
         assert_eq!(s.section_fetched_at("acme", Section::B2b).unwrap(), None);
         let recs: Vec<_> = (0..50).rev().map(rec).collect();
-        s.replace_section("acme", Section::B2b, &recs, t(100))
-            .unwrap();
+        s.replace_section("acme", Section::B2b, &recs, t(100)).unwrap();
         assert_eq!(s.load_section("acme", Section::B2b).unwrap(), recs);
-        assert_eq!(
-            s.section_fetched_at("acme", Section::B2b).unwrap(),
-            Some(t(100))
-        );
+        assert_eq!(s.section_fetched_at("acme", Section::B2b).unwrap(), Some(t(100)));
         // Exact amounts survive (GSTN matches on them when saving).
-        let json =
-            serde_json::to_string(&s.load_section("acme", Section::B2b).unwrap()[0]).unwrap();
+        let json = serde_json::to_string(&s.load_section("acme", Section::B2b).unwrap()[0]).unwrap();
         assert!(
             json.contains("\"val\":1180.50") && json.contains("\"camt\":90.00"),
             "{json}"
@@ -361,18 +333,11 @@ mod tests {
     fn replace_section_replaces() {
         let dir = tempfile::tempdir().unwrap();
         let s = store_with_profile(dir.path());
-        s.replace_section(
-            "acme",
-            Section::B2b,
-            &(0..10).map(rec).collect::<Vec<_>>(),
-            t(1),
-        )
-        .unwrap();
-        s.replace_section("acme", Section::B2bCn, &[rec(99)], t(1))
+        s.replace_section("acme", Section::B2b, &(0..10).map(rec).collect::<Vec<_>>(), t(1))
             .unwrap();
+        s.replace_section("acme", Section::B2bCn, &[rec(99)], t(1)).unwrap();
         let newer = vec![rec(7), rec(20)];
-        s.replace_section("acme", Section::B2b, &newer, t(2))
-            .unwrap();
+        s.replace_section("acme", Section::B2b, &newer, t(2)).unwrap();
         assert_eq!(s.load_section("acme", Section::B2b).unwrap(), newer);
         let rows: i64 = s
             .conn
@@ -383,10 +348,7 @@ mod tests {
             )
             .unwrap();
         assert_eq!(rows, 2, "old rows are gone");
-        assert_eq!(
-            s.section_fetched_at("acme", Section::B2b).unwrap(),
-            Some(t(2))
-        );
+        assert_eq!(s.section_fetched_at("acme", Section::B2b).unwrap(), Some(t(2)));
         assert_eq!(
             s.load_section("acme", Section::B2bCn).unwrap(),
             vec![rec(99)],
@@ -395,10 +357,7 @@ mod tests {
         // An empty fetch empties the section but is remembered as fetched.
         s.replace_section("acme", Section::B2b, &[], t(3)).unwrap();
         assert!(s.load_section("acme", Section::B2b).unwrap().is_empty());
-        assert_eq!(
-            s.section_fetched_at("acme", Section::B2b).unwrap(),
-            Some(t(3))
-        );
+        assert_eq!(s.section_fetched_at("acme", Section::B2b).unwrap(), Some(t(3)));
     }
 
     #[test]
@@ -420,8 +379,7 @@ mod tests {
         dup2.hash = "different".into();
         let recs = vec![bad.clone(), dup.clone(), note.clone(), dup2.clone()];
         assert!(!bad.flags().is_empty());
-        s.replace_section("acme", Section::B2bCn, &recs, t(0))
-            .unwrap();
+        s.replace_section("acme", Section::B2bCn, &recs, t(0)).unwrap();
         assert_eq!(s.load_section("acme", Section::B2bCn).unwrap(), recs);
 
         let mut stmt = s
@@ -435,22 +393,12 @@ mod tests {
             .collect();
         assert_eq!(
             cols[0],
-            (
-                "24ABCCU0123M1YZ".into(),
-                "A/1".into(),
-                "31-02-2024".into(),
-                "X".into()
-            )
+            ("24ABCCU0123M1YZ".into(), "A/1".into(), "31-02-2024".into(), "X".into())
         );
         assert_eq!(cols[1].1, "INV/000003");
         assert_eq!(
             cols[2],
-            (
-                "27AAPFU0939F1ZV".into(),
-                "CN-9".into(),
-                "2024/10/01".into(),
-                "N".into()
-            )
+            ("27AAPFU0939F1ZV".into(), "CN-9".into(), "2024/10/01".into(), "N".into())
         );
         assert_eq!(cols[1], cols[3], "duplicate keys are both kept");
     }
@@ -460,13 +408,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = store_with_profile(dir.path());
         let recs: Vec<_> = (0..10_000).map(rec).collect();
-        s.replace_section("acme", Section::B2b, &recs, t(0))
-            .unwrap();
+        s.replace_section("acme", Section::B2b, &recs, t(0)).unwrap();
         let back = s.load_section("acme", Section::B2b).unwrap();
         assert_eq!(back.len(), 10_000);
         assert_eq!(back[9_999], recs[9_999]);
-        s.replace_section("acme", Section::B2b, &recs[..10], t(1))
-            .unwrap();
+        s.replace_section("acme", Section::B2b, &recs[..10], t(1)).unwrap();
         assert_eq!(s.load_section("acme", Section::B2b).unwrap().len(), 10);
     }
 
@@ -478,8 +424,7 @@ mod tests {
         let s = store_with_profile(dir.path());
         let recs: Vec<_> = (0..100_000).map(rec).collect();
         let start = std::time::Instant::now();
-        s.replace_section("acme", Section::B2b, &recs, t(0))
-            .unwrap();
+        s.replace_section("acme", Section::B2b, &recs, t(0)).unwrap();
         let write = start.elapsed();
         let start = std::time::Instant::now();
         let back = s.load_section("acme", Section::B2b).unwrap();
@@ -498,15 +443,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(bal.itc_bal.igst_bal.to_string(), "100.50");
-        s.put_ledger("acme", LedgerKind::Balance, "042024", &bal, t(5))
-            .unwrap();
-        let (back, at): (CashItcBalance, _) = s
-            .get_ledger("acme", LedgerKind::Balance, "042024")
-            .unwrap()
-            .unwrap();
+        s.put_ledger("acme", LedgerKind::Balance, "042024", &bal, t(5)).unwrap();
+        let (back, at): (CashItcBalance, _) = s.get_ledger("acme", LedgerKind::Balance, "042024").unwrap().unwrap();
         assert_eq!((back, at), (bal, t(5)));
-        let none: Option<(CashItcBalance, _)> =
-            s.get_ledger("acme", LedgerKind::Cash, "042024").unwrap();
+        let none: Option<(CashItcBalance, _)> = s.get_ledger("acme", LedgerKind::Cash, "042024").unwrap();
         assert!(none.is_none());
 
         let range = "01/04/2024-30/06/2024";
@@ -518,24 +458,13 @@ mod tests {
             t(6),
         )
         .unwrap();
-        s.put_ledger(
-            "acme",
-            LedgerKind::Cash,
-            range,
-            &serde_json::json!({"tr": [3]}),
-            t(7),
-        )
-        .unwrap();
-        let (v, at): (serde_json::Value, _) = s
-            .get_ledger("acme", LedgerKind::Cash, range)
-            .unwrap()
+        s.put_ledger("acme", LedgerKind::Cash, range, &serde_json::json!({"tr": [3]}), t(7))
             .unwrap();
+        let (v, at): (serde_json::Value, _) = s.get_ledger("acme", LedgerKind::Cash, range).unwrap().unwrap();
         assert_eq!((v, at), (serde_json::json!({"tr": [3]}), t(7)));
 
         // A row that no longer decodes as the asked type is an error naming the table.
-        let e = s
-            .get_ledger::<Vec<u8>>("acme", LedgerKind::Cash, range)
-            .unwrap_err();
+        let e = s.get_ledger::<Vec<u8>>("acme", LedgerKind::Cash, range).unwrap_err();
         assert!(
             e.to_string().contains("ledgers") && e.to_string().contains("gstdash.db"),
             "{e}"

@@ -19,10 +19,7 @@ pub enum StoreError {
     CreateFile { path: PathBuf, source: io::Error },
 
     #[error("cannot open the cache database {}: {source}; {RECOVERY_HINT}", path.display())]
-    Open {
-        path: PathBuf,
-        source: rusqlite::Error,
-    },
+    Open { path: PathBuf, source: rusqlite::Error },
 
     #[error("SQLite refused WAL journal mode for {} (it stays {mode:?}); {RECOVERY_HINT}", path.display())]
     NoWal { path: PathBuf, mode: String },
@@ -32,11 +29,7 @@ pub enum StoreError {
 (it was written by a newer gstdash); upgrade gstdash, or pass --data-dir (or set GSTDASH_DATA_DIR) to use a separate cache",
         path.display()
     )]
-    TooNew {
-        path: PathBuf,
-        found: i64,
-        supported: i64,
-    },
+    TooNew { path: PathBuf, found: i64, supported: i64 },
 
     #[error("cannot upgrade the cache database {} to schema version {version}: {source}; {RECOVERY_HINT}", path.display())]
     Migrate {

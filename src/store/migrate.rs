@@ -89,11 +89,7 @@ pub(crate) fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
 }
 
 /// Brings `conn` from its current version up to `migrations.len()`.
-pub(crate) fn migrate(
-    conn: &mut Connection,
-    path: &Path,
-    migrations: &[&str],
-) -> Result<(), StoreError> {
+pub(crate) fn migrate(conn: &mut Connection, path: &Path, migrations: &[&str]) -> Result<(), StoreError> {
     let supported = migrations.len() as i64;
     let found = user_version(conn).map_err(|source| StoreError::Open {
         path: path.to_path_buf(),
@@ -167,16 +163,9 @@ mod tests {
         assert!(msg.contains("m.db"), "{msg}");
         assert_eq!(user_version(&conn).unwrap(), 1);
         let v_exists: i64 = conn
-            .query_row(
-                "SELECT count(*) FROM sqlite_master WHERE name = 'v'",
-                [],
-                |r| r.get(0),
-            )
+            .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'v'", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(
-            v_exists, 0,
-            "the failed migration's statements were rolled back"
-        );
+        assert_eq!(v_exists, 0, "the failed migration's statements were rolled back");
     }
 
     #[test]

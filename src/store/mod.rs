@@ -27,9 +27,7 @@ use rusqlite::Connection;
 
 pub use cache::LedgerKind;
 pub use error::{RECOVERY_HINT, StoreError};
-pub use profiles::{
-    ProfileUpsert, StoredPlatformToken, StoredProfile, StoredTaxpayerSession, StoredTokens,
-};
+pub use profiles::{ProfileUpsert, StoredPlatformToken, StoredProfile, StoredTaxpayerSession, StoredTokens};
 
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "gstdash.db";
@@ -76,10 +74,8 @@ impl Store {
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(StoreError::NoWal { path, mode });
         }
-        conn.pragma_update(None, "foreign_keys", true)
-            .map_err(open_err)?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", true).map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(open_err)?;
         migrate::migrate(&mut conn, &path, migrate::MIGRATIONS)?;
         Ok(Store { conn, path })
     }
@@ -94,11 +90,7 @@ impl Store {
         migrate::latest()
     }
 
-    fn sql_err(
-        &self,
-        table: &'static str,
-        op: &'static str,
-    ) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+    fn sql_err(&self, table: &'static str, op: &'static str) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
         move |source| StoreError::Sql {
             path: self.path.clone(),
             table,
@@ -132,12 +124,7 @@ impl Store {
         }
     }
 
-    fn decode_err(
-        &self,
-        table: &'static str,
-        op: &'static str,
-        detail: impl Into<String>,
-    ) -> StoreError {
+    fn decode_err(&self, table: &'static str, op: &'static str, detail: impl Into<String>) -> StoreError {
         StoreError::Decode {
             path: self.path.clone(),
             table,
@@ -146,12 +133,7 @@ impl Store {
         }
     }
 
-    fn encode_err(
-        &self,
-        table: &'static str,
-        op: &'static str,
-        detail: impl Into<String>,
-    ) -> StoreError {
+    fn encode_err(&self, table: &'static str, op: &'static str, detail: impl Into<String>) -> StoreError {
         StoreError::Encode {
             path: self.path.clone(),
             table,
@@ -160,14 +142,8 @@ impl Store {
         }
     }
 
-    fn time(
-        &self,
-        ms: i64,
-        table: &'static str,
-        op: &'static str,
-    ) -> Result<DateTime<Utc>, StoreError> {
-        from_ms(ms)
-            .ok_or_else(|| self.decode_err(table, op, format!("timestamp {ms} ms is out of range")))
+    fn time(&self, ms: i64, table: &'static str, op: &'static str) -> Result<DateTime<Utc>, StoreError> {
+        from_ms(ms).ok_or_else(|| self.decode_err(table, op, format!("timestamp {ms} ms is out of range")))
     }
 }
 
@@ -182,10 +158,7 @@ fn from_ms(ms: i64) -> Option<DateTime<Utc>> {
 #[cfg(unix)]
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
+    fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
 }
 
 #[cfg(not(unix))]
@@ -257,15 +230,9 @@ pub(crate) mod tests {
         let data = dir.path().join("a").join("b");
         let s = store_with_profile(&data);
         assert_eq!(s.path(), data.join(DB_FILE));
-        let journal: String = s
-            .conn
-            .pragma_query_value(None, "journal_mode", |r| r.get(0))
-            .unwrap();
+        let journal: String = s.conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
         assert_eq!(journal, "wal");
-        let fk: i64 = s
-            .conn
-            .pragma_query_value(None, "foreign_keys", |r| r.get(0))
-            .unwrap();
+        let fk: i64 = s.conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
         assert_eq!(fk, 1);
         #[cfg(unix)]
         {
@@ -304,10 +271,7 @@ pub(crate) mod tests {
         drop(store_with_profile(dir.path()));
         let s = Store::open_in(dir.path()).unwrap();
         assert_eq!(s.list_profiles().unwrap().len(), 1);
-        assert_eq!(
-            migrate::user_version(&s.conn).unwrap(),
-            Store::schema_version()
-        );
+        assert_eq!(migrate::user_version(&s.conn).unwrap(), Store::schema_version());
     }
 
     #[test]
@@ -360,10 +324,7 @@ pub(crate) mod tests {
         let msg = err.to_string();
         assert!(matches!(err, StoreError::Open { .. }), "{err:?}");
         assert!(msg.contains(&path.display().to_string()), "{msg}");
-        assert!(
-            msg.contains("--data-dir") && msg.contains("delete"),
-            "{msg}"
-        );
+        assert!(msg.contains("--data-dir") && msg.contains("delete"), "{msg}");
     }
 
     #[test]

@@ -72,18 +72,13 @@ impl Store {
             .map_err(&err)?;
         let outcome = match old {
             None => ProfileUpsert::Created,
-            Some((g, u, b)) if g == p.gstin && u == p.username && b == p.base_url => {
-                ProfileUpsert::Unchanged
-            }
+            Some((g, u, b)) if g == p.gstin && u == p.username && b == p.base_url => ProfileUpsert::Unchanged,
             Some(_) => ProfileUpsert::IdentityChanged,
         };
         if outcome == ProfileUpsert::IdentityChanged {
             for table in ["tokens", "ims_counts", "ims_sections", "ledgers"] {
-                tx.execute(
-                    &format!("DELETE FROM {table} WHERE profile = ?1"),
-                    [&p.name],
-                )
-                .map_err(&err)?;
+                tx.execute(&format!("DELETE FROM {table} WHERE profile = ?1"), [&p.name])
+                    .map_err(&err)?;
             }
         }
         tx.execute(
@@ -117,9 +112,7 @@ impl Store {
         let err = self.sql_err(PROFILES, OP);
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT name, gstin, username, base_url, updated_at FROM profiles ORDER BY name",
-            )
+            .prepare_cached("SELECT name, gstin, username, base_url, updated_at FROM profiles ORDER BY name")
             .map_err(&err)?;
         let rows = stmt.query_map([], profile_row).map_err(&err)?;
         let mut out = Vec::new();
@@ -201,16 +194,7 @@ impl Store {
                         taxpayer_session_expiry, updated_at
                  FROM tokens WHERE profile = ?1",
                 [profile],
-                |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                    ))
-                },
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
             )
             .optional()
             .map_err(self.sql_err(TOKENS, OP))?;
@@ -301,10 +285,7 @@ mod tests {
             .into_iter()
             .map(|p| (p.name, p.updated_at))
             .collect();
-        assert_eq!(
-            names,
-            vec![("acme".to_string(), t(9)), ("beta".to_string(), t(5))]
-        );
+        assert_eq!(names, vec![("acme".to_string(), t(9)), ("beta".to_string(), t(5))]);
     }
 
     #[test]
@@ -320,14 +301,8 @@ mod tests {
         assert_eq!(tk.platform.as_ref().unwrap().expires_at, t(86_400));
         assert!(tk.taxpayer.is_none());
 
-        s.save_taxpayer_session(
-            "acme",
-            &Secret::new("tp_tok_456"),
-            t(21_600),
-            t(2_592_000),
-            t(2),
-        )
-        .unwrap();
+        s.save_taxpayer_session("acme", &Secret::new("tp_tok_456"), t(21_600), t(2_592_000), t(2))
+            .unwrap();
         let tk = s.load_tokens("acme").unwrap().unwrap();
         assert_eq!(
             tk.platform.as_ref().unwrap().token.expose(),
@@ -341,10 +316,7 @@ mod tests {
         );
         assert_eq!(tk.updated_at, t(2));
         let dbg = format!("{tk:?}");
-        assert!(
-            !dbg.contains("plat_tok_123") && !dbg.contains("tp_tok_456"),
-            "{dbg}"
-        );
+        assert!(!dbg.contains("plat_tok_123") && !dbg.contains("tp_tok_456"), "{dbg}");
 
         // A refresh replaces the taxpayer token; the platform token stays.
         s.save_platform_token("acme", &Secret::new("plat_tok_789"), t(90_000), t(3))
@@ -371,9 +343,7 @@ mod tests {
         let msg = err.to_string();
         assert!(matches!(err, StoreError::UnknownProfile { .. }), "{err:?}");
         assert!(
-            msg.contains("ghost")
-                && msg.contains("save_platform_token")
-                && !msg.contains("x_secret_x"),
+            msg.contains("ghost") && msg.contains("save_platform_token") && !msg.contains("x_secret_x"),
             "{msg}"
         );
     }
@@ -382,8 +352,7 @@ mod tests {
     fn a_new_identity_drops_old_tokens_and_caches() {
         let dir = tempfile::tempdir().unwrap();
         let s = store_with_profile(dir.path());
-        s.save_platform_token("acme", &Secret::new("tok"), t(1), t(0))
-            .unwrap();
+        s.save_platform_token("acme", &Secret::new("tok"), t(1), t(0)).unwrap();
         s.put_ledger(
             "acme",
             crate::store::LedgerKind::Balance,
@@ -394,18 +363,12 @@ mod tests {
         .unwrap();
         let mut p = s.get_profile("acme").unwrap().unwrap();
         p.gstin = "24AAACQ3770E1ZP".into();
-        assert_eq!(
-            s.upsert_profile(&p).unwrap(),
-            ProfileUpsert::IdentityChanged
-        );
+        assert_eq!(s.upsert_profile(&p).unwrap(), ProfileUpsert::IdentityChanged);
         assert_eq!(s.load_tokens("acme").unwrap(), None);
         let l: Option<(serde_json::Value, _)> = s
             .get_ledger("acme", crate::store::LedgerKind::Balance, "042024")
             .unwrap();
         assert!(l.is_none());
-        assert_eq!(
-            s.get_profile("acme").unwrap().unwrap().gstin,
-            "24AAACQ3770E1ZP"
-        );
+        assert_eq!(s.get_profile("acme").unwrap().unwrap().gstin, "24AAACQ3770E1ZP");
     }
 }

@@ -22,9 +22,20 @@ pub type SharedStore = Arc<Mutex<Store>>;
 
 /// Starts the engine on the current tokio runtime. Returns the command sender; events go to
 /// `events`.
-pub fn spawn(client: Client, store: SharedStore, profile: String, events: UnboundedSender<SyncEvent>) -> (UnboundedSender<SyncCommand>, JoinHandle<()>) {
+pub fn spawn(
+    client: Client,
+    store: SharedStore,
+    profile: String,
+    events: UnboundedSender<SyncEvent>,
+) -> (UnboundedSender<SyncCommand>, JoinHandle<()>) {
     let (tx, rx) = unbounded_channel();
-    let engine = Engine { client, store, profile, events, jobs: HashMap::new() };
+    let engine = Engine {
+        client,
+        store,
+        profile,
+        events,
+        jobs: HashMap::new(),
+    };
     let handle = tokio::spawn(engine.run(rx));
     (tx, handle)
 }
@@ -39,7 +50,9 @@ struct Engine {
 
 impl Engine {
     async fn run(mut self, mut rx: UnboundedReceiver<SyncCommand>) {
-        let _ = self.events.send(SyncEvent::Session { expires_at: self.client.session().map(|t| t.token_expiry) });
+        let _ = self.events.send(SyncEvent::Session {
+            expires_at: self.client.session().map(|t| t.token_expiry),
+        });
         while let Some(cmd) = rx.recv().await {
             match cmd {
                 SyncCommand::RefreshCounts { goods } => self.counts(goods),
@@ -67,20 +80,40 @@ impl Engine {
     }
 
     fn counts(&mut self, goods: GoodsType) {
-        let (client, store, profile, events) = (self.client.clone(), self.store.clone(), self.profile.clone(), self.events.clone());
+        let (client, store, profile, events) = (
+            self.client.clone(),
+            self.store.clone(),
+            self.profile.clone(),
+            self.events.clone(),
+        );
         let job = JobKind::Counts(goods);
         self.start(job, async move {
             let before = client.session().map(|t| t.token_expiry);
             match client.ims_count(goods).await {
                 Ok(group) => {
                     let now = Utc::now();
-                    if let Err(e) = store.lock().expect("store lock").put_counts(&profile, goods, &group, now) {
-                        let _ = events.send(SyncEvent::Failed { job, message: format!("saving counts to the cache: {e}") });
+                    if let Err(e) = store
+                        .lock()
+                        .expect("store lock")
+                        .put_counts(&profile, goods, &group, now)
+                    {
+                        let _ = events.send(SyncEvent::Failed {
+                            job,
+                            message: format!("saving counts to the cache: {e}"),
+                        });
                     }
-                    let _ = events.send(SyncEvent::CountsLoaded { goods, group, fetched_at: now, from_cache: false });
+                    let _ = events.send(SyncEvent::CountsLoaded {
+                        goods,
+                        group,
+                        fetched_at: now,
+                        from_cache: false,
+                    });
                 }
                 Err(e) => {
-                    let _ = events.send(SyncEvent::Failed { job, message: e.to_string() });
+                    let _ = events.send(SyncEvent::Failed {
+                        job,
+                        message: e.to_string(),
+                    });
                 }
             }
             session_changed(&client, before, &events);
@@ -89,25 +122,58 @@ impl Engine {
 
     fn balance(&mut self, period: ReturnPeriod) {
         // Paint the cached figure for this period at once; the fetch replaces it.
-        if let Ok(Some((balance, fetched_at))) = self.store.lock().expect("store lock").get_ledger::<CashItcBalance>(&self.profile, LedgerKind::Balance, &period.wire()) {
+        if let Ok(Some((balance, fetched_at))) = self.store.lock().expect("store lock").get_ledger::<CashItcBalance>(
+            &self.profile,
+            LedgerKind::Balance,
+            &period.wire(),
+        ) {
             let warnings = balance.check();
-            let _ = self.events.send(SyncEvent::BalanceLoaded { period, balance, warnings, fetched_at, from_cache: true });
+            let _ = self.events.send(SyncEvent::BalanceLoaded {
+                period,
+                balance,
+                warnings,
+                fetched_at,
+                from_cache: true,
+            });
         }
-        let (client, store, profile, events) = (self.client.clone(), self.store.clone(), self.profile.clone(), self.events.clone());
+        let (client, store, profile, events) = (
+            self.client.clone(),
+            self.store.clone(),
+            self.profile.clone(),
+            self.events.clone(),
+        );
         let job = JobKind::Balance;
         self.start(job, async move {
             let before = client.session().map(|t| t.token_expiry);
             match client.ledger_balance(period).await {
                 Ok(balance) => {
                     let now = Utc::now();
-                    if let Err(e) = store.lock().expect("store lock").put_ledger(&profile, LedgerKind::Balance, &period.wire(), &balance, now) {
-                        let _ = events.send(SyncEvent::Failed { job, message: format!("saving the balance to the cache: {e}") });
+                    if let Err(e) = store.lock().expect("store lock").put_ledger(
+                        &profile,
+                        LedgerKind::Balance,
+                        &period.wire(),
+                        &balance,
+                        now,
+                    ) {
+                        let _ = events.send(SyncEvent::Failed {
+                            job,
+                            message: format!("saving the balance to the cache: {e}"),
+                        });
                     }
                     let warnings = balance.check();
-                    let _ = events.send(SyncEvent::BalanceLoaded { period, balance, warnings, fetched_at: now, from_cache: false });
+                    let _ = events.send(SyncEvent::BalanceLoaded {
+                        period,
+                        balance,
+                        warnings,
+                        fetched_at: now,
+                        from_cache: false,
+                    });
                 }
                 Err(e) => {
-                    let _ = events.send(SyncEvent::Failed { job, message: e.to_string() });
+                    let _ = events.send(SyncEvent::Failed {
+                        job,
+                        message: e.to_string(),
+                    });
                 }
             }
             session_changed(&client, before, &events);
@@ -128,12 +194,25 @@ pub fn cached_events(store: &Store, profile: &str, period: ReturnPeriod) -> Vec<
     let mut out = Vec::new();
     for goods in GoodsType::ALL {
         if let Ok(Some((group, fetched_at))) = store.get_counts(profile, goods) {
-            out.push(SyncEvent::CountsLoaded { goods, group, fetched_at, from_cache: true });
+            out.push(SyncEvent::CountsLoaded {
+                goods,
+                group,
+                fetched_at,
+                from_cache: true,
+            });
         }
     }
-    if let Ok(Some((balance, fetched_at))) = store.get_ledger::<CashItcBalance>(profile, LedgerKind::Balance, &period.wire()) {
+    if let Ok(Some((balance, fetched_at))) =
+        store.get_ledger::<CashItcBalance>(profile, LedgerKind::Balance, &period.wire())
+    {
         let warnings = balance.check();
-        out.push(SyncEvent::BalanceLoaded { period, balance, warnings, fetched_at, from_cache: true });
+        out.push(SyncEvent::BalanceLoaded {
+            period,
+            balance,
+            warnings,
+            fetched_at,
+            from_cache: true,
+        });
     }
     out
 }

@@ -37,7 +37,12 @@ pub enum JobKind {
 pub enum SyncEvent {
     /// A job started (spinner on).
     Started { job: JobKind },
-    CountsLoaded { goods: GoodsType, group: CountGroup, fetched_at: DateTime<Utc>, from_cache: bool },
+    CountsLoaded {
+        goods: GoodsType,
+        group: CountGroup,
+        fetched_at: DateTime<Utc>,
+        from_cache: bool,
+    },
     BalanceLoaded {
         period: ReturnPeriod,
         balance: CashItcBalance,

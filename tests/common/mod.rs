@@ -11,7 +11,13 @@ use gstdash::secret::Secret;
 use gstdash::sim::{self, SimConfig, SimHandle};
 
 pub fn config(records: usize) -> SimConfig {
-    SimConfig { records, today: Local::now().date_naive(), rate_limit_per_min: None, save_processing_ms: 50, ..SimConfig::default() }
+    SimConfig {
+        records,
+        today: Local::now().date_naive(),
+        rate_limit_per_min: None,
+        save_processing_ms: 50,
+        ..SimConfig::default()
+    }
 }
 
 pub async fn start(cfg: SimConfig) -> SimHandle {
@@ -20,11 +26,19 @@ pub async fn start(cfg: SimConfig) -> SimHandle {
 
 /// Fast retries so fault-injection tests stay quick.
 pub fn fast_retry() -> RetryPolicy {
-    RetryPolicy { max_attempts: 6, base_delay: Duration::from_millis(20), max_delay: Duration::from_millis(200) }
+    RetryPolicy {
+        max_attempts: 6,
+        base_delay: Duration::from_millis(20),
+        max_delay: Duration::from_millis(200),
+    }
 }
 
 pub fn client(sim: &SimHandle) -> Client {
-    let mut cfg = ClientConfig::new(&sim.base_url, Secret::new(sim::DEMO_API_KEY), Some(Secret::new(sim::DEMO_API_SECRET)));
+    let mut cfg = ClientConfig::new(
+        &sim.base_url,
+        Secret::new(sim::DEMO_API_KEY),
+        Some(Secret::new(sim::DEMO_API_SECRET)),
+    );
     cfg.retry = fast_retry();
     cfg.timeout = Duration::from_secs(20);
     Client::new(cfg).expect("client builds")
@@ -32,7 +46,10 @@ pub fn client(sim: &SimHandle) -> Client {
 
 pub fn first(sim: &SimHandle) -> (String, Gstin) {
     let tp = &sim.taxpayers[0];
-    (tp.username.clone(), Gstin::parse(&tp.gstin).expect("simulator GSTINs are valid"))
+    (
+        tp.username.clone(),
+        Gstin::parse(&tp.gstin).expect("simulator GSTINs are valid"),
+    )
 }
 
 /// authenticate → OTP → verify, as the CLI does.

@@ -1,0 +1,669 @@
+//! The one binding table. It drives key dispatch, the `?` help screen and the hint bar, so
+//! the three can never disagree (gitui's `commands()`, lazygit's binding list, yazi's `desc`).
+//!
+//! A binding is data: a context, the keys, an [`Action`], a description and an optional
+//! hint-bar entry. The defaults live in [`DEFAULT_BINDINGS`]; a [`Keymap`] is a copy of them
+//! that overrides can edit ([`Keymap::rebind`], with keys and actions parsed from text by
+//! [`KeySpec::parse`] and [`Action::from_name`]), so a config file is only a data change.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::domain::GoodsType;
+
+/// Where a binding applies. The active contexts are the top screen or popup plus
+/// [`Context::Global`] (see `AppState::contexts`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Context {
+    /// Active everywhere, even while typing in a filter: keep it to control keys.
+    Global,
+    Dashboard,
+    /// The `?` popup; plain characters type into its filter.
+    Help,
+    PeriodPicker,
+    /// Scrollable text popups: the info page and the ledger-warnings list.
+    Pager,
+}
+
+impl Context {
+    pub const ALL: [Context; 5] = [
+        Context::Global,
+        Context::Dashboard,
+        Context::Help,
+        Context::PeriodPicker,
+        Context::Pager,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Context::Global => "Everywhere",
+            Context::Dashboard => "Dashboard",
+            Context::Help => "Help",
+            Context::PeriodPicker => "Period picker",
+            Context::Pager => "Info and warnings",
+        }
+    }
+    /// Contexts that must not bind plain characters: Help types them into its filter, and
+    /// Global is active while typing.
+    pub fn takes_text(self) -> bool {
+        matches!(self, Context::Help | Context::Global)
+    }
+}
+
+/// Everything a key can do. Navigation actions (`Up`, `Confirm`, …) mean the obvious thing in
+/// the context they are bound in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    Quit,
+    OpenHelp,
+    Refresh,
+    OpenPeriodPicker,
+    PrevPeriod,
+    NextPeriod,
+    OpenInfo,
+    OpenWarnings,
+    SelectTab(GoodsType),
+    NextTab,
+    PrevTab,
+    DismissToasts,
+    Close,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Confirm,
+    PrevYear,
+    NextYear,
+    DeleteChar,
+    ClearFilter,
+}
+
+impl Action {
+    pub const ALL: [Action; 26] = [
+        Action::Quit,
+        Action::OpenHelp,
+        Action::Refresh,
+        Action::OpenPeriodPicker,
+        Action::PrevPeriod,
+        Action::NextPeriod,
+        Action::OpenInfo,
+        Action::OpenWarnings,
+        Action::SelectTab(GoodsType::Others),
+        Action::SelectTab(GoodsType::Isd),
+        Action::SelectTab(GoodsType::Imports),
+        Action::NextTab,
+        Action::PrevTab,
+        Action::DismissToasts,
+        Action::Close,
+        Action::Up,
+        Action::Down,
+        Action::PageUp,
+        Action::PageDown,
+        Action::Top,
+        Action::Bottom,
+        Action::Confirm,
+        Action::PrevYear,
+        Action::NextYear,
+        Action::DeleteChar,
+        Action::ClearFilter,
+    ];
+
+    /// Stable name for config files (`quit`, `select_tab_isd`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Quit => "quit",
+            Action::OpenHelp => "open_help",
+            Action::Refresh => "refresh",
+            Action::OpenPeriodPicker => "open_period_picker",
+            Action::PrevPeriod => "prev_period",
+            Action::NextPeriod => "next_period",
+            Action::OpenInfo => "open_info",
+            Action::OpenWarnings => "open_warnings",
+            Action::SelectTab(GoodsType::Others) => "select_tab_others",
+            Action::SelectTab(GoodsType::Isd) => "select_tab_isd",
+            Action::SelectTab(GoodsType::Imports) => "select_tab_imports",
+            Action::NextTab => "next_tab",
+            Action::PrevTab => "prev_tab",
+            Action::DismissToasts => "dismiss_toasts",
+            Action::Close => "close",
+            Action::Up => "up",
+            Action::Down => "down",
+            Action::PageUp => "page_up",
+            Action::PageDown => "page_down",
+            Action::Top => "top",
+            Action::Bottom => "bottom",
+            Action::Confirm => "confirm",
+            Action::PrevYear => "prev_year",
+            Action::NextYear => "next_year",
+            Action::DeleteChar => "delete_char",
+            Action::ClearFilter => "clear_filter",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Result<Action, String> {
+        let t = s.trim().to_ascii_lowercase().replace('-', "_");
+        Action::ALL.iter().copied().find(|a| a.name() == t).ok_or_else(|| {
+            format!(
+                "action {s:?} not known; expected one of {}",
+                Action::ALL.map(Action::name).join(", ")
+            )
+        })
+    }
+}
+
+/// One key with its modifiers, normalised so `G` matches whether or not the terminal reports
+/// Shift (see [`KeySpec::from_event`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct KeySpec {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+impl KeySpec {
+    pub const fn plain(code: KeyCode) -> KeySpec {
+        KeySpec {
+            code,
+            mods: KeyModifiers::NONE,
+        }
+    }
+    pub const fn ch(c: char) -> KeySpec {
+        KeySpec::plain(KeyCode::Char(c))
+    }
+    pub const fn ctrl(c: char) -> KeySpec {
+        KeySpec {
+            code: KeyCode::Char(c),
+            mods: KeyModifiers::CONTROL,
+        }
+    }
+
+    /// Normalises a terminal key event: Shift is dropped for characters (it is already in the
+    /// character) and for Back-Tab; only Ctrl and Alt are kept; Ctrl letters are lower-cased.
+    pub fn from_event(ev: &KeyEvent) -> KeySpec {
+        let mut mods = ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        let mut code = ev.code;
+        match code {
+            KeyCode::Char(c) => {
+                mods.remove(KeyModifiers::SHIFT);
+                if mods.contains(KeyModifiers::CONTROL) {
+                    code = KeyCode::Char(c.to_ascii_lowercase());
+                }
+            }
+            KeyCode::BackTab => mods.remove(KeyModifiers::SHIFT),
+            _ => {}
+        }
+        KeySpec { code, mods }
+    }
+
+    /// A printable character typed without Ctrl/Alt (text input).
+    pub fn typed_char(&self) -> Option<char> {
+        match self.code {
+            KeyCode::Char(c) if !self.mods.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Parses `q`, `?`, `ctrl-c`, `alt-x`, `enter`, `esc`, `tab`, `backtab`, `left`, `pgdn`,
+    /// `home`, `f1`, `space`.
+    pub fn parse(s: &str) -> Result<KeySpec, String> {
+        let t = s.trim();
+        let bad = || format!("key {s:?} not understood; examples: q, ctrl-c, enter, left, pgdn, f1");
+        let mut mods = KeyModifiers::NONE;
+        let mut rest = t;
+        loop {
+            let lower = rest.to_ascii_lowercase();
+            if let Some(r) = lower.strip_prefix("ctrl-").or_else(|| lower.strip_prefix("c-")) {
+                mods |= KeyModifiers::CONTROL;
+                rest = &rest[rest.len() - r.len()..];
+            } else if let Some(r) = lower.strip_prefix("alt-").or_else(|| lower.strip_prefix("m-")) {
+                mods |= KeyModifiers::ALT;
+                rest = &rest[rest.len() - r.len()..];
+            } else {
+                break;
+            }
+        }
+        let mut chars = rest.chars();
+        let code = match (chars.next(), chars.next()) {
+            (Some(c), None) => KeyCode::Char(if mods.contains(KeyModifiers::CONTROL) {
+                c.to_ascii_lowercase()
+            } else {
+                c
+            }),
+            _ => match rest.to_ascii_lowercase().as_str() {
+                "enter" | "return" => KeyCode::Enter,
+                "esc" | "escape" => KeyCode::Esc,
+                "tab" => KeyCode::Tab,
+                "backtab" | "s-tab" | "shift-tab" => KeyCode::BackTab,
+                "backspace" | "bs" => KeyCode::Backspace,
+                "left" => KeyCode::Left,
+                "right" => KeyCode::Right,
+                "up" => KeyCode::Up,
+                "down" => KeyCode::Down,
+                "pgup" | "pageup" => KeyCode::PageUp,
+                "pgdn" | "pagedown" => KeyCode::PageDown,
+                "home" => KeyCode::Home,
+                "end" => KeyCode::End,
+                "delete" | "del" => KeyCode::Delete,
+                "space" => KeyCode::Char(' '),
+                f if f.starts_with('f') => f[1..]
+                    .parse::<u8>()
+                    .ok()
+                    .filter(|n| (1..=12).contains(n))
+                    .map(KeyCode::F)
+                    .ok_or_else(bad)?,
+                _ => return Err(bad()),
+            },
+        };
+        Ok(KeySpec { code, mods })
+    }
+}
+
+impl fmt::Display for KeySpec {
+    /// Short labels for help and hints: `q`, `Ctrl-c`, `←`, `S-Tab`, `PgDn`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            f.write_str("Ctrl-")?;
+        }
+        if self.mods.contains(KeyModifiers::ALT) {
+            f.write_str("Alt-")?;
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("Space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::Enter => f.write_str("Enter"),
+            KeyCode::Esc => f.write_str("Esc"),
+            KeyCode::Tab => f.write_str("Tab"),
+            KeyCode::BackTab => f.write_str("S-Tab"),
+            KeyCode::Backspace => f.write_str("Bksp"),
+            KeyCode::Left => f.write_str("←"),
+            KeyCode::Right => f.write_str("→"),
+            KeyCode::Up => f.write_str("↑"),
+            KeyCode::Down => f.write_str("↓"),
+            KeyCode::PageUp => f.write_str("PgUp"),
+            KeyCode::PageDown => f.write_str("PgDn"),
+            KeyCode::Home => f.write_str("Home"),
+            KeyCode::End => f.write_str("End"),
+            KeyCode::Delete => f.write_str("Del"),
+            KeyCode::F(n) => write!(f, "F{n}"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+/// A hint-bar entry. Lower `prio` is kept longer when the bar is narrow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hint {
+    pub prio: u8,
+    /// Short word(s) after the key: `quit`, `period`.
+    pub label: &'static str,
+    /// Key text to show instead of the binding's first key (`1-3`, `[ ]`).
+    pub keys: Option<&'static str>,
+}
+
+const fn hint(prio: u8, label: &'static str) -> Option<Hint> {
+    Some(Hint {
+        prio,
+        label,
+        keys: None,
+    })
+}
+const fn hint_keys(prio: u8, keys: &'static str, label: &'static str) -> Option<Hint> {
+    Some(Hint {
+        prio,
+        label,
+        keys: Some(keys),
+    })
+}
+
+/// One row of the table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Binding {
+    pub context: Context,
+    pub keys: Cow<'static, [KeySpec]>,
+    pub action: Action,
+    pub desc: &'static str,
+    pub hint: Option<Hint>,
+}
+
+impl Binding {
+    /// `h / ←` style label of all keys.
+    pub fn keys_label(&self) -> String {
+        self.keys.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
+    }
+}
+
+const fn b(
+    context: Context,
+    keys: &'static [KeySpec],
+    action: Action,
+    desc: &'static str,
+    hint: Option<Hint>,
+) -> Binding {
+    Binding {
+        context,
+        keys: Cow::Borrowed(keys),
+        action,
+        desc,
+        hint,
+    }
+}
+
+use Context::{Dashboard as D, Global as G, Help as H, Pager as P, PeriodPicker as PP};
+
+const ESC: KeySpec = KeySpec::plain(KeyCode::Esc);
+const ENTER: KeySpec = KeySpec::plain(KeyCode::Enter);
+const UP: KeySpec = KeySpec::plain(KeyCode::Up);
+const DOWN: KeySpec = KeySpec::plain(KeyCode::Down);
+const LEFT: KeySpec = KeySpec::plain(KeyCode::Left);
+const RIGHT: KeySpec = KeySpec::plain(KeyCode::Right);
+const PGUP: KeySpec = KeySpec::plain(KeyCode::PageUp);
+const PGDN: KeySpec = KeySpec::plain(KeyCode::PageDown);
+const HOME: KeySpec = KeySpec::plain(KeyCode::Home);
+const END: KeySpec = KeySpec::plain(KeyCode::End);
+
+/// The default bindings, in the order help shows them. One binding per line: this is data.
+#[rustfmt::skip]
+pub static DEFAULT_BINDINGS: &[Binding] = &[
+    b(G, &[KeySpec::ctrl('c')], Action::Quit, "Quit gstdash", None),
+    // Dashboard
+    b(D, &[KeySpec::ch('?'), KeySpec::plain(KeyCode::F(1))], Action::OpenHelp, "Show all keys (filterable, runnable)", hint(0, "help")),
+    b(D, &[KeySpec::ch('r')], Action::Refresh, "Refresh counts and balance from GSTN", hint(1, "refresh")),
+    b(D, &[KeySpec::ch('p')], Action::OpenPeriodPicker, "Pick the return period", hint(1, "period")),
+    b(D, &[KeySpec::ch('[')], Action::PrevPeriod, "Previous return period", hint_keys(3, "[ ]", "prev/next")),
+    b(D, &[KeySpec::ch(']')], Action::NextPeriod, "Next return period", None),
+    b(D, &[KeySpec::ch('1')], Action::SelectTab(GoodsType::Others), "Tab: All other ITC", hint_keys(2, "1-3", "tab")),
+    b(D, &[KeySpec::ch('2')], Action::SelectTab(GoodsType::Isd), "Tab: Inward supplies from ISD", None),
+    b(D, &[KeySpec::ch('3')], Action::SelectTab(GoodsType::Imports), "Tab: Import of goods", None),
+    b(D, &[KeySpec::ch('l'), RIGHT, KeySpec::plain(KeyCode::Tab)], Action::NextTab, "Next goods-type tab", None),
+    b(D, &[KeySpec::ch('h'), LEFT, KeySpec::plain(KeyCode::BackTab)], Action::PrevTab, "Previous goods-type tab", None),
+    b(D, &[KeySpec::ch('i')], Action::OpenInfo, "Explain deemed acceptance, pending and 2B/3B dates", hint(4, "info")),
+    b(D, &[KeySpec::ch('w')], Action::OpenWarnings, "Show ledger arithmetic warnings", hint(5, "warnings")),
+    b(D, &[ESC], Action::DismissToasts, "Dismiss notifications (errors stay until then)", hint(6, "dismiss")),
+    // Last, so Enter on a freshly opened help never quits.
+    b(D, &[KeySpec::ch('q')], Action::Quit, "Quit gstdash", hint(0, "quit")),
+    // Help
+    b(H, &[ESC], Action::Close, "Close help", hint(0, "close")),
+    b(H, &[ENTER], Action::Confirm, "Run the selected action", hint(0, "run")),
+    b(H, &[UP, KeySpec::ctrl('p')], Action::Up, "Select previous entry", hint_keys(1, "↑↓", "select")),
+    b(H, &[DOWN, KeySpec::ctrl('n')], Action::Down, "Select next entry", None),
+    b(H, &[PGUP], Action::PageUp, "Page up", None),
+    b(H, &[PGDN], Action::PageDown, "Page down", None),
+    b(H, &[HOME], Action::Top, "First entry", None),
+    b(H, &[END], Action::Bottom, "Last entry", None),
+    b(H, &[KeySpec::plain(KeyCode::Backspace)], Action::DeleteChar, "Delete the last filter character", hint(2, "delete")),
+    b(H, &[KeySpec::ctrl('u')], Action::ClearFilter, "Clear the filter", hint(3, "clear")),
+    // Period picker
+    b(PP, &[ESC, KeySpec::ch('q')], Action::Close, "Close without changing the period", hint(0, "close")),
+    b(PP, &[ENTER], Action::Confirm, "Use the selected period", hint(0, "pick")),
+    b(PP, &[KeySpec::ch('k'), UP], Action::Up, "Previous month", hint_keys(1, "j/k", "month")),
+    b(PP, &[KeySpec::ch('j'), DOWN], Action::Down, "Next month", None),
+    b(PP, &[KeySpec::ch('h'), LEFT, KeySpec::ch('[')], Action::PrevYear, "Previous financial year", hint_keys(1, "h/l", "year")),
+    b(PP, &[KeySpec::ch('l'), RIGHT, KeySpec::ch(']')], Action::NextYear, "Next financial year", None),
+    b(PP, &[KeySpec::ch('g'), HOME], Action::Top, "April (first month of the year)", None),
+    b(PP, &[KeySpec::ch('G'), END], Action::Bottom, "March (last month of the year)", None),
+    // Pager (info and warnings)
+    b(P, &[ESC, KeySpec::ch('q')], Action::Close, "Close", hint(0, "close")),
+    b(P, &[KeySpec::ch('k'), UP], Action::Up, "Scroll up", hint_keys(1, "j/k", "scroll")),
+    b(P, &[KeySpec::ch('j'), DOWN], Action::Down, "Scroll down", None),
+    b(P, &[PGUP, KeySpec::ctrl('u')], Action::PageUp, "Page up", hint_keys(2, "PgUp/PgDn", "page")),
+    b(P, &[PGDN, KeySpec::ctrl('d'), KeySpec::ch(' ')], Action::PageDown, "Page down", None),
+    b(P, &[KeySpec::ch('g'), HOME], Action::Top, "Top", None),
+    b(P, &[KeySpec::ch('G'), END], Action::Bottom, "Bottom", None),
+];
+
+/// One item of the hint bar, ready to draw.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HintItem {
+    pub keys: String,
+    pub label: &'static str,
+    pub prio: u8,
+}
+
+impl HintItem {
+    /// Columns taken, including the two-space gap before the next item.
+    pub fn width(&self) -> usize {
+        text_width(&self.keys) + 1 + text_width(self.label) + 2
+    }
+}
+
+fn text_width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+/// The bindings in use: the defaults plus any overrides.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Keymap {
+    bindings: Vec<Binding>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        Keymap {
+            bindings: DEFAULT_BINDINGS.to_vec(),
+        }
+    }
+}
+
+impl Keymap {
+    pub fn bindings(&self) -> &[Binding] {
+        &self.bindings
+    }
+
+    /// The action for `key` in the first of `contexts` that binds it, with that context.
+    pub fn lookup(&self, contexts: &[Context], key: KeySpec) -> Option<(Context, Action)> {
+        contexts.iter().find_map(|ctx| {
+            self.bindings
+                .iter()
+                .find(|b| b.context == *ctx && b.keys.contains(&key))
+                .map(|b| (b.context, b.action))
+        })
+    }
+
+    /// Replaces the keys of `action` in `context` (an override from config). An empty list
+    /// unbinds it. Keys taken by another action of the same context are refused.
+    pub fn rebind(&mut self, context: Context, action: Action, keys: Vec<KeySpec>) -> Result<(), String> {
+        for k in &keys {
+            if context.takes_text() && context != Context::Global && k.typed_char().is_some() {
+                return Err(format!(
+                    "{k} types into the {} filter and cannot be bound there",
+                    context.label()
+                ));
+            }
+            if let Some(other) = self
+                .bindings
+                .iter()
+                .find(|b| b.context == context && b.action != action && b.keys.contains(k))
+            {
+                return Err(format!(
+                    "{k} is already bound to {} in {}",
+                    other.action.name(),
+                    context.label()
+                ));
+            }
+        }
+        let binding = self
+            .bindings
+            .iter_mut()
+            .find(|b| b.context == context && b.action == action)
+            .ok_or_else(|| format!("{} has no binding in {}", action.name(), context.label()))?;
+        binding.keys = Cow::Owned(keys);
+        Ok(())
+    }
+
+    /// Label of the first key of `action` in `context`, for texts like "press r".
+    pub fn key_for(&self, context: Context, action: Action) -> Option<String> {
+        self.bindings
+            .iter()
+            .find(|b| b.context == context && b.action == action)
+            .and_then(|b| b.keys.first())
+            .map(ToString::to_string)
+    }
+
+    /// Hint-bar items of `contexts`, in table order.
+    pub fn hints(&self, contexts: &[Context]) -> Vec<HintItem> {
+        self.bindings
+            .iter()
+            .filter(|b| contexts.contains(&b.context) && !b.keys.is_empty())
+            .filter_map(|b| {
+                b.hint.map(|h| HintItem {
+                    keys: h.keys.map(str::to_string).unwrap_or_else(|| b.keys[0].to_string()),
+                    label: h.label,
+                    prio: h.prio,
+                })
+            })
+            .collect()
+    }
+
+    /// The hints that fit in `width` columns: most important first, drawn in table order.
+    pub fn fit_hints(&self, contexts: &[Context], width: usize) -> Vec<HintItem> {
+        fit_hints(self.hints(contexts), width)
+    }
+}
+
+/// Keeps the highest-priority items whose widths add up to at most `width` (the last item's
+/// trailing gap is not needed), preserving their order.
+pub fn fit_hints(items: Vec<HintItem>, width: usize) -> Vec<HintItem> {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&i| (items[i].prio, i));
+    let budget = width + 2; // the last item needs no gap after it
+    let mut used = 1; // left margin
+    let mut keep = vec![false; items.len()];
+    for i in order {
+        let w = items[i].width();
+        if used + w <= budget {
+            used += w;
+            keep[i] = true;
+        }
+    }
+    items
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(it, k)| k.then_some(it))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_action_is_bound_somewhere() {
+        let km = Keymap::default();
+        for a in Action::ALL {
+            assert!(
+                km.bindings().iter().any(|b| b.action == a && !b.keys.is_empty()),
+                "{a:?} has no binding"
+            );
+        }
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_one_context_or_shadows_global() {
+        let km = Keymap::default();
+        let global: HashSet<KeySpec> = km
+            .bindings()
+            .iter()
+            .filter(|b| b.context == Context::Global)
+            .flat_map(|b| b.keys.iter().copied())
+            .collect();
+        for ctx in Context::ALL {
+            let mut seen = HashSet::new();
+            for b in km.bindings().iter().filter(|b| b.context == ctx) {
+                for k in b.keys.iter() {
+                    assert!(seen.insert(*k), "{k} bound twice in {ctx:?}");
+                    if ctx != Context::Global {
+                        assert!(!global.contains(k), "{k} in {ctx:?} shadows a global key");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn text_contexts_bind_no_plain_characters() {
+        for b in DEFAULT_BINDINGS.iter().filter(|b| b.context.takes_text()) {
+            for k in b.keys.iter() {
+                assert!(k.typed_char().is_none(), "{k} in {:?} would eat typed text", b.context);
+            }
+        }
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for a in Action::ALL {
+            assert_eq!(Action::from_name(a.name()).unwrap(), a);
+        }
+        assert!(Action::from_name("fly").unwrap_err().contains("quit"));
+    }
+
+    #[test]
+    fn key_parsing_and_labels() {
+        assert_eq!(KeySpec::parse("ctrl-C").unwrap(), KeySpec::ctrl('c'));
+        assert_eq!(KeySpec::parse("q").unwrap(), KeySpec::ch('q'));
+        assert_eq!(KeySpec::parse("G").unwrap(), KeySpec::ch('G'));
+        assert_eq!(KeySpec::parse("pgdn").unwrap(), PGDN);
+        assert_eq!(KeySpec::parse("f1").unwrap(), KeySpec::plain(KeyCode::F(1)));
+        assert_eq!(
+            KeySpec::parse("alt-x").unwrap(),
+            KeySpec {
+                code: KeyCode::Char('x'),
+                mods: KeyModifiers::ALT
+            }
+        );
+        assert!(KeySpec::parse("hyper-q").is_err());
+        assert_eq!(KeySpec::ctrl('c').to_string(), "Ctrl-c");
+        assert_eq!(LEFT.to_string(), "←");
+        assert_eq!(KeySpec::plain(KeyCode::BackTab).to_string(), "S-Tab");
+    }
+
+    #[test]
+    fn events_are_normalised() {
+        let shifted = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
+        assert_eq!(KeySpec::from_event(&shifted), KeySpec::ch('G'));
+        let backtab = KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT);
+        assert_eq!(KeySpec::from_event(&backtab), KeySpec::plain(KeyCode::BackTab));
+        let ctrl = KeyEvent::new(KeyCode::Char('C'), KeyModifiers::CONTROL | KeyModifiers::SHIFT);
+        assert_eq!(KeySpec::from_event(&ctrl), KeySpec::ctrl('c'));
+    }
+
+    #[test]
+    fn overrides_are_data() {
+        let mut km = Keymap::default();
+        km.rebind(Context::Dashboard, Action::Refresh, vec![KeySpec::parse("F5").unwrap()])
+            .unwrap();
+        assert_eq!(
+            km.lookup(&[Context::Dashboard], KeySpec::plain(KeyCode::F(5))),
+            Some((Context::Dashboard, Action::Refresh))
+        );
+        assert_eq!(km.lookup(&[Context::Dashboard], KeySpec::ch('r')), None);
+        assert!(
+            km.rebind(Context::Dashboard, Action::Refresh, vec![KeySpec::ch('q')])
+                .unwrap_err()
+                .contains("quit")
+        );
+        assert!(km.rebind(Context::Help, Action::Close, vec![KeySpec::ch('x')]).is_err());
+        assert!(km.rebind(Context::Help, Action::PrevYear, vec![]).is_err());
+    }
+
+    #[test]
+    fn hint_bar_fits_80_columns_in_every_context_and_keeps_the_essentials() {
+        let km = Keymap::default();
+        for ctx in Context::ALL.into_iter().filter(|c| *c != Context::Global) {
+            let all = km.hints(&[ctx, Context::Global]);
+            let kept = km.fit_hints(&[ctx, Context::Global], 80);
+            let width: usize = 1 + kept.iter().map(HintItem::width).sum::<usize>() - 2;
+            assert!(width <= 80, "{ctx:?}: {width} columns");
+            assert!(!kept.is_empty(), "{ctx:?} has no hints");
+            for h in all.iter().filter(|h| h.prio == 0) {
+                assert!(kept.contains(h), "{ctx:?} dropped essential hint {h:?}");
+            }
+            // Narrow terminals drop the least important first.
+            let narrow = km.fit_hints(&[ctx, Context::Global], 30);
+            assert!(narrow.iter().all(|h| kept.contains(h)));
+        }
+    }
+}

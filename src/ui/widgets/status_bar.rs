@@ -1,0 +1,91 @@
+//! Status bar: the period, running jobs, the last error per job, and pending notices.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::spinner;
+use crate::app::AppState;
+use crate::app::state::job_label;
+use crate::sync::JobKind;
+use crate::ui::fmt::{truncate, width};
+use crate::ui::theme::Theme;
+
+pub fn render(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    f.render_widget(
+        Paragraph::new(line(state, theme, area.width as usize)).style(theme.status),
+        area,
+    );
+}
+
+pub fn line<'a>(state: &AppState, theme: &Theme, w: usize) -> Line<'a> {
+    let mut left = vec![
+        Span::styled(format!(" {} ", state.period), theme.period_badge),
+        Span::raw(" "),
+    ];
+
+    // Right: notices waiting for Esc.
+    let mut right = Vec::new();
+    let n = state.toasts.items().len();
+    if n > 0 {
+        let errors = state.toasts.errors();
+        let text = match errors {
+            0 => format!("{n} notice{}", if n == 1 { "" } else { "s" }),
+            e => format!("{e} error{}", if e == 1 { "" } else { "s" }),
+        };
+        let key = state
+            .keymap
+            .key_for(crate::app::Context::Dashboard, crate::app::Action::DismissToasts)
+            .unwrap_or_default();
+        right.push(Span::styled(text, if errors > 0 { theme.error } else { theme.text }));
+        right.push(Span::styled(format!(" · {key} dismiss "), theme.dim));
+    }
+    let fixed: usize = left.iter().chain(&right).map(|s| s.width()).sum();
+    let mut room = w.saturating_sub(fixed + 1);
+
+    let jobs = state.jobs_in_flight();
+    if !jobs.is_empty() {
+        let text = format!("{} refreshing {}", spinner::frame(state.spinner), jobs_summary(&jobs));
+        let t = truncate(&text, room.min(42));
+        room = room.saturating_sub(width(&t) + 2);
+        left.push(Span::styled(t, theme.spinner));
+        left.push(Span::raw("  "));
+    }
+    let errors = state.errors_by_recency();
+    if let Some((job, e)) = errors.first() {
+        let more = if errors.len() > 1 {
+            format!(" (+{} more)", errors.len() - 1)
+        } else {
+            String::new()
+        };
+        let text = format!("✖ {}: {}", job_label(*job), e.message.lines().next().unwrap_or(""));
+        let t = truncate(&text, room.saturating_sub(width(&more)));
+        left.push(Span::styled(t, theme.error));
+        left.push(Span::styled(more, theme.error));
+    } else if jobs.is_empty() {
+        left.push(Span::styled(truncate("ready", room), theme.dim));
+    }
+
+    let used: usize = left.iter().map(|s| s.width()).sum();
+    let rw: usize = right.iter().map(|s| s.width()).sum();
+    let mut spans = left;
+    spans.push(Span::raw(" ".repeat(w.saturating_sub(used + rw))));
+    spans.extend(right);
+    Line::from(spans)
+}
+
+/// `IMS counts, balance` when all three count jobs run, else each job's label.
+fn jobs_summary(jobs: &[JobKind]) -> String {
+    let counts = jobs.iter().filter(|j| matches!(j, JobKind::Counts(_))).count();
+    let mut parts: Vec<&str> = Vec::new();
+    if counts == 3 {
+        parts.push("IMS counts");
+    }
+    for j in jobs {
+        if !(counts == 3 && matches!(j, JobKind::Counts(_))) {
+            parts.push(job_label(*j));
+        }
+    }
+    parts.join(", ")
+}
