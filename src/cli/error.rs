@@ -6,7 +6,12 @@ use std::fmt;
 #[derive(Debug)]
 pub struct CliError(pub String);
 
+const BROKEN_PIPE: &str = "output: broken pipe";
+
 impl CliError {
+    pub fn is_broken_pipe(&self) -> bool {
+        self.0 == BROKEN_PIPE
+    }
     pub fn new(msg: impl Into<String>) -> Self {
         CliError(msg.into())
     }
@@ -36,7 +41,9 @@ impl From<crate::api::ApiError> for CliError {
 }
 impl From<std::io::Error> for CliError {
     fn from(e: std::io::Error) -> Self {
-        // Broken pipe (`| head`) is not worth a message, but still not success.
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            return CliError(BROKEN_PIPE.into());
+        }
         CliError(format!("output: {e}"))
     }
 }

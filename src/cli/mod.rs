@@ -186,6 +186,8 @@ pub fn run(cli: Cli) -> i32 {
     };
     match rt.block_on(dispatch(cli)) {
         Ok(()) => 0,
+        // `gstdash … | head`: the reader left; nothing to report.
+        Err(e) if e.is_broken_pipe() => 0,
         Err(e) => {
             eprintln!("gstdash: {e}");
             1

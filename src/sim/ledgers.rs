@@ -139,7 +139,7 @@ pub(crate) fn generate_ledgers(seed: u64, taxpayer: usize, gstin: &str, state: &
         let tax = [rupees(igst), rupees(cgst), rupees(cgst), rupees(cess)];
         // ITC of the period, with paise.
         let accrued: [i64; 4] =
-            std::array::from_fn(|h| tax[h] * rng.range(55, 105) / 100 + if tax[h] > 0 { rng.range(0, 99) } else { 0 });
+            std::array::from_fn(|h| tax[h] * rng.range(70, 140) / 100 + if tax[h] > 0 { rng.range(0, 99) } else { 0 });
 
         // Set-off from ITC (after the accrual).
         let mut credit: [i64; 4] = std::array::from_fn(|h| itc[h] + accrued[h]);
@@ -606,7 +606,14 @@ mod tests {
     #[test]
     fn every_view_passes_the_crate_checks_on_every_range() {
         for b in books() {
-            assert!(b.cash.len() >= 24 && b.itc.len() >= 24 && b.liab.len() >= 48);
+            // ITC covers most months, so cash moves less often than the other two.
+            assert!(
+                b.cash.len() >= 8 && b.itc.len() >= 24 && b.liab.len() >= 48,
+                "{} {} {}",
+                b.cash.len(),
+                b.itc.len(),
+                b.liab.len()
+            );
             for (from, to) in ranges(&b) {
                 let c = b.cash_ledger(from, to);
                 assert_eq!(c.check(), vec![], "cash {from}..{to}");

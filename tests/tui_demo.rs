@@ -1,0 +1,123 @@
+//! The dashboard end to end: simulator over loopback → real client → sync engine → SQLite →
+//! app model → ratatui TestBackend, at 80×24. Then a restart paints the same figures from
+//! the cache before any network call.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{NaiveDate, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use gstdash::app::msg::Msg;
+use gstdash::app::state::{AppState, ProfileInfo, ThemeName};
+use gstdash::app::update::{start, update};
+use gstdash::domain::{GoodsType, ReturnPeriod};
+use gstdash::store::{Store, StoredProfile};
+use gstdash::sync::{SyncCommand, SyncEvent, engine};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+
+fn draw(state: &AppState, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| gstdash::ui::render(f, state)).unwrap();
+    t.backend().to_string()
+}
+
+fn key(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+/// Feeds engine events into the model until every panel has loaded.
+async fn settle(
+    state: &mut AppState,
+    rx: &mut UnboundedReceiver<SyncEvent>,
+    cmd: &tokio::sync::mpsc::UnboundedSender<SyncCommand>,
+) {
+    let mut counts = 0;
+    let mut balance = false;
+    while counts < 3 || !balance {
+        let ev = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+            .await
+            .expect("engine answers")
+            .expect("engine alive");
+        match &ev {
+            SyncEvent::CountsLoaded { from_cache: false, .. } => counts += 1,
+            SyncEvent::BalanceLoaded { from_cache: false, .. } => balance = true,
+            SyncEvent::Failed { message, .. } => panic!("job failed: {message}"),
+            _ => {}
+        }
+        for c in update(state, Msg::Sync(ev)) {
+            cmd.send(c).unwrap();
+        }
+    }
+    let _ = update(state, Msg::Tick(Utc::now()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dashboard_from_simulator_and_then_from_cache() {
+    let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let mut cfg = common::config(1_000);
+    cfg.today = today;
+    let sim = common::start(cfg).await;
+    let client = common::logged_in(&sim).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_in(dir.path()).unwrap();
+    let tp = sim.taxpayers[0].clone();
+    store
+        .upsert_profile(&StoredProfile {
+            name: "demo".into(),
+            gstin: tp.gstin.clone(),
+            username: tp.username.clone(),
+            base_url: sim.base_url.clone(),
+            updated_at: Utc::now(),
+        })
+        .unwrap();
+    let store = Arc::new(Mutex::new(store));
+    let period = ReturnPeriod::new(2026, 10).unwrap();
+    let info = ProfileInfo {
+        name: "demo".into(),
+        gstin: tp.gstin.clone(),
+        username: tp.username.clone(),
+        environment_label: "simulator".into(),
+    };
+
+    let (ev_tx, mut ev_rx) = unbounded_channel();
+    let (cmd, handle) = engine::spawn(client.clone(), store.clone(), "demo".into(), ev_tx);
+    let mut state = AppState::new(info.clone(), period, ThemeName::Mono);
+    let _ = update(&mut state, Msg::Tick(Utc::now()));
+    for c in start(&mut state) {
+        cmd.send(c).unwrap();
+    }
+    settle(&mut state, &mut ev_rx, &cmd).await;
+    let screen = draw(&state, 80, 24);
+    insta::with_settings!({filters => vec![(r"session \d+ h \d+ min left", "session [time] left")]}, {
+        insta::assert_snapshot!("dashboard_live_80x24", screen);
+    });
+    // The grid shows the simulator's own counts.
+    let g = client.ims_count(GoodsType::Others).await.unwrap();
+    let total = gstdash::domain::Money::from(g.ttl_cnt as i64).inr();
+    assert!(screen.contains(total.trim_end_matches(".00")), "{screen}");
+
+    // Keys drive the model: the ISD tab, then the previous period (a new balance fetch).
+    let _ = update(&mut state, key('2'));
+    assert!(draw(&state, 80, 24).contains("ISD invoices"));
+    let cmds = update(&mut state, key('['));
+    assert_eq!(cmds, vec![SyncCommand::RefreshBalance { period: period.prev() }]);
+    cmd.send(SyncCommand::Shutdown).unwrap();
+    handle.await.unwrap();
+
+    // A restart with the network gone paints from the cache and says so.
+    sim.shutdown().await;
+    let cached = engine::cached_events(&store.lock().unwrap(), "demo", period);
+    assert_eq!(cached.len(), 4, "three count groups and the balance");
+    let mut again = AppState::new(info, period, ThemeName::Mono);
+    let _ = update(&mut again, Msg::Tick(Utc::now()));
+    for e in cached {
+        again.preload(e);
+    }
+    let screen = draw(&again, 80, 24);
+    assert!(screen.contains("cached"), "{screen}");
+    assert!(screen.contains("B2B invoices"), "{screen}");
+}
