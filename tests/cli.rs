@@ -192,7 +192,10 @@ fn long_cash_ledger_is_fetched_in_slices_and_checks_clean() {
     let v: Value = serde_json::from_str(&out).unwrap();
     // Fourteen months = three windows, stitched into one ledger over the whole range.
     assert!(!v["data"]["tr"].as_array().unwrap().is_empty());
-    assert_eq!(v["data"]["fr_dt"], gstdash::domain::period::fmt_slash(p.plus_months(-13).first_day()));
+    assert_eq!(
+        v["data"]["fr_dt"],
+        gstdash::domain::period::fmt_slash(p.plus_months(-13).first_day())
+    );
     assert_eq!(v["data"]["to_dt"], gstdash::domain::period::fmt_slash(p.last_day()));
     assert_eq!(v["warnings"], Value::Array(vec![]), "{}", v["warnings"]);
     let out = ok(run(

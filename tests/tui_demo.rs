@@ -121,3 +121,16 @@ async fn dashboard_from_simulator_and_then_from_cache() {
     assert!(screen.contains("cached"), "{screen}");
     assert!(screen.contains("B2B invoices"), "{screen}");
 }
+
+/// The README's key table is written by hand; this keeps it true to the keymap.
+#[test]
+fn readme_lists_every_dashboard_key() {
+    use gstdash::app::keymap::{Context, DEFAULT_BINDINGS};
+    let readme = include_str!("../README.md");
+    for b in DEFAULT_BINDINGS
+        .iter()
+        .filter(|b| matches!(b.context, Context::Dashboard | Context::Global))
+    {
+        assert!(readme.contains(b.desc), "README misses {:?}", b.desc);
+    }
+}
