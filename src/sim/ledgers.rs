@@ -1,4 +1,4 @@
-//! Ledger history of a demo taxpayer: 24 filed GSTR-3B periods generated as one consistent
+//! Ledger history of a demo taxpayer: filed GSTR-3B periods from April 2023 (at least 24) generated as one consistent
 //! event sequence, and the four ledger views (balance, cash, ITC, return liability) cut from
 //! it for any date range.
 //!
@@ -76,6 +76,11 @@ pub(crate) struct LedgerBook {
 
 /// The last period whose GSTR-3B is filed: two months before today's. The simulator's single
 /// rule for "filed" (ledgers, GSTR-2B regeneration).
+/// First period of every demo ledger (unless today is so late that 24 periods reach back less).
+fn history_start() -> ReturnPeriod {
+    ReturnPeriod::new(2023, 4).expect("valid period")
+}
+
 pub(crate) fn last_filed(today: NaiveDate) -> ReturnPeriod {
     ReturnPeriod::of_date(today).plus_months(-2)
 }
@@ -116,7 +121,11 @@ pub(crate) fn generate_ledgers(seed: u64, taxpayer: usize, gstin: &str, state: &
     };
 
     let last = last_filed(today);
-    for k in (0..24).rev() {
+    // At least 24 filed periods, and never starting later than April 2023, so the periods
+    // people try first (FY 2024-25, e.g. `balance --period 2024-04`) always have history.
+    let first = last.plus_months(-23).min(history_start());
+    let months = (last.year() - first.year()) * 12 + last.month() as i32 - first.month() as i32;
+    for k in (0..=months).rev() {
         let p = last.plus_months(-k);
         let f = p.next();
         let filing_day = match rng.below(100) {
@@ -139,7 +148,7 @@ pub(crate) fn generate_ledgers(seed: u64, taxpayer: usize, gstin: &str, state: &
         let tax = [rupees(igst), rupees(cgst), rupees(cgst), rupees(cess)];
         // ITC of the period, with paise.
         let accrued: [i64; 4] =
-            std::array::from_fn(|h| tax[h] * rng.range(70, 140) / 100 + if tax[h] > 0 { rng.range(0, 99) } else { 0 });
+            std::array::from_fn(|h| tax[h] * rng.range(60, 125) / 100 + if tax[h] > 0 { rng.range(0, 99) } else { 0 });
 
         // Set-off from ITC (after the accrual).
         let mut credit: [i64; 4] = std::array::from_fn(|h| itc[h] + accrued[h]);
@@ -183,7 +192,7 @@ pub(crate) fn generate_ledgers(seed: u64, taxpayer: usize, gstin: &str, state: &
                 }
             }
         }
-        if rng.chance(0.2) {
+        if rng.chance(0.35) {
             deposit[0][TX] += rupees(rng.range(10, 500) * 100);
         }
         if deposit.iter().flatten().any(|v| *v > 0) {
@@ -681,10 +690,12 @@ mod tests {
     }
 
     #[test]
-    fn history_covers_24_filed_periods() {
+    fn history_runs_from_april_2023_to_the_last_filed_period() {
         let b = &books()[0];
         let accruals: Vec<_> = b.itc.iter().filter(|e| e.cr).map(|e| e.ret_period.clone()).collect();
-        assert_eq!(accruals.len(), 24);
+        // April 2023 … January 2026.
+        assert_eq!(accruals.len(), 34);
+        assert_eq!(accruals.first().unwrap(), "042023");
         assert_eq!(accruals.last().unwrap(), "012026");
         assert_eq!(last_filed(today()), ReturnPeriod::new(2026, 1).unwrap());
         // Some late filings carry interest and fee.
