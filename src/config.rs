@@ -219,32 +219,8 @@ impl fmt::Display for Environment {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum Theme {
-    #[default]
-    Dark,
-    Light,
-    /// No colours: attributes (bold, reverse, underline) only.
-    Mono,
-}
-
-impl Theme {
-    pub fn parse(s: &str) -> Option<Theme> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "dark" => Some(Theme::Dark),
-            "light" => Some(Theme::Light),
-            "mono" => Some(Theme::Mono),
-            _ => None,
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Theme::Dark => "dark",
-            Theme::Light => "light",
-            Theme::Mono => "mono",
-        }
-    }
-}
+/// The colour theme named in `[ui] theme`; the same type the UI draws with.
+pub use crate::app::state::ThemeName as Theme;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct UiConfig {
@@ -434,7 +410,7 @@ impl Config {
             cfg.downloads_dir = Some(src.path_value(dir, "downloads_dir")?);
         }
         if let Some(theme) = &raw.ui.theme {
-            cfg.ui.theme = Theme::parse(theme.get_ref()).ok_or_else(|| {
+            cfg.ui.theme = Theme::parse(theme.get_ref()).ok().ok_or_else(|| {
                 src.invalid(
                     theme.span(),
                     "ui.theme",

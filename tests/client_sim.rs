@@ -404,3 +404,64 @@ async fn loop_login(s: &sim::SimHandle) -> gstdash::api::Client {
     }
     panic!("could not log in through faults");
 }
+
+#[tokio::test]
+async fn otp_errors_auth403_tec4001_and_422() {
+    let s = common::start(common::config(20)).await;
+    let (user, gstin) = common::first(&s);
+
+    // TEC4001 while the OTP server is down; fine again afterwards.
+    s.set_otp_server_down(true);
+    let c = common::client(&s);
+    c.authenticate().await.unwrap();
+    let e = c.generate_otp(&user, &gstin).await.unwrap_err();
+    assert_eq!((e.kind.clone(), e.code.as_str()), (ErrorKind::Gstn, "TEC4001"), "{e}");
+    s.set_otp_server_down(false);
+
+    // AUTH403 once the user holds the maximum number of live sessions.
+    let mut held = Vec::new();
+    let e = loop {
+        let c = common::client(&s);
+        c.authenticate().await.unwrap();
+        match c.generate_otp(&user, &gstin).await {
+            Ok(()) => {
+                c.verify_otp(&user, &gstin, sim::DEMO_OTP).await.unwrap();
+                held.push(c);
+                assert!(held.len() <= 10, "no session limit");
+            }
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(e.code, "AUTH403", "{e}");
+    assert!(e.message.contains("Maximum session"), "{e}");
+    // Logging one out frees a place.
+    held.pop().unwrap().logout().await.unwrap();
+    let c = common::client(&s);
+    c.authenticate().await.unwrap();
+    c.generate_otp(&user, &gstin).await.unwrap();
+
+    // 422 for a GSTIN that fails Sandbox's pattern: a platform error, not a GSTN one. The
+    // client only sends validated GSTINs, so go around it with a raw request.
+    let token = c.platform_token().unwrap().0;
+    let r = reqwest::Client::new()
+        .post(format!("{}{}", s.base_url, gstdash::api::wire::path::OTP))
+        .header("x-api-key", sim::DEMO_API_KEY)
+        .header("authorization", token.expose())
+        .json(&serde_json::json!({"username": user, "gstin": "29AAACQ3770E000"}))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let body = r.bytes().await.unwrap();
+    let e = gstdash::api::client::decode::<serde_json::Value>(
+        "POST otp",
+        status,
+        &Default::default(),
+        &body,
+        gstdash::api::client::Shape::Auth,
+    )
+    .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Platform { status: 422 });
+    assert_eq!(e.message, "Invalid GSTIN pattern");
+    s.shutdown().await;
+}

@@ -198,28 +198,51 @@ fn warnings_json(w: &[LedgerWarning]) -> Vec<String> {
     w.iter().map(|w| w.to_string()).collect()
 }
 
+/// A fetched ledger on its way out: cached under `(kind, key)`, then printed with its checks.
+struct LedgerOut<'a, T: serde::Serialize> {
+    kind: LedgerKind,
+    key: String,
+    query: serde_json::Value,
+    data: &'a T,
+    warnings: Vec<LedgerWarning>,
+    title: String,
+    table: super::output::Table,
+}
+
+fn publish<T: serde::Serialize>(ctx: &Ctx, out: LedgerOut<'_, T>, format: Format) -> Result<(), CliError> {
+    let now = Utc::now();
+    ctx.store()
+        .put_ledger(&ctx.profile.name, out.kind, &out.key, out.data, now)?;
+    let doc = Doc {
+        gstin: ctx.profile.gstin.as_str(),
+        query: out.query,
+        fetched_at: now.to_rfc3339(),
+        data: out.data,
+        warnings: warnings_json(&out.warnings),
+    };
+    let mut notes = vec![out.title];
+    notes.extend(report::warning_notes(&out.warnings));
+    emit(format, &doc, &out.table, &notes)?;
+    Ok(())
+}
+
 pub async fn balance(ctx: &Ctx, period: &str, format: Format) -> Result<(), CliError> {
     let period = ReturnPeriod::parse_user(period).map_err(CliError::field("--period"))?;
     ctx.require_session()?;
     let b = ctx.client.ledger_balance(period).await?;
-    let now = Utc::now();
-    ctx.store()
-        .put_ledger(&ctx.profile.name, LedgerKind::Balance, &period.wire(), &b, now)?;
-    let w = b.check();
-    let doc = Doc {
-        gstin: ctx.profile.gstin.as_str(),
+    let out = LedgerOut {
+        kind: LedgerKind::Balance,
+        key: period.wire(),
         query: json!({"period": period.wire()}),
-        fetched_at: now.to_rfc3339(),
+        warnings: b.check(),
+        title: format!(
+            "Cash and ITC balance, {} ({}), period {}",
+            ctx.profile.gstin, ctx.profile.name, period
+        ),
+        table: report::balance_table(&b, amounts(format)),
         data: &b,
-        warnings: warnings_json(&w),
     };
-    let mut notes = vec![format!(
-        "Cash and ITC balance, {} ({}), period {}",
-        ctx.profile.gstin, ctx.profile.name, period
-    )];
-    notes.extend(report::warning_notes(&w));
-    emit(format, &doc, &report::balance_table(&b, amounts(format)), &notes)?;
-    Ok(())
+    publish(ctx, out, format)
 }
 
 /// Parses and checks a ledger range: from ≤ to, and `to` not after today (GSTN answers
@@ -247,6 +270,14 @@ fn parse_range(r: &RangeArgs, today: NaiveDate) -> Result<(NaiveDate, NaiveDate)
 /// Ledgers longer than the portal's six months are fetched in slices and stitched.
 const LEDGER_WINDOW_MONTHS: u32 = 6;
 
+fn range_key(from: NaiveDate, to: NaiveDate) -> String {
+    format!("{}-{}", period::fmt_slash(from), period::fmt_slash(to))
+}
+
+fn range_query(from: NaiveDate, to: NaiveDate) -> serde_json::Value {
+    json!({"from": period::fmt_slash(from), "to": period::fmt_slash(to)})
+}
+
 pub async fn ledger(ctx: &Ctx, kind: LedgerCmd) -> Result<(), CliError> {
     let today = chrono::Local::now().date_naive();
     match kind {
@@ -258,32 +289,22 @@ pub async fn ledger(ctx: &Ctx, kind: LedgerCmd) -> Result<(), CliError> {
                 parts.push(ctx.client.ledger_cash(f, t).await?);
             }
             let l = ledger::stitch_cash(parts).expect("at least one window");
-            let now = Utc::now();
-            let key = format!("{}-{}", period::fmt_slash(from), period::fmt_slash(to));
-            ctx.store()
-                .put_ledger(&ctx.profile.name, LedgerKind::Cash, &key, &l, now)?;
-            let w = l.check();
-            let doc = Doc {
-                gstin: ctx.profile.gstin.as_str(),
-                query: json!({"from": period::fmt_slash(from), "to": period::fmt_slash(to)}),
-                fetched_at: now.to_rfc3339(),
+            let out = LedgerOut {
+                kind: LedgerKind::Cash,
+                key: range_key(from, to),
+                query: range_query(from, to),
+                warnings: l.check(),
+                title: format!(
+                    "Electronic cash ledger, {} ({} – {}), {} entries",
+                    ctx.profile.gstin,
+                    l.fr_dt,
+                    l.to_dt,
+                    l.tr.len()
+                ),
+                table: report::cash_ledger_table(&l, amounts(r.format)),
                 data: &l,
-                warnings: warnings_json(&w),
             };
-            let mut notes = vec![format!(
-                "Electronic cash ledger, {} ({} – {}), {} entries",
-                ctx.profile.gstin,
-                l.fr_dt,
-                l.to_dt,
-                l.tr.len()
-            )];
-            notes.extend(report::warning_notes(&w));
-            emit(
-                r.format,
-                &doc,
-                &report::cash_ledger_table(&l, amounts(r.format)),
-                &notes,
-            )?;
+            publish(ctx, out, r.format)
         }
         LedgerCmd::Itc(r) => {
             let (from, to) = parse_range(&r, today)?;
@@ -293,27 +314,23 @@ pub async fn ledger(ctx: &Ctx, kind: LedgerCmd) -> Result<(), CliError> {
                 parts.push(ctx.client.ledger_itc(f, t).await?);
             }
             let l = ledger::stitch_itc(parts).expect("at least one window");
-            let now = Utc::now();
-            let key = format!("{}-{}", period::fmt_slash(from), period::fmt_slash(to));
-            ctx.store()
-                .put_ledger(&ctx.profile.name, LedgerKind::Itc, &key, &l, now)?;
-            let w = l.check();
-            let doc = Doc {
-                gstin: ctx.profile.gstin.as_str(),
-                query: json!({"from": period::fmt_slash(from), "to": period::fmt_slash(to)}),
-                fetched_at: now.to_rfc3339(),
+            let d = &l.details;
+            let out = LedgerOut {
+                kind: LedgerKind::Itc,
+                key: range_key(from, to),
+                query: range_query(from, to),
+                warnings: l.check(),
+                title: format!(
+                    "Electronic credit (ITC) ledger, {} ({} – {}), {} entries",
+                    ctx.profile.gstin,
+                    d.fr_dt,
+                    d.to_dt,
+                    d.tr.len()
+                ),
+                table: report::itc_ledger_table(&l, amounts(r.format)),
                 data: &l,
-                warnings: warnings_json(&w),
             };
-            let mut notes = vec![format!(
-                "Electronic credit (ITC) ledger, {} ({} – {}), {} entries",
-                ctx.profile.gstin,
-                l.details.fr_dt,
-                l.details.to_dt,
-                l.details.tr.len()
-            )];
-            notes.extend(report::warning_notes(&w));
-            emit(r.format, &doc, &report::itc_ledger_table(&l, amounts(r.format)), &notes)?;
+            publish(ctx, out, r.format)
         }
         LedgerCmd::Tax {
             period: p,
@@ -338,28 +355,25 @@ pub async fn ledger(ctx: &Ctx, kind: LedgerCmd) -> Result<(), CliError> {
             let (from, to) = parse_range(&r, today)?;
             ctx.require_session()?;
             let l = ctx.client.ledger_tax(p, from, to).await?;
-            let now = Utc::now();
-            ctx.store()
-                .put_ledger(&ctx.profile.name, LedgerKind::Tax, &p.wire(), &l, now)?;
-            let w = l.check();
-            let doc = Doc {
-                gstin: ctx.profile.gstin.as_str(),
-                query: json!({"period": p.wire(), "from": period::fmt_slash(from), "to": period::fmt_slash(to)}),
-                fetched_at: now.to_rfc3339(),
+            let mut query = range_query(from, to);
+            query["period"] = json!(p.wire());
+            let out = LedgerOut {
+                kind: LedgerKind::Tax,
+                key: format!("{} {}", p.wire(), range_key(from, to)),
+                query,
+                warnings: l.check(),
+                title: format!(
+                    "Return-liability ledger, {} period {}, {} entries",
+                    ctx.profile.gstin,
+                    p,
+                    l.tr.len()
+                ),
+                table: report::tax_ledger_table(&l, amounts(format)),
                 data: &l,
-                warnings: warnings_json(&w),
             };
-            let mut notes = vec![format!(
-                "Return-liability ledger, {} period {}, {} entries",
-                ctx.profile.gstin,
-                p,
-                l.tr.len()
-            )];
-            notes.extend(report::warning_notes(&w));
-            emit(format, &doc, &report::tax_ledger_table(&l, amounts(format)), &notes)?;
+            publish(ctx, out, format)
         }
     }
-    Ok(())
 }
 
 pub async fn ims(ctx: &Ctx, cmd: ImsCmd) -> Result<(), CliError> {

@@ -101,7 +101,7 @@ pub async fn run_sim(a: &SimArgs) -> Result<(), CliError> {
 
 pub async fn run_tui(ctx: Ctx) -> Result<(), CliError> {
     let env = environment_label(&ctx.profile.base_url);
-    let theme = ThemeName::parse(ctx.ui_theme.as_str()).ok();
+    let theme = Some(ctx.ui_theme);
     run_tui_with(ctx, &env, theme).await
 }
 

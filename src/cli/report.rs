@@ -79,11 +79,13 @@ pub fn balance_table(b: &CashItcBalance, a: Amounts) -> Table {
     t
 }
 
-pub fn cash_ledger_table(l: &CashLedger, a: Amounts) -> Table {
-    let mut t = Table::new(&[
+/// Columns shared by the three ledgers: date, reference, one ledger-specific column, the
+/// movement per head, the amount and the running figure.
+fn movement_table(third: (&str, Align), running: &str) -> Table {
+    Table::new(&[
         ("Date", Align::Left),
         ("Reference", Align::Left),
-        ("Period", Align::Left),
+        third,
         ("Cr/Dr", Align::Left),
         ("Description", Align::Left),
         ("IGST", Align::Right),
@@ -91,8 +93,12 @@ pub fn cash_ledger_table(l: &CashLedger, a: Amounts) -> Table {
         ("SGST", Align::Right),
         ("CESS", Align::Right),
         ("Amount", Align::Right),
-        ("Balance", Align::Right),
-    ]);
+        (running, Align::Right),
+    ])
+}
+
+pub fn cash_ledger_table(l: &CashLedger, a: Amounts) -> Table {
+    let mut t = movement_table(("Period", Align::Left), "Balance");
     let line = |t: &mut Table, label: &str, l: &crate::domain::ledger::HeadsLine| {
         let mut row = vec![
             String::new(),
@@ -126,19 +132,7 @@ pub fn cash_ledger_table(l: &CashLedger, a: Amounts) -> Table {
 
 pub fn itc_ledger_table(l: &ItcLedger, a: Amounts) -> Table {
     let d = &l.details;
-    let mut t = Table::new(&[
-        ("Date", Align::Left),
-        ("Reference", Align::Left),
-        ("Period", Align::Left),
-        ("Cr/Dr", Align::Left),
-        ("Description", Align::Left),
-        ("IGST", Align::Right),
-        ("CGST", Align::Right),
-        ("SGST", Align::Right),
-        ("CESS", Align::Right),
-        ("Amount", Align::Right),
-        ("Balance", Align::Right),
-    ]);
+    let mut t = movement_table(("Period", Align::Left), "Balance");
     let line = |t: &mut Table, label: &str, l: &crate::domain::ledger::ItcLine| {
         let mut row = vec![
             String::new(),
@@ -171,25 +165,13 @@ pub fn itc_ledger_table(l: &ItcLedger, a: Amounts) -> Table {
 }
 
 pub fn tax_ledger_table(l: &LiabilityLedger, a: Amounts) -> Table {
-    let mut t = Table::new(&[
-        ("Date", Align::Left),
-        ("Reference", Align::Left),
-        ("Cr/Dr", Align::Left),
-        ("Discharge", Align::Left),
-        ("Description", Align::Left),
-        ("IGST", Align::Right),
-        ("CGST", Align::Right),
-        ("SGST", Align::Right),
-        ("CESS", Align::Right),
-        ("Amount", Align::Right),
-        ("Liability", Align::Right),
-    ]);
+    let mut t = movement_table(("Discharge", Align::Left), "Liability");
     for r in &l.tr {
         let mut row = vec![
             r.dt.clone(),
             r.ref_no.clone(),
-            r.tr_typ.code().to_string(),
             r.dschrg_typ.clone(),
+            r.tr_typ.code().to_string(),
             r.desc.clone(),
         ];
         row.extend(Head::ALL.iter().map(|h| a.fmt(r.movement_of(*h).total())));

@@ -123,7 +123,13 @@ pub fn format_inr(d: Decimal) -> String {
     format!("{}{}.{}", if negative { "-" } else { "" }, grouped, frac)
 }
 
-fn group_indian(digits: &str) -> String {
+/// A whole count with Indian grouping: `1,23,456`.
+pub fn format_count(n: u64) -> String {
+    group_indian(&n.to_string())
+}
+
+/// Groups a string of digits the Indian way: last three, then pairs (`12,34,567`).
+pub fn group_indian(digits: &str) -> String {
     if digits.len() <= 3 {
         return digits.to_string();
     }

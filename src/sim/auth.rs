@@ -135,6 +135,9 @@ fn otp_key(req: &OtpRequest) -> (String, String) {
     )
 }
 
+/// Live taxpayer sessions one user may hold before generate OTP answers AUTH403.
+pub(crate) const MAX_LIVE_SESSIONS: usize = 5;
+
 /// `POST /gst/compliance/tax-payer/otp`.
 pub(crate) async fn otp(State(sim): State<Arc<Sim>>, h: HeaderMap, Body(body): Body) -> Response {
     if let Err(r) = check_platform(&sim, &h) {
@@ -153,7 +156,20 @@ pub(crate) async fn otp(State(sim): State<Arc<Sim>>, h: HeaderMap, Body(body): B
             ),
         );
     }
-    sim.auth.lock().expect("auth lock").otps.insert(otp_key(&req), now_ms());
+    let mut auth = sim.auth.lock().expect("auth lock");
+    if auth.otp_server_down {
+        return reply::gstn_error(codes::OTP_SERVER_DOWN.0, codes::OTP_SERVER_DOWN.1);
+    }
+    let now = now_ms();
+    let live = auth
+        .sessions
+        .values()
+        .filter(|s| Some(s.taxpayer) == t && !s.revoked && s.token_expiry > now)
+        .count();
+    if live >= MAX_LIVE_SESSIONS {
+        return reply::gstn_error(codes::MAX_SESSIONS.0, codes::MAX_SESSIONS.1);
+    }
+    auth.otps.insert(otp_key(&req), now);
     reply::auth(json!({"status_cd": "1"}))
 }
 

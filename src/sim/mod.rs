@@ -189,6 +189,11 @@ impl SimHandle {
         self.sim.gstr3b_filed(period)
     }
 
+    /// Makes generate OTP answer TEC4001 ("OTP server is down") until switched back.
+    pub fn set_otp_server_down(&self, down: bool) {
+        self.sim.auth.lock().expect("auth lock").otp_server_down = down;
+    }
+
     /// Changes the fault shares while running (e.g. corrupt every answer after a login).
     pub fn set_fault_rates(&self, rates: FaultRates) {
         self.sim.faults.lock().expect("faults lock").rates = rates;

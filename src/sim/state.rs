@@ -26,6 +26,14 @@ use crate::domain::period::ReturnPeriod;
 /// simulator had to choose because no public text names them.
 pub mod codes {
     pub const INVALID_SESSION: (&str, &str) = ("AUTH4033", "Invalid Session");
+    pub const MAX_SESSIONS: (&str, &str) = (
+        "AUTH403",
+        "Maximum session allowed for user with this GSP account exceeded.",
+    );
+    pub const OTP_SERVER_DOWN: (&str, &str) = (
+        "TEC4001",
+        "OTP generation failed as OTP server is down. Contact Support",
+    );
     /// *sim*: OTP asked for a username/GSTIN that is not a demo taxpayer.
     pub const UNKNOWN_TAXPAYER: &str = "AUTH4031";
     pub const SCHEMA: (&str, &str) = ("IMSSAV005", "Schema validation failure");
@@ -81,6 +89,8 @@ pub(crate) struct AuthState {
     /// (username lower-case, GSTIN) → when the OTP was sent (epoch ms).
     pub otps: HashMap<(String, String), i64>,
     pub sessions: HashMap<String, Session>,
+    /// Test switch: the OTP server is down (generate OTP answers TEC4001).
+    pub otp_server_down: bool,
 }
 
 pub(crate) enum JobWork {

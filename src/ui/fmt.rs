@@ -13,23 +13,7 @@ pub fn width(s: &str) -> usize {
 
 /// A count with Indian grouping: `1,23,456`.
 pub fn count(n: u64) -> String {
-    let s = n.to_string();
-    if s.len() <= 3 {
-        return s;
-    }
-    let (head, last3) = s.split_at(s.len() - 3);
-    let mut groups: Vec<&str> = Vec::new();
-    let mut rest = head;
-    while rest.len() > 2 {
-        let (a, b) = rest.split_at(rest.len() - 2);
-        groups.push(b);
-        rest = a;
-    }
-    if !rest.is_empty() {
-        groups.push(rest);
-    }
-    groups.reverse();
-    format!("{},{last3}", groups.join(","))
+    crate::domain::money::format_count(n)
 }
 
 /// `<1 min`, `12 min`, `3 h`, `4 d`.
