@@ -170,6 +170,10 @@ pub fn job_label(job: JobKind) -> &'static str {
         JobKind::Counts(GoodsType::Imports) => "counts (imports)",
         JobKind::Balance => "balance",
         JobKind::Session => "session",
+        JobKind::Records(_) => "records",
+        JobKind::Stage => "outbox",
+        JobKind::Push => "push",
+        JobKind::Gstr2b => "GSTR-2B",
     }
 }
 

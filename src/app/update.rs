@@ -341,7 +341,7 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) {
             match job {
                 JobKind::Counts(g) => state.counts_mut(g).error = Some(message.clone()),
                 JobKind::Balance => state.balance_error = Some(message.clone()),
-                JobKind::Session => {}
+                JobKind::Session | JobKind::Records(_) | JobKind::Stage | JobKind::Push | JobKind::Gstr2b => {}
             }
             let title = format!("Could not refresh {}", job_label(job));
             state.toasts.push(ToastLevel::Error, title, message.clone(), state.now);
@@ -354,6 +354,12 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) {
                 None => SessionState::LoggedOut,
             };
         }
+        // Records, outbox and push events belong to the IMS review screen (next issue).
+        SyncEvent::RecordsLoaded { .. }
+        | SyncEvent::Outbox { .. }
+        | SyncEvent::PushProgress { .. }
+        | SyncEvent::Outcome { .. }
+        | SyncEvent::Gstr2b { .. } => {}
     }
 }
 

@@ -64,6 +64,14 @@ impl Engine {
                     self.balance(period);
                 }
                 SyncCommand::Shutdown => break,
+                // Outbox, push and records jobs arrive with the sync engine issue; until then
+                // the UI gets a clear refusal rather than silence.
+                _ => {
+                    let _ = self.events.send(SyncEvent::Failed {
+                        job: JobKind::Push,
+                        message: "IMS records and decisions are not available in this build yet".into(),
+                    });
+                }
             }
         }
         for (_, h) in self.jobs.drain() {

@@ -1,14 +1,58 @@
 //! The sync layer: one engine task owns all network work. The UI sends it [`SyncCommand`]s and
 //! receives [`SyncEvent`]s; it never awaits the network (gitui's asyncgit split).
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use crate::api::wire::CountGroup;
+use crate::domain::ims::{ImsRecord, ItcReduction, RecordKey};
 use crate::domain::ledger::{CashItcBalance, LedgerWarning};
-use crate::domain::{GoodsType, ReturnPeriod};
+use crate::domain::{Action, GoodsType, ReturnPeriod, Section};
+
+/// What a decision asks GSTN to do with a record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Save with this action (Accepted, Rejected or Pending).
+    Set(Action),
+    /// Reset to No action.
+    Reset,
+}
+
+/// A user's decision on one IMS record. Staged locally (written to the outbox on disk) before
+/// anything is sent; sent exactly once by the engine.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decision {
+    pub section: Section,
+    /// The record as last read; its `action` is the `prev_status` sent with the save.
+    pub record: ImsRecord,
+    pub target: Target,
+    pub remarks: Option<String>,
+    /// Required when accepting a credit note (`itcRedReq` + `decl*`).
+    pub itc_reduction: Option<ItcReduction>,
+}
+
+impl Decision {
+    pub fn key(&self) -> RecordKey {
+        self.record.key(self.section)
+    }
+}
+
+/// How GSTN answered one decision.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// Saved: the record now has the target action.
+    Applied,
+    /// Refused for this record, with GSTN's code and message (e.g. IMSSAV0054).
+    Rejected { code: String, message: String },
+    /// IMSSAV0010: the record changed since it was read (prev_status mismatch or a supplier
+    /// edit). `current` is the record as refetched, when found; the decision stays staged
+    /// until the user re-confirms or drops it.
+    Conflict { current: Option<Box<ImsRecord>> },
+}
 
 /// What the UI asks the engine to do. Jobs of one kind are single-flight, latest wins.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum SyncCommand {
     /// Fetch IMS counts for one goods type.
     RefreshCounts { goods: GoodsType },
@@ -16,6 +60,20 @@ pub enum SyncCommand {
     RefreshBalance { period: ReturnPeriod },
     /// Counts for every goods type plus the balance for `period`.
     RefreshAll { period: ReturnPeriod },
+    /// Fetch every record of one section (all statuses); the cached copy is sent first.
+    PullRecords { section: Section },
+    /// Write decisions to the outbox on disk (no network). `batch` is chosen by the UI and
+    /// names the group for undo. Staging a record that already has a staged decision
+    /// replaces it.
+    Stage { batch: u64, decisions: Vec<Decision> },
+    /// Undo: drop the staged, not yet sent, decisions of `batch`.
+    Unstage { batch: u64 },
+    /// Drop the staged, not yet sent, decisions of these records (`x`).
+    UnstageKeys { keys: Vec<RecordKey> },
+    /// Send everything staged (save/reset in batches, then poll until processed).
+    Push,
+    /// Regenerate GSTR-2B for a period and poll until it is done.
+    Regenerate2b { period: ReturnPeriod },
     /// Stop the engine (app quitting).
     Shutdown,
 }
@@ -26,6 +84,10 @@ pub enum JobKind {
     Counts(GoodsType),
     Balance,
     Session,
+    Records(Section),
+    Stage,
+    Push,
+    Gstr2b,
 }
 
 /// What the engine reports back. Each result carries when it was fetched, so the UI can show
@@ -54,6 +116,43 @@ pub enum SyncEvent {
     Failed { job: JobKind, message: String },
     /// Taxpayer session state changed (`expires_at` = token expiry), or `None` = logged out.
     Session { expires_at: Option<DateTime<Utc>> },
+    /// Records of one section (shared, never copied per frame).
+    RecordsLoaded {
+        section: Section,
+        records: Arc<Vec<ImsRecord>>,
+        fetched_at: DateTime<Utc>,
+        from_cache: bool,
+    },
+    /// Every staged (not yet applied) decision, after any change to the outbox: the UI shows
+    /// these as local actions. Sent at start-up too, so a restart shows what is still queued.
+    Outbox { staged: Vec<StagedDecision> },
+    /// Push progress.
+    PushProgress {
+        total: usize,
+        sent: usize,
+        applied: usize,
+        rejected: usize,
+        conflicts: usize,
+    },
+    /// The answer for one decision.
+    Outcome { key: RecordKey, outcome: Outcome },
+    /// GSTR-2B regeneration state: `status_cd` (IP, P, PE, ER…) and any error text.
+    Gstr2b {
+        period: ReturnPeriod,
+        status: String,
+        message: Option<String>,
+    },
+}
+
+/// A decision in the outbox as the UI sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StagedDecision {
+    pub batch: u64,
+    pub decision: Decision,
+    /// Sent and waiting for GSTN (cannot be undone any more).
+    pub in_flight: bool,
+    /// Last conflict or rejection, if the engine kept the decision for the user to look at.
+    pub last_outcome: Option<Outcome>,
 }
 
 pub mod engine;
