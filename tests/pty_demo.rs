@@ -1,0 +1,128 @@
+//! The real binary in a pseudo-terminal, as a user over SSH would run it: `gstdash demo`
+//! starts the simulator, logs in, paints the dashboard; keys switch tabs and periods; `q`
+//! quits and leaves the terminal as it found it.
+
+use std::io::{Read, Write};
+use std::num::NonZeroU16;
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+struct Screen {
+    parser: vt100::Parser,
+    raw: Vec<u8>,
+    rx: Receiver<Vec<u8>>,
+}
+
+impl Screen {
+    /// Reads output until `text` is on screen, or fails with what the screen shows.
+    fn wait_for(&mut self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if self.parser.screen().contents().contains(text) {
+                return;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(
+                !left.is_zero(),
+                "timed out waiting for {text:?}; screen:\n{}",
+                self.parser.screen().contents()
+            );
+            if let Ok(bytes) = self.rx.recv_timeout(left.min(Duration::from_millis(200))) {
+                self.parser.process(&bytes);
+                self.raw.extend_from_slice(&bytes);
+            }
+        }
+    }
+
+    fn drain(&mut self, for_: Duration) {
+        let end = Instant::now() + for_;
+        while let Some(left) = end.checked_duration_since(Instant::now()) {
+            match self.rx.recv_timeout(left) {
+                Ok(bytes) => {
+                    self.parser.process(&bytes);
+                    self.raw.extend_from_slice(&bytes);
+                }
+                Err(_) => break,
+            }
+        }
+    }
+}
+
+#[test]
+fn demo_opens_switches_tabs_and_quits_cleanly() {
+    let home = tempfile::tempdir().unwrap();
+    let pty = native_pty_system();
+    let pair = pty
+        .openpty(PtySize {
+            rows: 24,
+            cols: 80,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_gstdash"));
+    cmd.args(["demo", "--records", "2000"]);
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("HOME", home.path());
+    cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
+    cmd.env("XDG_DATA_HOME", home.path().join("share"));
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let mut writer = pair.master.take_writer().unwrap();
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut s = Screen {
+        parser: vt100::Parser::new(NonZeroU16::new(24).unwrap(), NonZeroU16::new(80).unwrap(), 0),
+        raw: Vec::new(),
+        rx,
+    };
+
+    // The dashboard with live counts from the simulator.
+    s.wait_for("B2B invoices");
+    s.wait_for("fetched just now");
+    assert!(
+        s.parser.screen().contents().contains("2,000"),
+        "{}",
+        s.parser.screen().contents()
+    );
+    // Alternate screen and synchronized updates, for clean redraws over SSH.
+    let raw = String::from_utf8_lossy(&s.raw).into_owned();
+    assert!(raw.contains("\x1b[?1049h"), "entered the alternate screen");
+    assert!(raw.contains("\x1b[?2026h"), "frames are synchronized updates");
+
+    writer.write_all(b"2").unwrap();
+    s.wait_for("ISD invoices");
+    writer.write_all(b"[").unwrap();
+    s.drain(Duration::from_millis(300));
+    writer.write_all(b"?").unwrap();
+    s.wait_for("Show all keys");
+    writer.write_all(b"\x1b").unwrap();
+    s.drain(Duration::from_millis(300));
+    writer.write_all(b"q").unwrap();
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(Instant::now() < deadline, "did not quit on q");
+        s.drain(Duration::from_millis(100));
+    };
+    s.drain(Duration::from_millis(300));
+    assert!(status.success(), "exit status {status:?}");
+    let raw = String::from_utf8_lossy(&s.raw).into_owned();
+    let left = raw.rfind("\x1b[?1049l").expect("left the alternate screen");
+    let entered = raw.rfind("\x1b[?1049h").unwrap();
+    assert!(left > entered, "the terminal is restored after the last frame");
+    assert!(raw[left..].contains("\x1b[?25h"), "cursor shown again");
+}
