@@ -19,13 +19,15 @@ use crate::domain::period::{self, ReturnPeriod, parse_user_date};
 use crate::domain::{Action, GoodsType, Section};
 use crate::store::{LedgerKind, Store, StoredProfile};
 
-/// Records who the cache and tokens belong to (a changed GSTIN or URL clears them).
-pub fn remember_profile(store: &Store, p: &ResolvedProfile) -> Result<(), CliError> {
+/// Records who the cache and tokens belong to (a changed GSTIN or server clears them).
+/// `server` names where the data comes from: the base URL, or for the embedded simulator its
+/// seed and size (its port changes every run, its data does not).
+pub fn remember_profile(store: &Store, p: &ResolvedProfile, server: &str) -> Result<(), CliError> {
     store.upsert_profile(&StoredProfile {
         name: p.name.clone(),
         gstin: p.gstin.to_string(),
         username: p.username.clone(),
-        base_url: p.base_url.clone(),
+        base_url: server.to_string(),
         updated_at: Utc::now(),
     })?;
     Ok(())
@@ -48,7 +50,7 @@ impl Ctx {
         let profile = config.resolve_profile(g.profile.as_deref(), &env)?;
         let data_dir = config.resolve_data_dir(g.data_dir.as_deref(), &env)?;
         let store = Store::open_in(&data_dir)?;
-        remember_profile(&store, &profile)?;
+        remember_profile(&store, &profile, &profile.base_url)?;
         let api_key = profile.api_key.clone().ok_or_else(|| {
             CliError::new("no API key: set GSTDASH_API_KEY, or api_key_env / api_key_command in the profile")
         })?;

@@ -60,14 +60,23 @@ pub async fn run_demo(g: &GlobalArgs, args: &DemoArgs) -> Result<(), CliError> {
         api_key: Some(Secret::new(sim::DEMO_API_KEY)),
         api_secret: Some(Secret::new(sim::DEMO_API_SECRET)),
     };
-    super::commands::remember_profile(&store, &profile)?;
+    let server = format!("embedded simulator, seed {}, {} records", args.seed, args.records);
+    super::commands::remember_profile(&store, &profile, &server)?;
     let client = Client::new(ClientConfig::new(
         &profile.base_url,
         Secret::new(sim::DEMO_API_KEY),
         Some(Secret::new(sim::DEMO_API_SECRET)),
     ))?;
     let ctx = Ctx::with(profile, store, client);
-    // Log in through the real HTTP client, exactly as against Sandbox.
+    // Log in through the real HTTP client, exactly as against Sandbox. Said on stderr, since
+    // with --latency-ms this takes a moment before the screen opens.
+    eprintln!(
+        "gstdash demo: simulator on {}; logging in as {} ({}) with OTP {}…",
+        sim.base_url,
+        ctx.profile.username,
+        ctx.profile.gstin,
+        sim::DEMO_OTP
+    );
     ctx.client.authenticate().await?;
     if let Some((tok, exp)) = ctx.client.platform_token() {
         ctx.store
