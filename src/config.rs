@@ -219,6 +219,7 @@ impl fmt::Display for Environment {
     }
 }
 
+use crate::app::keymap::{Action as KeyAction, Context, KeySpec, Keymap};
 /// The colour theme named in `[ui] theme`; the same type the UI draws with.
 pub use crate::app::state::ThemeName as Theme;
 
@@ -270,8 +271,28 @@ pub struct Config {
     pub downloads_dir: Option<PathBuf>,
     pub ui: UiConfig,
     pub profiles: BTreeMap<String, ProfileConfig>,
+    /// `[keys.<context>] <action> = ["key", …]`: validated against the keymap at load time.
+    pub keys: Vec<KeyOverride>,
     /// Line of each key (`profiles.acme.api_key_command`), for later error messages.
     lines: BTreeMap<String, usize>,
+}
+
+/// One key override from `[keys.<context>]`: `action = ["k", "F5"]` (an empty list unbinds).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyOverride {
+    pub context: Context,
+    pub action: KeyAction,
+    pub keys: Vec<KeySpec>,
+}
+
+impl KeyOverride {
+    /// Applies overrides in file order to `keymap`.
+    pub fn apply_all(overrides: &[KeyOverride], keymap: &mut Keymap) -> Result<(), String> {
+        for o in overrides {
+            keymap.rebind(o.context, o.action, o.keys.clone())?;
+        }
+        Ok(())
+    }
 }
 
 /// A profile ready to use: file values with environment overrides applied and secrets
@@ -319,6 +340,8 @@ struct RawConfig {
     ui: RawUi,
     #[serde(default)]
     profiles: BTreeMap<String, Spanned<RawProfile>>,
+    #[serde(default)]
+    keys: BTreeMap<String, BTreeMap<String, Spanned<Vec<String>>>>,
     // Accepted by the parser only to be refused with a helpful message.
     api_key: Option<Spanned<toml::Value>>,
     api_secret: Option<Spanned<toml::Value>>,
@@ -419,6 +442,30 @@ impl Config {
             })?;
         }
         cfg.ui.mouse = raw.ui.mouse.unwrap_or(false);
+
+        // Key overrides are checked against the real keymap now, so a typo is reported with
+        // its line instead of surfacing as a dead key later.
+        let mut keymap = Keymap::default();
+        for (ctx_name, actions) in &raw.keys {
+            for (action_name, keys) in actions {
+                let key = format!("keys.{}.{}", toml_key(ctx_name), toml_key(action_name));
+                let bad = |msg: String| src.invalid(keys.span(), &key, msg);
+                let context = Context::from_name(ctx_name).map_err(&bad)?;
+                let action = KeyAction::from_name(action_name).map_err(&bad)?;
+                let specs = keys
+                    .get_ref()
+                    .iter()
+                    .map(|k| KeySpec::parse(k))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(&bad)?;
+                keymap.rebind(context, action, specs.clone()).map_err(&bad)?;
+                cfg.keys.push(KeyOverride {
+                    context,
+                    action,
+                    keys: specs,
+                });
+            }
+        }
 
         for (name, p) in &raw.profiles {
             let key = format!("profiles.{}", toml_key(name));
@@ -1058,6 +1105,36 @@ username = "acme.traders"
             e.starts_with(&format!("{}:2:", file.display())) && e.contains("ui.theme"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn key_overrides_apply_and_bad_ones_name_their_line() {
+        let cfg = parse("[keys.dashboard]\nrefresh = [\"F5\", \"R\"]\nopen_info = []\n").unwrap();
+        assert_eq!(cfg.keys.len(), 2);
+        let mut km = Keymap::default();
+        KeyOverride::apply_all(&cfg.keys, &mut km).unwrap();
+        let f5 = KeySpec::parse("F5").unwrap();
+        assert_eq!(
+            km.lookup(&[Context::Dashboard], f5),
+            Some((Context::Dashboard, KeyAction::Refresh))
+        );
+        assert_eq!(
+            km.lookup(&[Context::Dashboard], KeySpec::ch('r')),
+            None,
+            "old key replaced"
+        );
+        assert_eq!(km.lookup(&[Context::Dashboard], KeySpec::ch('i')), None, "unbound");
+
+        let e = parse("[keys.dashboard]\nrefrsh = [\"x\"]\n").unwrap_err();
+        let msg = assert_located(&e, 2, "keys.dashboard.refrsh");
+        assert!(msg.contains("refresh"), "lists the known actions: {msg}");
+        let e = parse("\n[keys.dashbord]\nrefresh = [\"x\"]\n").unwrap_err();
+        assert_located(&e, 3, "keys.dashbord.refresh");
+        let e = parse("[keys.dashboard]\nrefresh = [\"q\"]\n").unwrap_err();
+        let msg = assert_located(&e, 2, "keys.dashboard.refresh");
+        assert!(msg.contains("already bound"), "{msg}");
+        let e = parse("[keys.period_picker]\nconfirm = [\"Ctrl-Hyper-x\"]\n").unwrap_err();
+        assert_located(&e, 2, "keys.period_picker.confirm");
     }
 
     #[test]

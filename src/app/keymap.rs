@@ -45,6 +45,29 @@ impl Context {
             Context::Pager => "Info and warnings",
         }
     }
+    /// Parses a context name as written in `[keys.<context>]`: `dashboard`, `help`,
+    /// `period_picker`, `pager`, `global` (or the label, case and separators ignored).
+    pub fn from_name(s: &str) -> Result<Context, String> {
+        let norm = |t: &str| {
+            t.chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .collect::<String>()
+                .to_ascii_lowercase()
+        };
+        let want = norm(s);
+        Context::ALL
+            .iter()
+            .copied()
+            .find(|c| norm(&format!("{c:?}")) == want || norm(c.label()) == want)
+            .ok_or_else(|| {
+                let names: Vec<String> = Context::ALL
+                    .iter()
+                    .map(|c| format!("{c:?}").to_ascii_lowercase())
+                    .collect();
+                format!("key context {s:?} not known; expected one of {}", names.join(", "))
+            })
+    }
+
     /// Contexts that must not bind plain characters: Help types them into its filter, and
     /// Global is active while typing.
     pub fn takes_text(self) -> bool {

@@ -41,6 +41,8 @@ pub struct Ctx {
     pub client: Client,
     /// Theme asked for in the config file (`NO_COLOR` still wins).
     pub ui_theme: crate::config::Theme,
+    /// Key overrides from `[keys.*]`, already validated.
+    pub keys: Vec<crate::config::KeyOverride>,
 }
 
 impl Ctx {
@@ -61,6 +63,7 @@ impl Ctx {
         ))?;
         let mut ctx = Ctx::with(profile, store, client);
         ctx.ui_theme = config.ui.theme;
+        ctx.keys = config.keys.clone();
         Ok(ctx)
     }
 
@@ -90,6 +93,7 @@ impl Ctx {
             store,
             client,
             ui_theme: crate::config::Theme::default(),
+            keys: Vec::new(),
         }
     }
 

@@ -140,7 +140,8 @@ async fn run_tui_with(ctx: Ctx, environment: &str, theme: Option<ThemeName>) -> 
         environment_label: environment.to_string(),
     };
     let (cmd_tx, handle) = engine::spawn(ctx.client.clone(), ctx.store.clone(), ctx.profile.name.clone(), ev_tx);
-    let state = AppState::new(info, period, ThemeName::from_env(theme));
+    let mut state = AppState::new(info, period, ThemeName::from_env(theme));
+    crate::config::KeyOverride::apply_all(&ctx.keys, &mut state.keymap).map_err(CliError::new)?;
     let r = crate::ui::runner::run(state, cmd_tx, ev_rx).await;
     handle.abort();
     r.map_err(CliError::io("terminal"))
