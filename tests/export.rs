@@ -230,15 +230,15 @@ fn several_tables_as_csv_make_a_folder_and_nothing_is_overwritten() {
     assert_eq!(
         w.paths,
         vec![
-            dir.path().join("dl/ims-X-2025-10-t/b2b.csv"),
-            dir.path().join("dl/ims-X-2025-10-t/cn.csv")
+            dir.path().join("dl/ims-X-2025-10-t/B2B.csv"),
+            dir.path().join("dl/ims-X-2025-10-t/CN.csv")
         ]
     );
     assert_eq!(w.rows, 8);
     assert_eq!(progress.last().unwrap().rows_done, 8);
     // Same name again: a new folder, the first untouched.
     let (w2, _) = run(job(None));
-    assert_eq!(w2.paths[0], dir.path().join("dl/ims-X-2025-10-t-2/b2b.csv"));
+    assert_eq!(w2.paths[0], dir.path().join("dl/ims-X-2025-10-t-2/B2B.csv"));
     // An explicit file path that exists is refused, naming it; its content is kept.
     let existing = dir.path().join("keep.xlsx");
     std::fs::write(&existing, "mine").unwrap();

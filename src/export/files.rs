@@ -50,11 +50,10 @@ pub fn stem(kind: &str, gstin: &str, period: &str, at: NaiveDateTime) -> String 
     )
 }
 
-/// A file name for table `i` of a CSV set: its name, lower-case, safe on every platform.
+/// A file name for table `i` of a CSV set: its name, safe on every platform.
 pub fn clean_stem(name: &str, i: usize) -> String {
     let s: String = name
         .trim()
-        .to_ascii_lowercase()
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
         .collect();
@@ -212,8 +211,8 @@ mod tests {
             stem("ledger cash", "X/Y", "01/04", at()),
             "ledger-cash-X-Y-01-04-20261123-140455"
         );
-        assert_eq!(clean_stem("B2B", 0), "b2b");
-        assert_eq!(clean_stem("Tax by action", 0), "tax-by-action");
+        assert_eq!(clean_stem("B2B", 0), "B2B");
+        assert_eq!(clean_stem("Tax by action", 0), "Tax-by-action");
         assert_eq!(clean_stem("::", 2), "table-3");
     }
 
