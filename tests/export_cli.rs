@@ -590,6 +590,51 @@ fn followup_pack_lists_each_suppliers_rejected_and_pending_documents() {
 }
 
 #[test]
+fn fresh_cached_sections_export_without_the_network() {
+    let mut srv = Server::start(common::config(300));
+    let dir = tempfile::tempdir().unwrap();
+    login(&srv, dir.path());
+    let first = dir.path().join("first.xlsx");
+    ok(run(
+        &srv,
+        dir.path(),
+        &["export", "ims", "--out", first.to_str().unwrap()],
+    ));
+    let want = srv.records(Section::B2b).len();
+    // The server goes away: the cache (fetched seconds ago) still makes the workbook.
+    let sim = srv.sim.take().unwrap();
+    let base_url = sim.base_url.clone();
+    let tp = sim.taxpayers[0].clone();
+    srv.rt.block_on(sim.shutdown());
+    let cmd = |args: &[&str]| {
+        let mut c = Command::cargo_bin("gstdash").unwrap();
+        c.env_clear()
+            .env("HOME", dir.path())
+            .env("GSTDASH_CONFIG", dir.path().join("gstdash.toml"))
+            .env("GSTDASH_DATA_DIR", dir.path().join("data"))
+            .env("GSTDASH_BASE_URL", &base_url)
+            .env("GSTDASH_GSTIN", &tp.gstin)
+            .env("GSTDASH_USERNAME", &tp.username)
+            .env("GSTDASH_API_KEY", sim::DEMO_API_KEY)
+            .env("GSTDASH_API_SECRET", sim::DEMO_API_SECRET)
+            .timeout(Duration::from_secs(120))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let second = dir.path().join("second.xlsx");
+    ok(cmd(&["export", "ims", "--out", second.to_str().unwrap()]));
+    let mut wb: Xlsx<_> = open_workbook(&second).unwrap();
+    assert_eq!(wb.worksheet_range("B2B").unwrap().height() - 1, want);
+    // --refresh insists on the API: a one-line error, and no file.
+    let third = dir.path().join("third.xlsx");
+    let o = cmd(&["export", "ims", "--refresh", "--out", third.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&o.stderr).trim_end().lines().count(), 1);
+    assert!(!third.exists());
+}
+
+#[test]
 fn export_needs_a_session_and_says_so() {
     let srv = Server::start(common::config(50));
     let dir = tempfile::tempdir().unwrap();

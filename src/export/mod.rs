@@ -131,6 +131,32 @@ impl ExportTable {
         self.notes = notes;
         self
     }
+
+    /// The view as shown: the columns at `columns` (in that order) of the rows at `rows` (in
+    /// that order), e.g. a screen's visible columns after its filter and sort. Indexes out of
+    /// range are an error naming them, never a silently shorter file.
+    pub fn view(&self, columns: &[usize], rows: impl IntoIterator<Item = usize>) -> Result<ExportTable, ExportError> {
+        if let Some(c) = columns.iter().find(|c| **c >= self.columns.len()) {
+            return Err(ExportError(format!(
+                "{}: no column {c} (the table has {})",
+                self.name,
+                self.columns.len()
+            )));
+        }
+        let mut t = ExportTable::new(
+            self.name.clone(),
+            columns.iter().map(|c| self.columns[*c].clone()).collect(),
+        );
+        for r in rows {
+            let row = self
+                .rows
+                .get(r)
+                .ok_or_else(|| ExportError(format!("{}: no row {r} (the table has {})", self.name, self.rows.len())))?;
+            t.rows.push(columns.iter().map(|c| row[*c].clone()).collect());
+        }
+        t.notes = self.notes.clone();
+        Ok(t)
+    }
 }
 
 /// File format of an export.
@@ -252,5 +278,40 @@ impl ExportJob {
         mut progress: impl FnMut(Progress) + Send + 'static,
     ) -> tokio::task::JoinHandle<Result<Written, ExportError>> {
         tokio::task::spawn_blocking(move || self.run(&mut progress))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_view_keeps_the_columns_and_rows_as_shown() {
+        let mut t = ExportTable::new(
+            "B2B",
+            vec![
+                ExportColumn::text("A"),
+                ExportColumn::money("B"),
+                ExportColumn::count("C"),
+            ],
+        );
+        for i in 0..4 {
+            t.push(vec![
+                Cell::text(format!("r{i}")),
+                Cell::Money(Money::from(i)),
+                Cell::Count(i as u64),
+            ]);
+        }
+        let v = t.view(&[2, 0], [3, 1]).unwrap();
+        assert_eq!(v.columns, vec![ExportColumn::count("C"), ExportColumn::text("A")]);
+        assert_eq!(
+            v.rows,
+            vec![
+                vec![Cell::Count(3), Cell::text("r3")],
+                vec![Cell::Count(1), Cell::text("r1")]
+            ]
+        );
+        assert!(t.view(&[3], [0]).unwrap_err().0.contains("no column 3"));
+        assert!(t.view(&[0], [9]).unwrap_err().0.contains("no row 9"));
     }
 }
