@@ -10,6 +10,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod export;
 pub mod secret;
 pub mod sim;
 pub mod store;

@@ -11,7 +11,7 @@ use serde_json::json;
 use super::error::CliError;
 use super::output::{Format, emit};
 use super::report::{self, Amounts, Doc};
-use super::{GlobalArgs, ImsCmd, LedgerCmd, RangeArgs};
+use super::{GlobalArgs, ImsCmd, LedgerCmd};
 use crate::api::{Client, ClientConfig, TaxpayerTokens};
 use crate::config::{Config, ResolvedProfile};
 use crate::domain::ledger::{self, LedgerWarning};
@@ -43,6 +43,8 @@ pub struct Ctx {
     pub ui_theme: crate::config::Theme,
     /// Key overrides from `[keys.*]`, already validated.
     pub keys: Vec<crate::config::KeyOverride>,
+    /// Where exports go without `--out` (`downloads_dir` in the config file).
+    pub downloads_dir: std::path::PathBuf,
 }
 
 impl Ctx {
@@ -64,6 +66,7 @@ impl Ctx {
         let mut ctx = Ctx::with(profile, store, client);
         ctx.ui_theme = config.ui.theme;
         ctx.keys = config.keys.clone();
+        ctx.downloads_dir = config.resolve_downloads_dir();
         Ok(ctx)
     }
 
@@ -94,10 +97,11 @@ impl Ctx {
             client,
             ui_theme: crate::config::Theme::default(),
             keys: Vec::new(),
+            downloads_dir: Config::default().resolve_downloads_dir(),
         }
     }
 
-    fn store(&self) -> std::sync::MutexGuard<'_, Store> {
+    pub(crate) fn store(&self) -> std::sync::MutexGuard<'_, Store> {
         self.store.lock().expect("store lock")
     }
 
@@ -253,9 +257,9 @@ pub async fn balance(ctx: &Ctx, period: &str, format: Format) -> Result<(), CliE
 
 /// Parses and checks a ledger range: from ≤ to, and `to` not after today (GSTN answers
 /// LG9089 otherwise; better to say so before sending).
-fn parse_range(r: &RangeArgs, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), CliError> {
-    let from = parse_user_date(&r.from).map_err(CliError::field("--from"))?;
-    let to = parse_user_date(&r.to).map_err(CliError::field("--to"))?;
+pub(crate) fn parse_range(from: &str, to: &str, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), CliError> {
+    let from = parse_user_date(from).map_err(CliError::field("--from"))?;
+    let to = parse_user_date(to).map_err(CliError::field("--to"))?;
     if from > to {
         return Err(CliError::new(format!(
             "--from {} is after --to {}",
@@ -273,10 +277,49 @@ fn parse_range(r: &RangeArgs, today: NaiveDate) -> Result<(NaiveDate, NaiveDate)
     Ok((from, to))
 }
 
+/// The period and range of a liability-ledger query: the period's days up to today unless
+/// `--from`/`--to` say otherwise.
+pub(crate) fn tax_range(
+    p: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+    today: NaiveDate,
+) -> Result<(ReturnPeriod, NaiveDate, NaiveDate), CliError> {
+    let p = ReturnPeriod::parse_user(p).map_err(CliError::field("--period"))?;
+    let from = match from {
+        Some(f) => parse_user_date(f).map_err(CliError::field("--from"))?,
+        None => p.first_day(),
+    };
+    let to = match to {
+        Some(t) => parse_user_date(t).map_err(CliError::field("--to"))?,
+        None => p.last_day().min(today),
+    };
+    let (from, to) = parse_range(&from.to_string(), &to.to_string(), today)?;
+    Ok((p, from, to))
+}
+
+/// The cash ledger for any range: fetched in ≤ 6-month windows and stitched.
+pub(crate) async fn fetch_cash(ctx: &Ctx, from: NaiveDate, to: NaiveDate) -> Result<ledger::CashLedger, CliError> {
+    let mut parts = Vec::new();
+    for (f, t) in period::split_range(from, to, LEDGER_WINDOW_MONTHS) {
+        parts.push(ctx.client.ledger_cash(f, t).await?);
+    }
+    Ok(ledger::stitch_cash(parts).expect("at least one window"))
+}
+
+/// The ITC ledger for any range: fetched in ≤ 6-month windows and stitched.
+pub(crate) async fn fetch_itc(ctx: &Ctx, from: NaiveDate, to: NaiveDate) -> Result<ledger::ItcLedger, CliError> {
+    let mut parts = Vec::new();
+    for (f, t) in period::split_range(from, to, LEDGER_WINDOW_MONTHS) {
+        parts.push(ctx.client.ledger_itc(f, t).await?);
+    }
+    Ok(ledger::stitch_itc(parts).expect("at least one window"))
+}
+
 /// Ledgers longer than the portal's six months are fetched in slices and stitched.
 const LEDGER_WINDOW_MONTHS: u32 = 6;
 
-fn range_key(from: NaiveDate, to: NaiveDate) -> String {
+pub(crate) fn range_key(from: NaiveDate, to: NaiveDate) -> String {
     format!("{}-{}", period::fmt_slash(from), period::fmt_slash(to))
 }
 
@@ -288,13 +331,9 @@ pub async fn ledger(ctx: &Ctx, kind: LedgerCmd) -> Result<(), CliError> {
     let today = chrono::Local::now().date_naive();
     match kind {
         LedgerCmd::Cash(r) => {
-            let (from, to) = parse_range(&r, today)?;
+            let (from, to) = parse_range(&r.from, &r.to, today)?;
             ctx.require_session()?;
-            let mut parts = Vec::new();
-            for (f, t) in period::split_range(from, to, LEDGER_WINDOW_MONTHS) {
-                parts.push(ctx.client.ledger_cash(f, t).await?);
-            }
-            let l = ledger::stitch_cash(parts).expect("at least one window");
+            let l = fetch_cash(ctx, from, to).await?;
             let out = LedgerOut {
                 kind: LedgerKind::Cash,
                 key: range_key(from, to),
@@ -313,13 +352,9 @@ pub async fn ledger(ctx: &Ctx, kind: LedgerCmd) -> Result<(), CliError> {
             publish(ctx, out, r.format)
         }
         LedgerCmd::Itc(r) => {
-            let (from, to) = parse_range(&r, today)?;
+            let (from, to) = parse_range(&r.from, &r.to, today)?;
             ctx.require_session()?;
-            let mut parts = Vec::new();
-            for (f, t) in period::split_range(from, to, LEDGER_WINDOW_MONTHS) {
-                parts.push(ctx.client.ledger_itc(f, t).await?);
-            }
-            let l = ledger::stitch_itc(parts).expect("at least one window");
+            let l = fetch_itc(ctx, from, to).await?;
             let d = &l.details;
             let out = LedgerOut {
                 kind: LedgerKind::Itc,
@@ -344,21 +379,7 @@ pub async fn ledger(ctx: &Ctx, kind: LedgerCmd) -> Result<(), CliError> {
             to,
             format,
         } => {
-            let p = ReturnPeriod::parse_user(&p).map_err(CliError::field("--period"))?;
-            let from = match from {
-                Some(f) => parse_user_date(&f).map_err(CliError::field("--from"))?,
-                None => p.first_day(),
-            };
-            let to = match to {
-                Some(t) => parse_user_date(&t).map_err(CliError::field("--to"))?,
-                None => p.last_day().min(today),
-            };
-            let r = RangeArgs {
-                from: from.to_string(),
-                to: to.to_string(),
-                format,
-            };
-            let (from, to) = parse_range(&r, today)?;
+            let (p, from, to) = tax_range(&p, from.as_deref(), to.as_deref(), today)?;
             ctx.require_session()?;
             let l = ctx.client.ledger_tax(p, from, to).await?;
             let mut query = range_query(from, to);

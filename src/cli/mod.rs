@@ -1,9 +1,11 @@
 //! Command-line entry points. `gstdash` with no subcommand opens the TUI for the configured
 //! profile; `gstdash demo` opens it on the embedded simulator.
 
+pub mod bench;
 pub mod commands;
 pub mod demo;
 pub mod error;
+pub mod export;
 pub mod output;
 pub mod report;
 
@@ -66,6 +68,123 @@ pub enum Command {
     Ims {
         #[command(subcommand)]
         cmd: ImsCmd,
+    },
+    /// Write IMS details, ledgers, balances and supplier follow-up packs to .xlsx or .csv files
+    /// in the downloads folder (or --out). Existing files are never overwritten.
+    Export {
+        #[command(subcommand)]
+        cmd: ExportCmd,
+    },
+    /// Measure how fast exports run (synthetic IMS records from the embedded simulator).
+    Bench {
+        #[command(subcommand)]
+        cmd: BenchCmd,
+    },
+}
+
+/// Where and how an export is written.
+#[derive(Debug, Args, Clone)]
+pub struct OutArgs {
+    /// xlsx: one workbook, a sheet per table. csv: one file per table (a folder when there
+    /// are several).
+    #[arg(long, value_enum, default_value_t)]
+    pub format: crate::export::FileFormat,
+    /// A folder (a generated name goes inside it) or the exact file/folder to create.
+    /// Default: downloads_dir from the config file, else ~/Downloads.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+}
+
+/// Where IMS records come from.
+#[derive(Debug, Args, Clone)]
+pub struct SourceArgs {
+    /// Use cached sections fetched within this many minutes; older ones are fetched again.
+    #[arg(long, default_value_t = 15, value_name = "MINUTES")]
+    pub max_age: u64,
+    /// Fetch every section now, whatever the cache holds.
+    #[arg(long)]
+    pub refresh: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCmd {
+    /// IMS details: a Summary sheet (counts and tax by action), a sheet per table (B2B,
+    /// B2BA, CN, CNA, DN, DNA, ECO, ECOA) and the ISD and import counts.
+    Ims {
+        /// Only documents the supplier reported for this return period (default: all).
+        #[arg(long)]
+        period: Option<String>,
+        #[command(flatten)]
+        out: OutArgs,
+        #[command(flatten)]
+        source: SourceArgs,
+    },
+    /// Cash, ITC or return-liability ledger.
+    Ledger {
+        #[command(subcommand)]
+        kind: ExportLedgerCmd,
+    },
+    /// Cash and ITC balance for a return period.
+    Balance {
+        #[arg(long)]
+        period: String,
+        #[command(flatten)]
+        out: OutArgs,
+    },
+    /// Supplier follow-up pack: per supplier, the documents rejected or kept pending, with
+    /// remarks and what the supplier must file. xlsx: a sheet per supplier; csv: a file per
+    /// supplier (ready to send) plus Suppliers.csv.
+    Followup {
+        /// Only documents the supplier reported for this return period (default: all).
+        #[arg(long)]
+        period: Option<String>,
+        #[command(flatten)]
+        out: OutArgs,
+        #[command(flatten)]
+        source: SourceArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportLedgerCmd {
+    /// Electronic cash ledger for a date range.
+    Cash(ExportRangeArgs),
+    /// Electronic credit (ITC) ledger for a date range.
+    Itc(ExportRangeArgs),
+    /// Return-liability ledger for a period.
+    Tax {
+        #[arg(long)]
+        period: String,
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+        #[command(flatten)]
+        out: OutArgs,
+    },
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ExportRangeArgs {
+    /// First day: 2024-04-01 or 01/04/2024.
+    #[arg(long)]
+    pub from: String,
+    /// Last day (not after today).
+    #[arg(long)]
+    pub to: String,
+    #[command(flatten)]
+    pub out: OutArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCmd {
+    /// Write N IMS records to .xlsx and .csv in a temporary folder and print the timings.
+    Export {
+        #[arg(long, default_value_t = 100_000)]
+        rows: usize,
+        /// Keep the files in this folder (default: a temporary folder, removed afterwards).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -207,6 +326,8 @@ async fn dispatch(cli: Cli) -> Result<(), error::CliError> {
         }
         Some(Command::Ledger { kind }) => commands::ledger(&commands::Ctx::open(&g)?, kind).await,
         Some(Command::Ims { cmd }) => commands::ims(&commands::Ctx::open(&g)?, cmd).await,
+        Some(Command::Export { cmd }) => export::run(&commands::Ctx::open(&g)?, cmd).await,
+        Some(Command::Bench { cmd }) => bench::run(cmd).await,
         None => {
             let ctx = commands::Ctx::open(&g)?;
             ctx.require_session()?;

@@ -1,0 +1,308 @@
+//! `gstdash export …`: fetch through the real client (or the fresh cache), build the typed
+//! tables and write them with [`crate::export`] on the blocking pool. Prints the full path of
+//! every file written.
+
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use chrono::{Local, NaiveDate, Utc};
+
+use super::commands::{self, Ctx};
+use super::error::CliError;
+use super::{ExportCmd, ExportLedgerCmd, OutArgs, SourceArgs};
+use crate::domain::ims::ImsRecord;
+use crate::domain::ledger::LedgerWarning;
+use crate::domain::period::fmt_dash;
+use crate::domain::{GoodsType, ReturnPeriod, Section};
+use crate::export::ims::{ImsDetails, SHEET_ORDER, filter_period};
+use crate::export::{
+    Cell, ExportColumn, ExportError, ExportJob, ExportTable, OutTarget, Progress, Written, files, followup, tables,
+};
+use crate::store::LedgerKind;
+
+impl From<ExportError> for CliError {
+    fn from(e: ExportError) -> Self {
+        CliError(e.0)
+    }
+}
+
+fn target(ctx: &Ctx, out: &OutArgs, kind: &str, period: &str) -> OutTarget {
+    OutTarget::new(
+        out.out.clone(),
+        ctx.downloads_dir.clone(),
+        files::stem(kind, ctx.profile.gstin.as_str(), period, Local::now().naive_local()),
+    )
+}
+
+/// Writes on the blocking pool; a progress line on stderr when it is a terminal.
+pub async fn write(job: ExportJob) -> Result<Written, CliError> {
+    let tty = std::io::stderr().is_terminal();
+    let w = job
+        .spawn(move |p: Progress| {
+            if tty {
+                let what = if p.saving { "saving" } else { "writing" };
+                eprint!("\r{what}: {} / {} rows", p.rows_done, p.rows_total);
+                let _ = std::io::stderr().flush();
+            }
+        })
+        .await
+        .map_err(|e| CliError::new(format!("export task failed: {e}")))??;
+    if tty {
+        eprintln!();
+    }
+    Ok(w)
+}
+
+fn report(w: &Written, what: &str) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{what}: {} row(s) written to", w.rows)?;
+    for p in &w.paths {
+        let full = std::path::absolute(p).unwrap_or_else(|_| p.clone());
+        writeln!(out, "  {}", full.display())?;
+    }
+    if w.money_as_text > 0 {
+        writeln!(
+            out,
+            "⚠ {} amount(s) have more digits than an Excel number holds exactly; written as text, not rounded.",
+            w.money_as_text
+        )?;
+    }
+    Ok(())
+}
+
+/// The eight listable sections: cached ones fetched within `max_age`, the rest fetched now
+/// (and cached, as `gstdash ims list` does).
+pub async fn load_sections(ctx: &Ctx, src: &SourceArgs) -> Result<Vec<(Section, Vec<ImsRecord>)>, CliError> {
+    let fresh_after =
+        Utc::now() - chrono::Duration::from_std(Duration::from_secs(src.max_age * 60)).unwrap_or_default();
+    let mut out = Vec::new();
+    for s in SHEET_ORDER {
+        let cached = if src.refresh {
+            None
+        } else {
+            let store = ctx.store();
+            match store.section_fetched_at(&ctx.profile.name, s)? {
+                Some(at) if at >= fresh_after => Some(store.load_section(&ctx.profile.name, s)?),
+                _ => None,
+            }
+        };
+        let recs = match cached {
+            Some(r) => r,
+            None => {
+                ctx.require_session()?;
+                let r = ctx.client.ims_invoices(s, None).await?;
+                ctx.store().replace_section(&ctx.profile.name, s, &r, Utc::now())?;
+                r
+            }
+        };
+        out.push((s, recs));
+    }
+    Ok(out)
+}
+
+async fn load_counts(ctx: &Ctx, src: &SourceArgs) -> Result<Vec<(GoodsType, crate::api::wire::CountGroup)>, CliError> {
+    let fresh_after =
+        Utc::now() - chrono::Duration::from_std(Duration::from_secs(src.max_age * 60)).unwrap_or_default();
+    let mut out = Vec::new();
+    for g in GoodsType::ALL {
+        let cached = if src.refresh {
+            None
+        } else {
+            ctx.store()
+                .get_counts(&ctx.profile.name, g)?
+                .filter(|(_, at)| *at >= fresh_after)
+                .map(|(c, _)| c)
+        };
+        let c = match cached {
+            Some(c) => c,
+            None => {
+                ctx.require_session()?;
+                let c = ctx.client.ims_count(g).await?;
+                ctx.store().put_counts(&ctx.profile.name, g, &c, Utc::now())?;
+                c
+            }
+        };
+        out.push((g, c));
+    }
+    Ok(out)
+}
+
+fn parse_period(p: Option<&str>) -> Result<Option<ReturnPeriod>, CliError> {
+    p.map(ReturnPeriod::parse_user)
+        .transpose()
+        .map_err(CliError::field("--period"))
+}
+
+/// Arithmetic warnings as a sheet, so the evidence travels with the figures.
+fn checks_table(w: &[LedgerWarning]) -> Option<ExportTable> {
+    if w.is_empty() {
+        return None;
+    }
+    let mut t = ExportTable::new(
+        "Checks",
+        vec![
+            ExportColumn::text("Rule"),
+            ExportColumn::text("Where"),
+            ExportColumn::money("Expected"),
+            ExportColumn::money("Found"),
+            ExportColumn::money("Difference"),
+        ],
+    );
+    for x in w {
+        t.push(vec![
+            Cell::text(x.rule),
+            Cell::text(&x.location),
+            Cell::Money(x.expected),
+            Cell::Money(x.found),
+            Cell::Money(x.difference()),
+        ]);
+    }
+    t.notes
+        .push("Figures are as GSTN sent them; these are the checks of api.md §7.2 that did not add up.".into());
+    Some(t)
+}
+
+fn ledger_tables(main: ExportTable, note: String, warnings: &[LedgerWarning]) -> Vec<ExportTable> {
+    let mut v = vec![main.with_notes(vec![note])];
+    v.extend(checks_table(warnings));
+    v
+}
+
+fn range_label(from: NaiveDate, to: NaiveDate) -> String {
+    format!("{}-{}", from.format("%Y%m%d"), to.format("%Y%m%d"))
+}
+
+pub async fn run(ctx: &Ctx, cmd: ExportCmd) -> Result<(), CliError> {
+    let today = Local::now().date_naive();
+    let gstin = ctx.profile.gstin.as_str().to_string();
+    match cmd {
+        ExportCmd::Ims { period, out, source } => {
+            let period = parse_period(period.as_deref())?;
+            let sections = load_sections(ctx, &source).await?;
+            let counts = load_counts(ctx, &source).await?;
+            let details = ImsDetails {
+                sections: sections
+                    .into_iter()
+                    .map(|(s, r)| (s, filter_period(r, period)))
+                    .collect(),
+                counts,
+                period,
+            };
+            let label = period.map(|p| p.iso()).unwrap_or_else(|| "all".into());
+            let job = ExportJob {
+                tables: crate::export::ims::workbook(&details),
+                format: out.format,
+                target: target(ctx, &out, "ims", &label),
+            };
+            let w = write(job).await?;
+            report(&w, &format!("IMS details, {gstin}, {label}"))
+        }
+        ExportCmd::Followup { period, out, source } => {
+            let period = parse_period(period.as_deref())?;
+            let sections: Vec<_> = load_sections(ctx, &source)
+                .await?
+                .into_iter()
+                .map(|(s, r)| (s, filter_period(r, period)))
+                .collect();
+            let packs = followup::packs(&gstin, &sections);
+            let label = period.map(|p| p.iso()).unwrap_or_else(|| "all".into());
+            if packs.is_empty() {
+                println!("No rejected or pending documents ({gstin}, {label}): no follow-up pack written.");
+                return Ok(());
+            }
+            let mut t = vec![followup::index(&packs, period)];
+            t.extend(packs.into_iter().map(|p| p.table));
+            let job = ExportJob {
+                tables: t,
+                format: out.format,
+                target: target(ctx, &out, "followup", &label),
+            };
+            let w = write(job).await?;
+            report(&w, &format!("Supplier follow-up pack, {gstin}, {label}"))
+        }
+        ExportCmd::Balance { period, out } => {
+            let p = ReturnPeriod::parse_user(&period).map_err(CliError::field("--period"))?;
+            ctx.require_session()?;
+            let b = ctx.client.ledger_balance(p).await?;
+            ctx.store()
+                .put_ledger(&ctx.profile.name, LedgerKind::Balance, &p.wire(), &b, Utc::now())?;
+            let note = format!("Cash and ITC balance, {gstin}, period {p}");
+            let job = ExportJob {
+                tables: ledger_tables(tables::balance(&b), note.clone(), &b.check()),
+                format: out.format,
+                target: target(ctx, &out, "balance", &p.iso()),
+            };
+            report(&write(job).await?, &note)
+        }
+        ExportCmd::Ledger { kind } => {
+            let (tables, note, out, kind_name, label) = match kind {
+                ExportLedgerCmd::Cash(r) => {
+                    let (from, to) = commands::parse_range(&r.from, &r.to, today)?;
+                    ctx.require_session()?;
+                    let l = commands::fetch_cash(ctx, from, to).await?;
+                    ctx.store().put_ledger(
+                        &ctx.profile.name,
+                        LedgerKind::Cash,
+                        &commands::range_key(from, to),
+                        &l,
+                        Utc::now(),
+                    )?;
+                    let note = format!(
+                        "Electronic cash ledger, {gstin}, {} – {}, {} entries",
+                        fmt_dash(from),
+                        fmt_dash(to),
+                        l.tr.len()
+                    );
+                    let t = ledger_tables(tables::cash_ledger(&l), note.clone(), &l.check());
+                    (t, note, r.out, "cash-ledger", range_label(from, to))
+                }
+                ExportLedgerCmd::Itc(r) => {
+                    let (from, to) = commands::parse_range(&r.from, &r.to, today)?;
+                    ctx.require_session()?;
+                    let l = commands::fetch_itc(ctx, from, to).await?;
+                    ctx.store().put_ledger(
+                        &ctx.profile.name,
+                        LedgerKind::Itc,
+                        &commands::range_key(from, to),
+                        &l,
+                        Utc::now(),
+                    )?;
+                    let note = format!(
+                        "Electronic credit (ITC) ledger, {gstin}, {} – {}, {} entries",
+                        fmt_dash(from),
+                        fmt_dash(to),
+                        l.details.tr.len()
+                    );
+                    let t = ledger_tables(tables::itc_ledger(&l), note.clone(), &l.check());
+                    (t, note, r.out, "itc-ledger", range_label(from, to))
+                }
+                ExportLedgerCmd::Tax { period, from, to, out } => {
+                    let (p, from, to) = commands::tax_range(&period, from.as_deref(), to.as_deref(), today)?;
+                    ctx.require_session()?;
+                    let l = ctx.client.ledger_tax(p, from, to).await?;
+                    ctx.store().put_ledger(
+                        &ctx.profile.name,
+                        LedgerKind::Tax,
+                        &format!("{} {}", p.wire(), commands::range_key(from, to)),
+                        &l,
+                        Utc::now(),
+                    )?;
+                    let note = format!(
+                        "Return-liability ledger, {gstin}, period {p} ({} – {}), {} entries",
+                        fmt_dash(from),
+                        fmt_dash(to),
+                        l.tr.len()
+                    );
+                    let t = ledger_tables(tables::tax_ledger(&l), note.clone(), &l.check());
+                    (t, note, out, "liability-ledger", p.iso())
+                }
+            };
+            let job = ExportJob {
+                tables,
+                format: out.format,
+                target: target(ctx, &out, kind_name, &label),
+            };
+            report(&write(job).await?, &note)
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! The tables the app shows, built once with typed cells. The CLI prints them as text
+//! (`cli::report`), the writers turn them into `.xlsx`/`.csv`.
+
+use super::{Cell, ExportColumn, ExportTable};
+use crate::api::wire::{CountGroup, SectionName};
+use crate::domain::ims::{ImsRecord, StatusCounts};
+use crate::domain::ledger::{CashItcBalance, CashLedger, Head, HeadsLine, ItcLedger, ItcLine, LiabilityLedger};
+use crate::domain::{GoodsType, Money, Section};
+
+/// Cash and ITC balance per head, with a total row.
+pub fn balance(b: &CashItcBalance) -> ExportTable {
+    let mut t = ExportTable::new(
+        "Balance",
+        vec![
+            ExportColumn::text("Head"),
+            ExportColumn::money("Cash tax"),
+            ExportColumn::money("Interest"),
+            ExportColumn::money("Penalty"),
+            ExportColumn::money("Fee"),
+            ExportColumn::money("Other"),
+            ExportColumn::money("Cash total"),
+            ExportColumn::money("ITC"),
+            ExportColumn::money("ITC blocked"),
+        ],
+    );
+    let mut tot = [Money::ZERO; 8];
+    for h in Head::ALL {
+        let (m, cash_tot) = b.cash_bal.head(h);
+        let blocked = b.itc_blck_bal.as_ref().map(|x| x.head(h)).unwrap_or_default();
+        let vals = [m.tx, m.intr, m.pen, m.fee, m.oth, cash_tot, b.itc_bal.head(h), blocked];
+        for (i, v) in vals.iter().enumerate() {
+            tot[i] += *v;
+        }
+        let mut row = vec![Cell::text(h.label())];
+        row.extend(vals.iter().map(|v| Cell::Money(*v)));
+        t.push(row);
+    }
+    let mut row = vec![Cell::text("Total")];
+    row.extend(tot.iter().map(|v| Cell::Money(*v)));
+    t.push(row);
+    t
+}
+
+/// Columns shared by the three ledgers: date, reference, one ledger-specific column, the
+/// movement per head, the amount and the running figure.
+fn movement_table(name: &str, third: &str, running: &str) -> ExportTable {
+    ExportTable::new(
+        name,
+        vec![
+            ExportColumn::date("Date"),
+            ExportColumn::text("Reference"),
+            ExportColumn::text(third),
+            ExportColumn::text("Cr/Dr"),
+            ExportColumn::text("Description"),
+            ExportColumn::money("IGST"),
+            ExportColumn::money("CGST"),
+            ExportColumn::money("SGST"),
+            ExportColumn::money("CESS"),
+            ExportColumn::money("Amount"),
+            ExportColumn::money(running),
+        ],
+    )
+}
+
+/// An opening/closing line: label in the reference column, figures per head and the balance.
+fn balance_line(label: &str, heads: impl Fn(Head) -> Money, running: Money) -> Vec<Cell> {
+    let mut row = vec![Cell::Empty, Cell::text(label), Cell::Empty, Cell::Empty, Cell::Empty];
+    row.extend(Head::ALL.iter().map(|h| Cell::Money(heads(*h))));
+    row.push(Cell::Empty);
+    row.push(Cell::Money(running));
+    row
+}
+
+fn heads_line(label: &str, l: &HeadsLine) -> Vec<Cell> {
+    balance_line(label, |h| l.head(h).total(), l.tot_rng_bal)
+}
+
+fn itc_line(label: &str, l: &ItcLine) -> Vec<Cell> {
+    balance_line(label, |h| l.head(h), l.tot_rng_bal)
+}
+
+pub fn cash_ledger(l: &CashLedger) -> ExportTable {
+    let mut t = movement_table("Cash ledger", "Period", "Balance");
+    t.push(heads_line("Opening balance", &l.op_bal));
+    for r in &l.tr {
+        let mut row = vec![
+            Cell::date_or_text(&r.rpt_dt),
+            Cell::text(&r.ref_no),
+            Cell::text(&r.ret_period),
+            Cell::text(r.tr_typ.code()),
+            Cell::text(&r.desc),
+        ];
+        row.extend(Head::ALL.iter().map(|h| Cell::Money(r.movement_of(*h).total())));
+        row.push(Cell::Money(r.tot_tr_amt));
+        row.push(Cell::Money(r.tot_rng_bal));
+        t.push(row);
+    }
+    t.push(heads_line("Closing balance", &l.cl_bal));
+    t
+}
+
+pub fn itc_ledger(l: &ItcLedger) -> ExportTable {
+    let d = &l.details;
+    let mut t = movement_table("ITC ledger", "Period", "Balance");
+    t.push(itc_line("Opening balance", &d.op_bal));
+    for r in &d.tr {
+        let mut row = vec![
+            Cell::date_or_text(&r.dt),
+            Cell::text(&r.ref_no),
+            Cell::text(&r.ret_period),
+            Cell::text(r.tr_typ.code()),
+            Cell::text(&r.desc),
+        ];
+        row.extend(Head::ALL.iter().map(|h| Cell::Money(r.amount(*h))));
+        row.push(Cell::Money(r.tot_tr_amt));
+        row.push(Cell::Money(r.tot_rng_bal));
+        t.push(row);
+    }
+    t.push(itc_line("Closing balance", &d.cl_bal));
+    t
+}
+
+pub fn tax_ledger(l: &LiabilityLedger) -> ExportTable {
+    let mut t = movement_table("Liability ledger", "Discharge", "Liability");
+    for r in &l.tr {
+        let mut row = vec![
+            Cell::date_or_text(&r.dt),
+            Cell::text(&r.ref_no),
+            Cell::text(&r.dschrg_typ),
+            Cell::text(r.tr_typ.code()),
+            Cell::text(&r.desc),
+        ];
+        row.extend(Head::ALL.iter().map(|h| Cell::Money(r.movement_of(*h).total())));
+        row.push(Cell::Money(r.tot_tr_amt));
+        row.push(Cell::Money(r.tot_rng_bal));
+        t.push(row);
+    }
+    t.push(heads_line("Closing balance", &l.cl_bal));
+    t
+}
+
+fn counts_row(label: String, c: &StatusCounts) -> Vec<Cell> {
+    vec![
+        Cell::Text(label),
+        Cell::Count(c.noaction),
+        Cell::Count(c.accept),
+        Cell::Count(c.reject),
+        Cell::Count(c.pending),
+        Cell::Count(c.total()),
+    ]
+}
+
+/// Counts by section and status for one goods type, a total row, and notes (a `ttl_cnt`
+/// that does not add up; groups that cannot be listed).
+pub fn counts(goods: GoodsType, g: &CountGroup) -> ExportTable {
+    let name = match goods {
+        GoodsType::Others => "Counts",
+        GoodsType::Isd => "ISD",
+        GoodsType::Imports => "Imports",
+    };
+    let mut t = ExportTable::new(
+        name,
+        vec![
+            ExportColumn::text("Section"),
+            ExportColumn::count("No action"),
+            ExportColumn::count("Accepted"),
+            ExportColumn::count("Rejected"),
+            ExportColumn::count("Pending"),
+            ExportColumn::count("Total"),
+        ],
+    );
+    let mut sum = StatusCounts::default();
+    let mut add = |t: &mut ExportTable, label: String, c: &StatusCounts| {
+        sum.noaction += c.noaction;
+        sum.accept += c.accept;
+        sum.reject += c.reject;
+        sum.pending += c.pending;
+        t.push(counts_row(label, c));
+    };
+    for s in goods.sections() {
+        add(&mut t, s.label().to_string(), &g.get(*s));
+    }
+    // Sections the API sent that we do not know: shown, never dropped.
+    for (name, c) in &g.sections {
+        if let SectionName::Unknown(k) = name {
+            add(&mut t, format!("{k} (unknown section)"), c);
+        }
+    }
+    t.push(counts_row("Total".into(), &sum));
+    if sum.total() != g.ttl_cnt {
+        t.notes.push(format!(
+            "⚠ ttl_cnt from the API is {} but the sections add up to {}",
+            g.ttl_cnt,
+            sum.total()
+        ));
+    }
+    if goods != GoodsType::Others {
+        t.notes.push(format!(
+            "{} can be counted but not listed or acted on through the API.",
+            goods.label()
+        ));
+    }
+    t
+}
+
+/// IMS records of one section as the review table shows them.
+pub fn records(section: Section, recs: &[ImsRecord]) -> ExportTable {
+    let mut t = ExportTable::new(
+        section.short(),
+        vec![
+            ExportColumn::count("#"),
+            ExportColumn::text("Supplier GSTIN"),
+            ExportColumn::text("Document"),
+            ExportColumn::date("Date"),
+            ExportColumn::text("Type"),
+            ExportColumn::money("Taxable"),
+            ExportColumn::money("IGST"),
+            ExportColumn::money("CGST"),
+            ExportColumn::money("SGST"),
+            ExportColumn::money("Cess"),
+            ExportColumn::money("Value"),
+            ExportColumn::text("POS"),
+            ExportColumn::text("Form"),
+            ExportColumn::text("Period"),
+            ExportColumn::text("Action"),
+            ExportColumn::text("Pending"),
+            ExportColumn::text("Filed"),
+            ExportColumn::text("Original document"),
+            ExportColumn::date("Original date"),
+            ExportColumn::text("Remarks"),
+            ExportColumn::text("Flags"),
+        ],
+    );
+    t.rows.reserve(recs.len());
+    for (i, r) in recs.iter().enumerate() {
+        let flags: Vec<String> = r
+            .flags()
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message))
+            .collect();
+        t.push(vec![
+            Cell::Count(i as u64 + 1),
+            Cell::text(&r.stin),
+            Cell::text(r.doc_number()),
+            Cell::date_or_text(r.doc_date_raw()),
+            Cell::Text(r.inv_typ.clone().unwrap_or_else(|| section.short().to_string())),
+            Cell::Money(r.txval),
+            Cell::Money(r.iamt),
+            Cell::Money(r.camt),
+            Cell::Money(r.samt),
+            Cell::Money(r.cess),
+            Cell::Money(r.val),
+            Cell::text(&r.pos),
+            Cell::text(&r.srcform),
+            Cell::text(&r.rtnprd),
+            Cell::text(r.action.label()),
+            Cell::text(if r.pending_blocked() { "blocked" } else { "allowed" }),
+            Cell::text(if r.supplier_filed() { "yes" } else { "no" }),
+            Cell::opt_text(r.original_number()),
+            Cell::date_or_text(r.original_date().unwrap_or("")),
+            Cell::opt_text(r.remarks.as_deref()),
+            if flags.is_empty() {
+                Cell::Empty
+            } else {
+                Cell::Text(flags.join("; "))
+            },
+        ]);
+    }
+    t
+}
