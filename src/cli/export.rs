@@ -204,7 +204,7 @@ pub async fn run(ctx: &Ctx, cmd: ExportCmd) -> Result<(), CliError> {
                 .into_iter()
                 .map(|(s, r)| (s, filter_period(r, period)))
                 .collect();
-            let packs = followup::packs(&gstin, &sections);
+            let packs = followup::packs(&gstin, &sections, today);
             let label = period.map(|p| p.iso()).unwrap_or_else(|| "all".into());
             if packs.is_empty() {
                 println!("No rejected or pending documents ({gstin}, {label}): no follow-up pack written.");
