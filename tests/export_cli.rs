@@ -206,6 +206,10 @@ fn ims_workbook_has_every_table_typed_and_equal_to_the_api() {
                 assert_eq!(money(&at(c)), want.0, "{s} row {row} col {c}: exact decimal");
             }
             assert_eq!(text(&at(action)), rec.action.label());
+            if s.is_amendment() {
+                let o = col(&r, "Original document");
+                assert_eq!(text(&at(o)), rec.original_number().unwrap_or(""), "{s} row {row}");
+            }
             let e = by_action.entry(rec.action.label().to_string()).or_default();
             e.0 += 1;
             e.1 += rec.total_tax().0;
@@ -654,4 +658,36 @@ fn export_needs_a_session_and_says_so() {
             .count(),
         0
     );
+}
+
+#[test]
+fn bench_writes_files_that_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::cargo_bin("gstdash")
+        .unwrap()
+        .env_clear()
+        .env("HOME", dir.path())
+        .args([
+            "bench",
+            "export",
+            "--rows",
+            "700",
+            "--out",
+            dir.path().to_str().unwrap(),
+        ])
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let out = ok(o);
+    assert!(
+        out.contains("xlsx 700 rows in") && out.contains("csv  700 rows in"),
+        "{out}"
+    );
+    let mut wb: Xlsx<_> = open_workbook(dir.path().join("bench-700.xlsx")).unwrap();
+    assert_eq!(wb.worksheet_range("B2B").unwrap().height(), 701);
+    let rows = csv::Reader::from_path(dir.path().join("bench-700.csv"))
+        .unwrap()
+        .records()
+        .count();
+    assert_eq!(rows, 700);
 }

@@ -162,9 +162,23 @@ fn checks_table(w: &[LedgerWarning]) -> Option<ExportTable> {
     Some(t)
 }
 
-fn ledger_tables(main: ExportTable, note: String, warnings: &[LedgerWarning]) -> Vec<ExportTable> {
+/// The ledger sheet, and in a workbook a Checks sheet when GSTN's figures do not add up. A
+/// CSV stays the one file asked for; the warnings go to stderr instead.
+fn ledger_tables(
+    main: ExportTable,
+    note: String,
+    warnings: &[LedgerWarning],
+    format: crate::export::FileFormat,
+) -> Vec<ExportTable> {
     let mut v = vec![main.with_notes(vec![note])];
-    v.extend(checks_table(warnings));
+    match format {
+        crate::export::FileFormat::Xlsx => v.extend(checks_table(warnings)),
+        crate::export::FileFormat::Csv => {
+            for n in super::report::warning_notes(warnings) {
+                eprintln!("{n}");
+            }
+        }
+    }
     v
 }
 
@@ -204,7 +218,7 @@ pub async fn run(ctx: &Ctx, cmd: ExportCmd) -> Result<(), CliError> {
                 .into_iter()
                 .map(|(s, r)| (s, filter_period(r, period)))
                 .collect();
-            let packs = followup::packs(&gstin, &sections);
+            let packs = followup::packs(&gstin, &sections, today);
             let label = period.map(|p| p.iso()).unwrap_or_else(|| "all".into());
             if packs.is_empty() {
                 println!("No rejected or pending documents ({gstin}, {label}): no follow-up pack written.");
@@ -228,7 +242,7 @@ pub async fn run(ctx: &Ctx, cmd: ExportCmd) -> Result<(), CliError> {
                 .put_ledger(&ctx.profile.name, LedgerKind::Balance, &p.wire(), &b, Utc::now())?;
             let note = format!("Cash and ITC balance, {gstin}, period {p}");
             let job = ExportJob {
-                tables: ledger_tables(tables::balance(&b), note.clone(), &b.check()),
+                tables: ledger_tables(tables::balance(&b), note.clone(), &b.check(), out.format),
                 format: out.format,
                 target: target(ctx, &out, "balance", &p.iso()),
             };
@@ -253,7 +267,7 @@ pub async fn run(ctx: &Ctx, cmd: ExportCmd) -> Result<(), CliError> {
                         fmt_dash(to),
                         l.tr.len()
                     );
-                    let t = ledger_tables(tables::cash_ledger(&l), note.clone(), &l.check());
+                    let t = ledger_tables(tables::cash_ledger(&l), note.clone(), &l.check(), r.out.format);
                     (t, note, r.out, "cash-ledger", range_label(from, to))
                 }
                 ExportLedgerCmd::Itc(r) => {
@@ -273,7 +287,7 @@ pub async fn run(ctx: &Ctx, cmd: ExportCmd) -> Result<(), CliError> {
                         fmt_dash(to),
                         l.details.tr.len()
                     );
-                    let t = ledger_tables(tables::itc_ledger(&l), note.clone(), &l.check());
+                    let t = ledger_tables(tables::itc_ledger(&l), note.clone(), &l.check(), r.out.format);
                     (t, note, r.out, "itc-ledger", range_label(from, to))
                 }
                 ExportLedgerCmd::Tax { period, from, to, out } => {
@@ -293,7 +307,7 @@ pub async fn run(ctx: &Ctx, cmd: ExportCmd) -> Result<(), CliError> {
                         fmt_dash(to),
                         l.tr.len()
                     );
-                    let t = ledger_tables(tables::tax_ledger(&l), note.clone(), &l.check());
+                    let t = ledger_tables(tables::tax_ledger(&l), note.clone(), &l.check(), out.format);
                     (t, note, out, "liability-ledger", p.iso())
                 }
             };
@@ -304,5 +318,40 @@ pub async fn run(ctx: &Ctx, cmd: ExportCmd) -> Result<(), CliError> {
             };
             report(&write(job).await?, &note)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Money;
+    use crate::export::FileFormat;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn checks_go_in_a_sheet_of_the_workbook_but_not_in_the_csv() {
+        let w = vec![LedgerWarning {
+            rule: "R1",
+            location: "IGST closing".into(),
+            expected: Money(dec!(100.10)),
+            found: Money(dec!(100.00)),
+        }];
+        let main = || ExportTable::new("Cash ledger", vec![ExportColumn::text("A")]);
+        let x = ledger_tables(main(), "note".into(), &w, FileFormat::Xlsx);
+        assert_eq!(x.len(), 2);
+        assert_eq!(x[0].notes, vec!["note".to_string()]);
+        assert_eq!(x[1].name, "Checks");
+        assert_eq!(
+            x[1].rows[0],
+            vec![
+                Cell::text("R1"),
+                Cell::text("IGST closing"),
+                Cell::Money(Money(dec!(100.10))),
+                Cell::Money(Money(dec!(100.00))),
+                Cell::Money(w[0].difference()),
+            ]
+        );
+        assert_eq!(ledger_tables(main(), "note".into(), &w, FileFormat::Csv).len(), 1);
+        assert_eq!(ledger_tables(main(), "note".into(), &[], FileFormat::Xlsx).len(), 1);
     }
 }

@@ -17,7 +17,7 @@ pub struct Written {
     pub paths: Vec<PathBuf>,
     /// Data rows written, all tables together.
     pub rows: u64,
-    /// Money cells too long to be an exact Excel number (more than 15 significant digits),
+    /// Money cells no Excel number carries exactly (possible beyond 15 significant digits),
     /// written as text instead of being rounded. Zero for anything GSTN sends today.
     pub money_as_text: u64,
 }

@@ -13,8 +13,9 @@ use crate::domain::ims::{self, Action, ImsRecord};
 use crate::domain::period::fmt_dash;
 use crate::domain::{ReturnPeriod, Section};
 
-/// What the supplier should do about one document, and by when (if a date applies).
-pub fn advice(section: Section, r: &ImsRecord, recipient: &str) -> (String, Option<NaiveDate>) {
+/// What the supplier should do about one document, and by when (if a date applies and has
+/// not passed on `today`).
+pub fn advice(section: Section, r: &ImsRecord, recipient: &str, today: NaiveDate) -> (String, Option<NaiveDate>) {
     let period = r.return_period();
     let pname = period
         .map(|p| p.to_string())
@@ -30,20 +31,22 @@ pub fn advice(section: Section, r: &ImsRecord, recipient: &str) -> (String, Opti
             } else {
                 parts.push(format!("Rejected by {recipient}: no ITC for them on this document."));
             }
-            let window = match period {
-                Some(p) => {
-                    let due = p.gstr3b_due_monthly();
+            match period.map(|p| p.gstr3b_due_monthly()) {
+                Some(due) if due >= today => {
                     by = Some(due);
-                    format!(
-                        " before the recipient files GSTR-3B for {pname} (due {})",
+                    parts.push(format!(
+                        "If it is right as issued, re-report it unchanged — or correct it if it is wrong — in GSTR-1A for {pname} before the recipient files GSTR-3B for {pname} (due {}), or in the amendment table of a later GSTR-1/IFF; the recipient then accepts it.",
                         fmt_dash(due)
-                    )
+                    ));
                 }
-                None => String::new(),
-            };
-            parts.push(format!(
-                "If it is right as issued, re-report it unchanged — or correct it if it is wrong — in GSTR-1A for {pname}{window}, or in the amendment table of a later GSTR-1/IFF; the recipient then accepts it."
-            ));
+                Some(due) => parts.push(format!(
+                    "If it is right as issued, re-report it unchanged — or correct it if it is wrong — in the amendment table of your next GSTR-1/IFF; the recipient then accepts it. (GSTR-1A for {pname} helps only while the recipient has not filed GSTR-3B for {pname}, which was due {}.)",
+                    fmt_dash(due)
+                )),
+                None => parts.push(format!(
+                    "If it is right as issued, re-report it unchanged — or correct it if it is wrong — in GSTR-1A for {pname} before the recipient files GSTR-3B, or in the amendment table of a later GSTR-1/IFF; the recipient then accepts it."
+                )),
+            }
         }
         Action::Pending => {
             parts.push(format!(
@@ -53,11 +56,18 @@ pub fn advice(section: Section, r: &ImsRecord, recipient: &str) -> (String, Opti
                 && let Some(p) = period
             {
                 let last = ims::pending_deadline(p);
-                by = Some(last);
-                parts.push(format!(
-                    "A credit note may stay pending only until {} (GSTR-3B due date of the following period); after that the recipient must accept or reject it.",
-                    fmt_dash(last)
-                ));
+                if last >= today {
+                    by = Some(last);
+                    parts.push(format!(
+                        "A credit note may stay pending only until {} (GSTR-3B due date of the following period); after that the recipient must accept or reject it.",
+                        fmt_dash(last)
+                    ));
+                } else {
+                    parts.push(format!(
+                        "Its pending window ended on {}: the recipient must now accept or reject it.",
+                        fmt_dash(last)
+                    ));
+                }
             }
         }
         _ => {}
@@ -107,7 +117,7 @@ pub struct SupplierPack {
 
 /// Builds the pack: suppliers in GSTIN order; their rejected documents first, then pending,
 /// each in section, period and document order. Suppliers with nothing to do are left out.
-pub fn packs(recipient: &str, sections: &[(Section, Vec<ImsRecord>)]) -> Vec<SupplierPack> {
+pub fn packs(recipient: &str, sections: &[(Section, Vec<ImsRecord>)], today: NaiveDate) -> Vec<SupplierPack> {
     let order = |s: Section| super::ims::SHEET_ORDER.iter().position(|x| *x == s).unwrap_or(99);
     let mut by_supplier: BTreeMap<String, Vec<(Section, &ImsRecord)>> = BTreeMap::new();
     for (s, recs) in sections {
@@ -140,7 +150,7 @@ pub fn packs(recipient: &str, sections: &[(Section, Vec<ImsRecord>)]) -> Vec<Sup
                 } else {
                     pending += 1;
                 }
-                let (what, by) = advice(s, r, recipient);
+                let (what, by) = advice(s, r, recipient, today);
                 t.push(vec![
                     Cell::text(recipient),
                     Cell::text(&r.stin),
@@ -255,7 +265,8 @@ mod tests {
             ),
             (Section::B2b, vec![rec(b, "INV-9", Action::Pending)]),
         ];
-        let p = packs("24AAACC1206D1ZM", &sections);
+        let today = NaiveDate::from_ymd_opt(2025, 11, 10).unwrap();
+        let p = packs("24AAACC1206D1ZM", &sections, today);
         assert_eq!(p.len(), 1, "supplier a has nothing to do");
         assert_eq!((p[0].supplier.as_str(), p[0].rejected, p[0].pending), (b, 1, 2));
         let rows = &p[0].table.rows;
@@ -278,13 +289,30 @@ mod tests {
         assert_eq!(rows[0][17], Cell::text("rate wrong"));
         let idx = index(&p, None);
         assert_eq!(idx.rows[0][4], Cell::Money(Money(dec!(540))));
+
+        // Later: the GSTR-1A route and the pending window have passed; no stale dates.
+        let late = packs(
+            "24AAACC1206D1ZM",
+            &sections,
+            NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(),
+        );
+        let rows = &late[0].table.rows;
+        let Cell::Text(what) = &rows[0][18] else { panic!() };
+        assert!(
+            what.contains("next GSTR-1/IFF") && what.contains("was due 20-11-2025"),
+            "{what}"
+        );
+        assert_eq!(rows[0][19], Cell::Empty);
+        let Cell::Text(what) = &rows[2][18] else { panic!() };
+        assert!(what.contains("pending window ended on 20-12-2025"), "{what}");
+        assert_eq!(rows[2][19], Cell::Empty);
     }
 
     #[test]
     fn unfiled_source_is_called_out() {
         let mut r = rec("27AAPFU0939F1ZV", "X", Action::Pending);
         r.srcfilstatus = "Not Filed".into();
-        let (what, _) = advice(Section::B2b, &r, "me");
+        let (what, _) = advice(Section::B2b, &r, "me", NaiveDate::from_ymd_opt(2025, 11, 1).unwrap());
         assert!(what.contains("not filed"), "{what}");
     }
 }

@@ -117,7 +117,11 @@ pub fn summary(d: &ImsDetails) -> ExportTable {
                     Cell::text(goods.label()),
                     Cell::text(s.label()),
                     Cell::text(a.label()),
-                    counts.map(|c| Cell::Count(c.get(a))).unwrap_or(Cell::Empty),
+                    // The API counts the four known actions only.
+                    match (counts, a) {
+                        (Some(c), a) if !matches!(a, Action::Other(_)) => Cell::Count(c.get(a)),
+                        _ => Cell::Empty,
+                    },
                 ];
                 if listed.contains_key(s) {
                     row.extend(sums.cells());
