@@ -283,9 +283,20 @@ impl AppState {
         self.in_flight.contains(&job)
     }
 
-    /// Jobs in flight, in display order.
+    /// Jobs in flight, in display order (then the IMS jobs, by label).
     pub fn jobs_in_flight(&self) -> Vec<JobKind> {
-        JOB_ORDER.into_iter().filter(|j| self.in_flight.contains(j)).collect()
+        let mut more: Vec<JobKind> = self
+            .in_flight
+            .iter()
+            .filter(|j| !JOB_ORDER.contains(j))
+            .copied()
+            .collect();
+        more.sort_by_key(|j| job_label(*j));
+        JOB_ORDER
+            .into_iter()
+            .filter(|j| self.in_flight.contains(j))
+            .chain(more)
+            .collect()
     }
 
     /// Failed jobs, most recent first.

@@ -67,6 +67,24 @@ pub enum Command {
         #[command(subcommand)]
         cmd: ImsCmd,
     },
+    /// Benchmarks: figures for the README, not tests.
+    Bench {
+        #[command(subcommand)]
+        kind: BenchCmd,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCmd {
+    /// Drive the real app state and renderer (160×48) through a scripted review session over
+    /// generated IMS records: key → frame, filter keystroke → frame, first frame, memory.
+    Tui {
+        #[arg(long, default_value_t = 100_000)]
+        records: usize,
+        /// `table` (text) or `json`.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
 }
 
 #[derive(Debug, Args, Clone)]
@@ -207,6 +225,19 @@ async fn dispatch(cli: Cli) -> Result<(), error::CliError> {
         }
         Some(Command::Ledger { kind }) => commands::ledger(&commands::Ctx::open(&g)?, kind).await,
         Some(Command::Ims { cmd }) => commands::ims(&commands::Ctx::open(&g)?, cmd).await,
+        Some(Command::Bench {
+            kind: BenchCmd::Tui { records, format },
+        }) => {
+            let report = crate::ui::bench::run(records);
+            match format {
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).map_err(|e| error::CliError::new(e.to_string()))?
+                ),
+                Format::Table | Format::Csv => print!("{}", report.text()),
+            }
+            Ok(())
+        }
         None => {
             let ctx = commands::Ctx::open(&g)?;
             ctx.require_session()?;

@@ -404,7 +404,7 @@ impl CountsView {
         let cursor = state
             .popup
             .is_none()
-            .then_some((state.ims.grid_row, state.ims.grid_col));
+            .then_some((state.ims.grid_row_for(self.goods), state.ims.grid_col));
         for (ri, r) in self.rows.iter().enumerate() {
             let mut cells = vec![Cell::from(r.label.clone())];
             let section = self.goods.sections().get(ri).copied();

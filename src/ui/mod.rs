@@ -3,6 +3,7 @@
 //! [`render`] draws one frame from the model and never changes it (apart from recording a
 //! popup's scroll limit). [`runner::run`] owns the terminal and the event loop.
 
+pub mod bench;
 pub mod dashboard;
 pub mod fmt;
 pub mod help;

@@ -1,6 +1,8 @@
 //! The record table's columns and the display text of each row, built once per data change
 //! (`tui.md` §e.5 rule 1): a frame only slices the precomputed text of the visible rows.
 
+use std::fmt::Write;
+
 use crate::domain::Section;
 use crate::domain::ims::ImsRecord;
 
@@ -96,12 +98,16 @@ fn text_index(col: Col) -> Option<usize> {
     TEXT_COLS.iter().position(|c| *c == col)
 }
 
-/// Display text of one record: all cells in one string, with their end offsets.
+/// Separates cells in [`RowText`], so a filter never matches across two cells.
+const SEP: char = '\u{1f}';
+
+/// Display text of one record: all cells in one string (separated by [`SEP`]), with their
+/// end offsets, and an ASCII-lower-cased copy for the substring filter.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RowText {
     text: Box<str>,
-    ends: [u16; TEXT_COLS.len()],
-    /// Lower-case cells separated by `\u{1f}`, for the substring filter.
+    ends: [u32; TEXT_COLS.len()],
+    /// `text` lower-cased, for the substring filter.
     pub search: Box<str>,
     /// The document date as days since 1970 (sort key; `i32::MIN` when unreadable).
     pub date_key: i32,
@@ -112,48 +118,50 @@ pub struct RowText {
 impl RowText {
     pub fn build(section: Section, r: &ImsRecord) -> RowText {
         let flagged = !r.flags().is_empty();
-        let typ = match r.inv_typ.as_deref() {
-            Some(t) if !t.is_empty() && section.has_inv_typ() && !section.is_note() => t.to_string(),
-            _ => section.short().to_string(),
+        let mut text = String::with_capacity(160);
+        let mut ends = [0u32; TEXT_COLS.len()];
+        let mut n = 0;
+        let mut end = |text: &mut String| {
+            ends[n] = text.len() as u32;
+            n += 1;
+            text.push(SEP);
         };
-        let period = match r.return_period() {
-            Some(p) => format!("{:02}/{}", p.month(), p.year()),
-            None => r.rtnprd.clone(),
-        };
-        let cells: [String; TEXT_COLS.len()] = [
-            if flagged {
-                format!("{}⚠", r.stin.trim())
-            } else {
-                r.stin.trim().to_string()
-            },
-            r.doc_number().to_string(),
-            r.doc_date_raw().to_string(),
-            typ,
-            r.txval.inr(),
-            r.iamt.inr(),
-            r.camt.inr(),
-            r.samt.inr(),
-            r.cess.inr(),
-            r.total_tax().inr(),
-            r.pos.clone(),
-            r.srcform.clone(),
-            period,
-            r.action.label().to_string(),
-            if r.pending_blocked() {
-                "P✗".into()
-            } else {
-                String::new()
-            },
-        ];
-        let mut text = String::with_capacity(cells.iter().map(String::len).sum());
-        let mut ends = [0u16; TEXT_COLS.len()];
-        let mut search = String::with_capacity(text.capacity() + cells.len());
-        for (i, cell) in cells.iter().enumerate() {
-            text.push_str(cell);
-            ends[i] = text.len().min(u16::MAX as usize) as u16;
-            search.push_str(&cell.to_lowercase());
-            search.push('\u{1f}');
+        text.push_str(r.stin.trim());
+        if flagged {
+            text.push('⚠');
         }
+        end(&mut text);
+        text.push_str(r.doc_number());
+        end(&mut text);
+        text.push_str(r.doc_date_raw());
+        end(&mut text);
+        match r.inv_typ.as_deref() {
+            Some(t) if !t.is_empty() && section.has_inv_typ() && !section.is_note() => text.push_str(t),
+            _ => text.push_str(section.short()),
+        }
+        end(&mut text);
+        for m in [r.txval, r.iamt, r.camt, r.samt, r.cess, r.total_tax()] {
+            text.push_str(&m.inr());
+            end(&mut text);
+        }
+        text.push_str(&r.pos);
+        end(&mut text);
+        text.push_str(&r.srcform);
+        end(&mut text);
+        match r.return_period() {
+            Some(p) => {
+                let _ = write!(text, "{:02}/{}", p.month(), p.year());
+            }
+            None => text.push_str(&r.rtnprd),
+        }
+        end(&mut text);
+        text.push_str(r.action.label());
+        end(&mut text);
+        if r.pending_blocked() {
+            text.push_str("P✗");
+        }
+        end(&mut text);
+        let search = text.to_ascii_lowercase().into_boxed_str();
         let date_key = r
             .doc_date()
             .map(|d| (d - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid")).num_days() as i32)
@@ -161,7 +169,7 @@ impl RowText {
         RowText {
             text: text.into_boxed_str(),
             ends,
-            search: search.into_boxed_str(),
+            search,
             date_key,
             flagged,
         }
@@ -171,7 +179,11 @@ impl RowText {
     /// local action, supplier filed).
     pub fn cell(&self, col: Col) -> Option<&str> {
         let i = text_index(col)?;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        let start = if i == 0 {
+            0
+        } else {
+            self.ends[i - 1] as usize + SEP.len_utf8()
+        };
         self.text.get(start..self.ends[i] as usize)
     }
 }

@@ -49,9 +49,14 @@ pub struct ImsState {
 }
 
 impl ImsState {
+    /// The grid row for `goods` (tabs have different numbers of sections).
+    pub fn grid_row_for(&self, goods: GoodsType) -> usize {
+        self.grid_row.min(goods.sections().len().saturating_sub(1))
+    }
+
     /// The section under the grid cursor for `goods`.
     pub fn grid_section(&self, goods: GoodsType) -> Option<Section> {
-        goods.sections().get(self.grid_row).copied()
+        goods.sections().get(self.grid_row_for(goods)).copied()
     }
 
     /// The grid column's status, `None` for Total.
@@ -100,6 +105,19 @@ pub struct SelectionTotals {
     pub tax: Money,
 }
 
+impl SelectionTotals {
+    fn add(&mut self, r: &ImsRecord) {
+        self.count += 1;
+        self.taxable += r.txval;
+        self.tax += r.total_tax();
+    }
+    fn sub(&mut self, r: &ImsRecord) {
+        self.count = self.count.saturating_sub(1);
+        self.taxable -= r.txval;
+        self.tax -= r.total_tax();
+    }
+}
+
 /// The record table of one section × status.
 #[derive(Clone, Debug)]
 pub struct RecordTable {
@@ -126,6 +144,8 @@ pub struct RecordTable {
     /// Visual range anchor (a position in `view`) while `v` is active.
     pub visual: Option<usize>,
     pub selection: SelectionTotals,
+    /// Totals of `marked` alone, kept up to date as marks change (no full scan per key).
+    marked_totals: SelectionTotals,
     pub filter: String,
     /// Typing into the filter.
     pub filter_editing: bool,
@@ -160,6 +180,7 @@ impl RecordTable {
             marked: HashSet::new(),
             visual: None,
             selection: SelectionTotals::default(),
+            marked_totals: SelectionTotals::default(),
             filter: String::new(),
             filter_editing: false,
             filter_error: None,
@@ -185,6 +206,14 @@ impl RecordTable {
         // Selected records that disappeared are dropped from the selection.
         let present: HashSet<&RecordKey> = self.keys.iter().collect();
         self.marked.retain(|k| present.contains(k));
+        self.marked_totals = SelectionTotals::default();
+        if !self.marked.is_empty() {
+            for (i, k) in self.keys.iter().enumerate() {
+                if self.marked.contains(k) {
+                    self.marked_totals.add(&self.records[i]);
+                }
+            }
+        }
         self.rebuild(current);
     }
 
@@ -331,12 +360,21 @@ impl RecordTable {
         !self.marked.is_empty() || self.visual.is_some()
     }
 
+    /// Marks record `i`; false when it was marked already.
+    fn mark(&mut self, i: usize) -> bool {
+        let new = self.marked.insert(self.keys[i].clone());
+        if new {
+            self.marked_totals.add(&self.records[i]);
+        }
+        new
+    }
+
     /// Folds the visual range into the marks.
     pub fn end_visual(&mut self) {
         if let Some(r) = self.visual_range() {
             for pos in r {
                 if let Some(&i) = self.view.get(pos) {
-                    self.marked.insert(self.keys[i as usize].clone());
+                    self.mark(i as usize);
                 }
             }
             self.visual = None;
@@ -353,10 +391,11 @@ impl RecordTable {
     }
 
     pub fn toggle_mark(&mut self) {
-        if let Some(k) = self.current_key().cloned()
-            && !self.marked.remove(&k)
+        if let Some(i) = self.current()
+            && !self.mark(i)
         {
-            self.marked.insert(k);
+            self.marked.remove(&self.keys[i]);
+            self.marked_totals.sub(&self.records[i]);
         }
         self.recount();
     }
@@ -364,8 +403,8 @@ impl RecordTable {
     /// Selects every record of the filtered view (all of it, not just what is visible).
     pub fn select_all(&mut self) {
         self.visual = None;
-        for &i in &self.view {
-            self.marked.insert(self.keys[i as usize].clone());
+        for pos in 0..self.view.len() {
+            self.mark(self.view[pos] as usize);
         }
         self.recount();
     }
@@ -373,6 +412,7 @@ impl RecordTable {
     pub fn clear_selection(&mut self) {
         self.visual = None;
         self.marked.clear();
+        self.marked_totals = SelectionTotals::default();
         self.recount();
     }
 
@@ -391,15 +431,17 @@ impl RecordTable {
             .collect()
     }
 
-    /// Recomputes the selection's count and totals.
+    /// The selection's count and totals: the marks' running totals plus the unmarked records
+    /// of the visual range (only the range is scanned).
     pub fn recount(&mut self) {
-        let mut t = SelectionTotals::default();
-        if self.has_selection() {
-            for i in self.targets() {
-                let r = &self.records[i];
-                t.count += 1;
-                t.taxable += r.txval;
-                t.tax += r.total_tax();
+        let mut t = self.marked_totals;
+        if let Some(r) = self.visual_range() {
+            for pos in r {
+                if let Some(&i) = self.view.get(pos)
+                    && !self.marked.contains(&self.keys[i as usize])
+                {
+                    t.add(&self.records[i as usize]);
+                }
             }
         }
         self.selection = t;

@@ -601,3 +601,61 @@ fn help_from_the_table_runs_table_actions() {
     assert!(s.popup.is_none());
     assert_eq!(table(&s).selection.count, 3);
 }
+
+#[test]
+fn running_selection_totals_match_a_full_count() {
+    let mut s = open(64);
+    let brute = |s: &AppState| {
+        let t = table(s);
+        let mut b = SelectionTotals::default();
+        for i in t.targets() {
+            b.count += 1;
+            b.taxable += t.records[i].txval;
+            b.tax += t.records[i].total_tax();
+        }
+        if !t.has_selection() {
+            b = SelectionTotals::default();
+        }
+        b
+    };
+    let steps: &[&str] = &[" ", "  ", "k ", "jjv", "jjj", "v", "/0001\r", "V", "\u{1b}", "jv", "jj"];
+    for step in steps {
+        for c in step.chars() {
+            match c {
+                '\r' => key(&mut s, KeyCode::Enter),
+                '\u{1b}' => key(&mut s, KeyCode::Esc),
+                c => ch(&mut s, c),
+            };
+        }
+        assert_eq!(table(&s).selection, brute(&s), "after {step:?}");
+    }
+    // Fresh data with fewer records: totals follow.
+    sync(&mut s, loaded(Section::B2b, records(Section::B2b, 20), false));
+    assert_eq!(table(&s).selection, brute(&s));
+    assert!(table(&s).selection.count > 0);
+}
+
+#[test]
+fn grid_row_follows_the_tab_size() {
+    let mut s = loaded_state(ThemeName::Dark);
+    s.ims.grid_row = 7;
+    ch(&mut s, '3');
+    assert_eq!(s.ims.grid_section(GoodsType::Imports), Some(Section::ImpgSeza));
+    ch(&mut s, 'k');
+    assert_eq!(s.ims.grid_section(GoodsType::Imports), Some(Section::ImpgSez));
+}
+
+#[test]
+fn failed_load_is_shown_in_the_table() {
+    let mut s = loaded_state(ThemeName::Dark);
+    key(&mut s, KeyCode::Enter);
+    sync(
+        &mut s,
+        SyncEvent::Failed {
+            job: JobKind::Records(Section::B2b),
+            message: "GSTN is down (503); retry with r on the dashboard.".into(),
+        },
+    );
+    assert!(!s.is_loading(JobKind::Records(Section::B2b)));
+    assert!(s.last_errors.contains_key(&JobKind::Records(Section::B2b)));
+}

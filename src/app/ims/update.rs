@@ -18,6 +18,7 @@ use crate::sync::{Decision, JobKind, Outcome, SyncCommand, SyncEvent, Target};
 pub fn grid_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
     let rows = state.goods.sections().len();
     let g = &mut state.ims;
+    g.grid_row = g.grid_row_for(state.goods);
     match action {
         Action::Up => g.grid_row = g.grid_row.saturating_sub(1),
         Action::Down => g.grid_row = (g.grid_row + 1).min(rows.saturating_sub(1)),
@@ -31,7 +32,7 @@ pub fn grid_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
 }
 
 fn drill_down(state: &mut AppState) -> Vec<SyncCommand> {
-    state.ims.grid_row = state.ims.grid_row.min(state.goods.sections().len().saturating_sub(1));
+    state.ims.grid_row = state.ims.grid_row_for(state.goods);
     let Some(section) = state.ims.grid_section(state.goods) else {
         return vec![];
     };

@@ -206,7 +206,10 @@ fn table(f: &mut Frame, area: Rect, state: &AppState, t: &RecordTable, theme: &T
     };
     data_table::render(f.buffer_mut(), area, &spec, offset..end, row_style, cell);
     if t.view.is_empty() && area.height > 2 {
-        let msg = if !t.loaded() {
+        let failed = state.last_errors.get(&JobKind::Records(t.section));
+        let msg = if let (false, Some(e)) = (t.loaded(), failed) {
+            format!("Could not load the records: {}", e.message.lines().next().unwrap_or(""))
+        } else if !t.loaded() {
             "Loading records…".to_string()
         } else if t.filter.is_empty() {
             "No records with this status.".to_string()

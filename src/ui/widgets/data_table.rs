@@ -149,12 +149,13 @@ fn put(buf: &mut Buffer, x: u16, y: u16, w: u16, text: &str, right: bool, style:
     if w == 0 {
         return;
     }
-    let t = if width(text) > w as usize {
-        truncate(text, w as usize)
+    let tw = width(text);
+    let t: Cow<str> = if tw > w as usize {
+        Cow::Owned(truncate(text, w as usize))
     } else {
-        text.to_string()
+        Cow::Borrowed(text)
     };
-    let tw = width(&t) as u16;
+    let tw = if tw > w as usize { width(&t) as u16 } else { tw as u16 };
     let x = if right { x + w.saturating_sub(tw) } else { x };
     buf.set_stringn(x, y, &t, w as usize, style);
 }
