@@ -235,6 +235,22 @@ impl Query {
     pub fn matches(&self, section: Section, rec: &ImsRecord) -> bool {
         self.terms.iter().all(|t| term_matches(t, section, rec))
     }
+
+    /// The bare words, lower-cased: for callers that search their own precomputed text
+    /// (the record table) instead of formatting every amount per record.
+    pub fn words(&self) -> impl Iterator<Item = &str> {
+        self.terms.iter().filter_map(|t| match t {
+            Term::Text(w) => Some(w.as_str()),
+            _ => None,
+        })
+    }
+
+    /// Whether `rec` matches every term except the bare words (see [`Query::words`]).
+    pub fn matches_fields(&self, section: Section, rec: &ImsRecord) -> bool {
+        self.terms
+            .iter()
+            .all(|t| matches!(t, Term::Text(_)) || term_matches(t, section, rec))
+    }
 }
 
 fn term_matches(t: &Term, section: Section, r: &ImsRecord) -> bool {
@@ -314,6 +330,14 @@ mod tests {
         assert!(parse("1,23,456.50").unwrap().matches(Section::B2b, &r));
         assert!(!parse("inv/78").unwrap().matches(Section::B2b, &r));
         assert!(parse("").unwrap().matches(Section::B2b, &r));
+        let q = parse("inv/77 txval>5").unwrap();
+        assert_eq!(q.words().collect::<Vec<_>>(), vec!["inv/77"]);
+        assert!(q.matches_fields(Section::B2b, &r));
+        assert!(
+            !parse("nothing-like-it txval>5000000")
+                .unwrap()
+                .matches_fields(Section::B2b, &r)
+        );
     }
 
     #[test]

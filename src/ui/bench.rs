@@ -66,9 +66,15 @@ pub struct Report {
     pub bulk_action_ms: f64,
     /// Enter in the popup → the `Stage` command with every decision built.
     pub bulk_stage_ms: f64,
-    /// Bytes a terminal receives for one cursor move (mean over the moves).
+    /// Bytes a terminal receives for one cursor move inside the page (mean).
     pub bytes_per_cursor_move: usize,
-    /// Peak resident memory of the process (Linux `VmHWM`), if known.
+    /// Bytes for one move that scrolls the table by a row (ratatui redraws what changed; it
+    /// does not use terminal scroll regions).
+    pub bytes_per_scrolling_move: usize,
+    /// Resident memory once the table is shown (Linux `VmRSS`), if known.
+    pub rss_after_load_mb: Option<f64>,
+    /// Peak resident memory of the process (Linux `VmHWM`: includes generating the records
+    /// and the bulk `Stage`, whose decisions each carry a copy of their record), if known.
     pub peak_rss_mb: Option<f64>,
 }
 
@@ -84,9 +90,9 @@ pub fn generate(n: usize) -> Vec<ImsRecord> {
     out
 }
 
-fn peak_rss_mb() -> Option<f64> {
+fn rss_mb(field: &str) -> Option<f64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = s.lines().find(|l| l.starts_with(field))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
 }
@@ -140,6 +146,7 @@ pub fn run(n: usize) -> Report {
     );
     frame(&s);
     let first_frame_ms = t0.elapsed().as_secs_f64() * 1000.0;
+    let rss_after_load_mb = rss_mb("VmRSS:");
 
     let step = |s: &mut AppState, code: KeyCode, frame: &mut dyn FnMut(&AppState)| {
         let t = Instant::now();
@@ -187,13 +194,20 @@ pub fn run(n: usize) -> Report {
     let mut real = Terminal::new(CrosstermBackend::new(counter.clone())).expect("backend");
     real.resize(ratatui::layout::Rect::new(0, 0, W, H)).expect("resize");
     real.draw(|f| crate::ui::render(f, &s)).expect("draw");
-    let before = counter.0.get();
-    let moves = 50;
-    for _ in 0..moves {
-        press(&mut s, KeyCode::Down);
-        real.draw(|f| crate::ui::render(f, &s)).expect("draw");
-    }
-    let bytes_per_cursor_move = (counter.0.get() - before) / moves;
+    press(&mut s, KeyCode::Home);
+    real.draw(|f| crate::ui::render(f, &s)).expect("draw");
+    let mut per_move = |s: &mut AppState, moves: usize| {
+        let before = counter.0.get();
+        for _ in 0..moves {
+            press(s, KeyCode::Down);
+            real.draw(|f| crate::ui::render(f, s)).expect("draw");
+        }
+        (counter.0.get() - before) / moves
+    };
+    // The page holds about 40 rows at 160×48: 30 moves stay inside it, the next 30 scroll.
+    let bytes_per_cursor_move = per_move(&mut s, 30);
+    per_move(&mut s, 20);
+    let bytes_per_scrolling_move = per_move(&mut s, 30);
 
     Report {
         records: n,
@@ -204,7 +218,9 @@ pub fn run(n: usize) -> Report {
         bulk_action_ms,
         bulk_stage_ms,
         bytes_per_cursor_move,
-        peak_rss_mb: peak_rss_mb(),
+        bytes_per_scrolling_move,
+        rss_after_load_mb,
+        peak_rss_mb: rss_mb("VmHWM:"),
     }
 }
 
@@ -226,9 +242,18 @@ impl Report {
         out.push_str(&format!("bulk accept → confirm     {:.1} ms\n", self.bulk_action_ms));
         out.push_str(&format!("confirm → Stage built     {:.1} ms\n", self.bulk_stage_ms));
         out.push_str(&format!("bytes per cursor move     {}\n", self.bytes_per_cursor_move));
-        match self.peak_rss_mb {
-            Some(m) => out.push_str(&format!("peak resident memory      {m:.0} MB\n")),
-            None => out.push_str("peak resident memory      unknown on this OS\n"),
+        out.push_str(&format!(
+            "bytes per scrolling move  {}\n",
+            self.bytes_per_scrolling_move
+        ));
+        for (label, v) in [
+            ("resident after load      ", self.rss_after_load_mb),
+            ("peak resident memory     ", self.peak_rss_mb),
+        ] {
+            match v {
+                Some(m) => out.push_str(&format!("{label} {m:.0} MB\n")),
+                None => out.push_str(&format!("{label} unknown on this OS\n")),
+            }
         }
         out
     }

@@ -2,9 +2,11 @@
 //! effect, lists what the rules refused, and collects what the action needs: remarks for
 //! reject/pending, the ITC-reduction declaration for accepted credit notes.
 
-use crate::domain::ReturnPeriod;
-use crate::domain::ims::ItcReduction;
-use crate::sync::Decision;
+use std::sync::Arc;
+
+use crate::domain::ims::{ImsRecord, ItcReduction};
+use crate::domain::{ReturnPeriod, Section};
+use crate::sync::{Decision, Target};
 
 /// The answer to "does ITC need to be reduced?" for accepted credit notes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,10 +38,16 @@ impl ItcChoice {
     }
 }
 
-/// Decisions ready to stage, with what each may or must carry.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// Decisions ready to stage: which records of the data, with what each may or must carry.
+/// The decisions themselves (each holds a copy of its record, per the sync contract) are
+/// built only on confirm, so opening the popup over 100,000 records stays quick.
+#[derive(Clone, Debug, PartialEq)]
 pub struct StagePlan {
-    pub decisions: Vec<Decision>,
+    pub section: Section,
+    pub target: Target,
+    pub records: Arc<Vec<ImsRecord>>,
+    /// Record indices.
+    pub items: Vec<u32>,
     /// The rules allow remarks on this decision.
     pub remarks_ok: Vec<bool>,
     /// This decision needs the ITC-reduction declaration.
@@ -47,24 +55,49 @@ pub struct StagePlan {
 }
 
 impl StagePlan {
+    pub fn new(section: Section, target: Target, records: Arc<Vec<ImsRecord>>) -> StagePlan {
+        StagePlan {
+            section,
+            target,
+            records,
+            items: Vec::new(),
+            remarks_ok: Vec::new(),
+            itc_needed: Vec::new(),
+        }
+    }
+    pub fn push(&mut self, i: usize, remarks_ok: bool, itc_needed: bool) {
+        self.items.push(i as u32);
+        self.remarks_ok.push(remarks_ok);
+        self.itc_needed.push(itc_needed);
+    }
     pub fn len(&self) -> usize {
-        self.decisions.len()
+        self.items.len()
     }
     pub fn is_empty(&self) -> bool {
-        self.decisions.is_empty()
+        self.items.is_empty()
     }
-    /// Fills in remarks and the declaration where they apply.
-    pub fn finish(mut self, remarks: Option<&str>, itc: Option<ItcChoice>) -> Vec<Decision> {
+    /// The decisions, with remarks and the declaration filled in where they apply.
+    pub fn finish(self, remarks: Option<&str>, itc: Option<ItcChoice>) -> Vec<Decision> {
         let remarks = remarks.map(str::trim).filter(|r| !r.is_empty());
-        for (i, d) in self.decisions.iter_mut().enumerate() {
-            if self.remarks_ok[i] {
-                d.remarks = remarks.map(str::to_string);
-            }
-            if self.itc_needed[i] {
-                d.itc_reduction = itc.map(ItcChoice::reduction);
-            }
-        }
-        self.decisions
+        self.items
+            .iter()
+            .enumerate()
+            .map(|(n, &i)| Decision {
+                section: self.section,
+                record: self.records[i as usize].clone(),
+                target: self.target.clone(),
+                remarks: if self.remarks_ok[n] {
+                    remarks.map(str::to_string)
+                } else {
+                    None
+                },
+                itc_reduction: if self.itc_needed[n] {
+                    itc.map(ItcChoice::reduction)
+                } else {
+                    None
+                },
+            })
+            .collect()
     }
 }
 

@@ -139,8 +139,12 @@ pub struct RecordTable {
     pub cursor: usize,
     /// First visible row; kept by the view so the cursor stays visible.
     pub offset: Cell<usize>,
-    /// Selected records, by identity.
-    pub marked: HashSet<RecordKey>,
+    /// Selected records, one flag per record of this data. Identity across data changes is
+    /// the record key: [`RecordTable::set_records`] carries marks over by key, so a refresh or
+    /// a re-sort never moves them. A flag per record keeps select-all over 100,000 records
+    /// to one pass over a `Vec<bool>`.
+    marks: Vec<bool>,
+    marked_count: usize,
     /// Visual range anchor (a position in `view`) while `v` is active.
     pub visual: Option<usize>,
     pub selection: SelectionTotals,
@@ -160,7 +164,8 @@ pub struct RecordTable {
 enum Matcher {
     All,
     Text(String),
-    Query(Query),
+    /// The query's bare words (searched in the precomputed text) and the query.
+    Query(Vec<String>, Query),
 }
 
 impl RecordTable {
@@ -177,7 +182,8 @@ impl RecordTable {
             status_total: 0,
             cursor: 0,
             offset: Cell::new(0),
-            marked: HashSet::new(),
+            marks: Vec::new(),
+            marked_count: 0,
             visual: None,
             selection: SelectionTotals::default(),
             marked_totals: SelectionTotals::default(),
@@ -198,23 +204,38 @@ impl RecordTable {
     pub fn set_records(&mut self, records: Arc<Vec<ImsRecord>>, fetched_at: DateTime<Utc>, from_cache: bool) {
         let current = self.current_key().cloned();
         self.end_visual();
-        self.keys = records.iter().map(|r| r.key(self.section)).collect();
-        self.text = records.iter().map(|r| RowText::build(self.section, r)).collect();
+        let selected: HashSet<RecordKey> = self.marked_keys().into_iter().collect();
+        let (keys, text) = build_rows(self.section, &records);
+        self.keys = keys;
+        self.text = text;
         self.records = records;
         self.fetched_at = Some(fetched_at);
         self.from_cache = from_cache;
-        // Selected records that disappeared are dropped from the selection.
-        let present: HashSet<&RecordKey> = self.keys.iter().collect();
-        self.marked.retain(|k| present.contains(k));
+        // Marks follow their records; records that disappeared leave the selection.
+        self.marks = if selected.is_empty() {
+            vec![false; self.keys.len()]
+        } else {
+            self.keys.iter().map(|k| selected.contains(k)).collect()
+        };
+        self.marked_count = 0;
         self.marked_totals = SelectionTotals::default();
-        if !self.marked.is_empty() {
-            for (i, k) in self.keys.iter().enumerate() {
-                if self.marked.contains(k) {
-                    self.marked_totals.add(&self.records[i]);
-                }
+        for i in 0..self.marks.len() {
+            if self.marks[i] {
+                self.marked_count += 1;
+                self.marked_totals.add(&self.records[i]);
             }
         }
         self.rebuild(current);
+    }
+
+    /// Keys of the marked records (not counting a visual range in progress).
+    pub fn marked_keys(&self) -> Vec<RecordKey> {
+        self.marks
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| **m)
+            .map(|(i, _)| self.keys[i].clone())
+            .collect()
     }
 
     fn matcher(&mut self) -> Matcher {
@@ -227,7 +248,7 @@ impl RecordTable {
             match query::parse(f) {
                 Ok(q) => {
                     self.filter_error = None;
-                    Matcher::Query(q)
+                    Matcher::Query(q.words().map(str::to_string).collect(), q)
                 }
                 Err(e) => {
                     self.filter_error = Some(e.to_string());
@@ -254,7 +275,9 @@ impl RecordTable {
             let ok = match &matcher {
                 Matcher::All => true,
                 Matcher::Text(t) => self.text[i].search.contains(t.as_str()),
-                Matcher::Query(q) => q.matches(self.section, r),
+                Matcher::Query(words, q) => {
+                    words.iter().all(|w| self.text[i].search.contains(w.as_str())) && q.matches_fields(self.section, r)
+                }
             };
             if ok {
                 view.push(i as u32);
@@ -350,23 +373,22 @@ impl RecordTable {
     /// Whether the record at view position `pos` is selected.
     pub fn is_selected(&self, pos: usize) -> bool {
         self.visual_range().is_some_and(|r| r.contains(&pos))
-            || self
-                .view
-                .get(pos)
-                .is_some_and(|&i| self.marked.contains(&self.keys[i as usize]))
+            || self.view.get(pos).is_some_and(|&i| self.marks[i as usize])
     }
 
     pub fn has_selection(&self) -> bool {
-        !self.marked.is_empty() || self.visual.is_some()
+        self.marked_count > 0 || self.visual.is_some()
     }
 
     /// Marks record `i`; false when it was marked already.
     fn mark(&mut self, i: usize) -> bool {
-        let new = self.marked.insert(self.keys[i].clone());
-        if new {
-            self.marked_totals.add(&self.records[i]);
+        if self.marks[i] {
+            return false;
         }
-        new
+        self.marks[i] = true;
+        self.marked_count += 1;
+        self.marked_totals.add(&self.records[i]);
+        true
     }
 
     /// Folds the visual range into the marks.
@@ -394,7 +416,8 @@ impl RecordTable {
         if let Some(i) = self.current()
             && !self.mark(i)
         {
-            self.marked.remove(&self.keys[i]);
+            self.marks[i] = false;
+            self.marked_count -= 1;
             self.marked_totals.sub(&self.records[i]);
         }
         self.recount();
@@ -411,24 +434,28 @@ impl RecordTable {
 
     pub fn clear_selection(&mut self) {
         self.visual = None;
-        self.marked.clear();
+        self.marks.iter_mut().for_each(|m| *m = false);
+        self.marked_count = 0;
         self.marked_totals = SelectionTotals::default();
         self.recount();
     }
 
-    /// Indices into `records` of the selection (records present in the data, in data order),
-    /// or of the cursor row when nothing is selected.
+    /// Indices into `records` of the selection (in data order), or of the cursor row when
+    /// nothing is selected.
     pub fn targets(&self) -> Vec<usize> {
         if !self.has_selection() {
             return self.current().into_iter().collect();
         }
-        let range: HashSet<u32> = self
-            .visual_range()
-            .map(|r| r.filter_map(|p| self.view.get(p).copied()).collect())
-            .unwrap_or_default();
-        (0..self.records.len())
-            .filter(|&i| range.contains(&(i as u32)) || self.marked.contains(&self.keys[i]))
-            .collect()
+        let mut sel = std::borrow::Cow::Borrowed(&self.marks);
+        if let Some(r) = self.visual_range() {
+            let sel = sel.to_mut();
+            for pos in r {
+                if let Some(&i) = self.view.get(pos) {
+                    sel[i as usize] = true;
+                }
+            }
+        }
+        sel.iter().enumerate().filter(|(_, m)| **m).map(|(i, _)| i).collect()
     }
 
     /// The selection's count and totals: the marks' running totals plus the unmarked records
@@ -438,7 +465,7 @@ impl RecordTable {
         if let Some(r) = self.visual_range() {
             for pos in r {
                 if let Some(&i) = self.view.get(pos)
-                    && !self.marked.contains(&self.keys[i as usize])
+                    && !self.marks[i as usize]
                 {
                     t.add(&self.records[i as usize]);
                 }
@@ -446,4 +473,27 @@ impl RecordTable {
         }
         self.selection = t;
     }
+}
+
+/// Keys and display text of every record. Large data is split over the available cores
+/// (scoped threads, joined before returning): 100,000 rows are a first frame, not a pause.
+fn build_rows(section: Section, records: &[ImsRecord]) -> (Vec<RecordKey>, Vec<RowText>) {
+    let one = |r: &ImsRecord| (r.key(section), RowText::build(section, r));
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let rows: Vec<(RecordKey, RowText)> = if records.len() < 20_000 || threads < 2 {
+        records.iter().map(one).collect()
+    } else {
+        let chunk = records.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let parts: Vec<_> = records
+                .chunks(chunk)
+                .map(|c| s.spawn(move || c.iter().map(one).collect::<Vec<_>>()))
+                .collect();
+            parts
+                .into_iter()
+                .flat_map(|h| h.join().expect("row builder panicked"))
+                .collect()
+        })
+    };
+    rows.into_iter().unzip()
 }

@@ -155,7 +155,7 @@ fn cached_then_fresh_data_keeps_cursor_and_selection_by_key() {
     sync(&mut s, loaded(Section::B2b, fresh, false));
     let t = table(&s);
     assert_eq!(t.current_key(), Some(&cur));
-    assert!(t.marked.contains(&sel));
+    assert!(t.marked_keys().contains(&sel));
     assert_eq!(t.selection.count, 1);
     // An older (cached) copy arriving late does not replace newer data.
     let mut old = loaded(Section::B2b, records(Section::B2b, 3), true);
@@ -217,7 +217,7 @@ fn space_visual_select_all_and_escape() {
     assert!(table(&s).is_selected(9) && !table(&s).is_selected(10));
     ch(&mut s, 'v');
     assert_eq!(table(&s).visual, None);
-    assert_eq!(table(&s).marked.len(), 7, "the range became marks");
+    assert_eq!(table(&s).marked_keys().len(), 7, "the range became marks");
     let expect: Money = (0..30)
         .filter(|i| [0, 1, 5, 6, 7, 8, 9].contains(i))
         .map(|i| table(&s).records[i].txval)

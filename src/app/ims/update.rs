@@ -262,7 +262,7 @@ fn act(state: &mut AppState, target: Target) -> Vec<SyncCommand> {
         );
         return vec![];
     }
-    let mut plan = StagePlan::default();
+    let mut plan = StagePlan::new(t.section, target.clone(), t.records.clone());
     let mut refused: BTreeMap<String, usize> = BTreeMap::new();
     let (mut unchanged, mut sent) = (0usize, 0usize);
     let mut tax = Money::default();
@@ -273,18 +273,12 @@ fn act(state: &mut AppState, target: Target) -> Vec<SyncCommand> {
         }
         match verdict_for(state, t, i, &target) {
             Verdict::Allowed { needs, remarks_allowed } => {
-                let rec = &t.records[i];
-                tax += rec.total_tax();
-                plan.decisions.push(Decision {
-                    section: t.section,
-                    record: rec.clone(),
-                    target: target.clone(),
-                    remarks: None,
-                    itc_reduction: None,
-                });
-                plan.remarks_ok.push(remarks_allowed);
-                plan.itc_needed
-                    .push(needs.contains(&Requirement::ItcReductionDeclaration));
+                tax += t.records[i].total_tax();
+                plan.push(
+                    i,
+                    remarks_allowed,
+                    needs.contains(&Requirement::ItcReductionDeclaration),
+                );
             }
             Verdict::NoChange => unchanged += 1,
             Verdict::Denied(d) => *refused.entry(d.to_string()).or_default() += 1,
