@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::domain::ims::{ImsRecord, ItcReduction};
-use crate::domain::{ReturnPeriod, Section};
+use crate::domain::{Money, ReturnPeriod, Section};
 use crate::sync::{Decision, Target};
 
 /// The answer to "does ITC need to be reduced?" for accepted credit notes.
@@ -15,6 +15,8 @@ pub enum ItcChoice {
     Full,
     /// ITC was never availed.
     NotAvailed,
+    /// Part of the ITC is reversed: the amounts per head are typed in (one record only).
+    Partial,
 }
 
 impl ItcChoice {
@@ -22,20 +24,42 @@ impl ItcChoice {
         match self {
             ItcChoice::Full => "Yes: ITC was availed, reduce it in full",
             ItcChoice::NotAvailed => "No: ITC was not availed",
+            ItcChoice::Partial => "Partly: reduce these amounts (IGST CGST SGST cess)",
         }
     }
-    pub fn next(self) -> ItcChoice {
+    /// The next answer; Partial only when one record is declared (amounts are per document).
+    pub fn next(self, partial_ok: bool) -> ItcChoice {
         match self {
             ItcChoice::Full => ItcChoice::NotAvailed,
-            ItcChoice::NotAvailed => ItcChoice::Full,
+            ItcChoice::NotAvailed if partial_ok => ItcChoice::Partial,
+            ItcChoice::NotAvailed | ItcChoice::Partial => ItcChoice::Full,
         }
     }
-    pub fn reduction(self) -> ItcReduction {
-        match self {
-            ItcChoice::Full => ItcReduction::Full,
-            ItcChoice::NotAvailed => ItcReduction::None,
-        }
+}
+
+/// Parses `1200 0 0 10.5` (or comma-separated) into a partial reduction: IGST, CGST, SGST and
+/// cess in that order; missing trailing amounts are zero.
+pub fn parse_partial(text: &str) -> Result<ItcReduction, String> {
+    let parts: Vec<&str> = text.split([' ', ',']).filter(|p| !p.is_empty()).collect();
+    if parts.is_empty() {
+        return Err("type the amounts to reduce: IGST CGST SGST cess, e.g. 1200 0 0 0".into());
     }
+    if parts.len() > 4 {
+        return Err(format!(
+            "{} amounts typed; expected at most 4 (IGST CGST SGST cess)",
+            parts.len()
+        ));
+    }
+    let mut m = [Money::default(); 4];
+    for (i, p) in parts.iter().enumerate() {
+        m[i] = Money::parse(p).map_err(|e| format!("{}: {e}", ["IGST", "CGST", "SGST", "cess"][i]))?;
+    }
+    Ok(ItcReduction::Partial {
+        igst: m[0],
+        cgst: m[1],
+        sgst: m[2],
+        cess: m[3],
+    })
 }
 
 /// Decisions ready to stage: which records of the data, with what each may or must carry.
@@ -77,7 +101,7 @@ impl StagePlan {
         self.items.is_empty()
     }
     /// The decisions, with remarks and the declaration filled in where they apply.
-    pub fn finish(self, remarks: Option<&str>, itc: Option<ItcChoice>) -> Vec<Decision> {
+    pub fn finish(self, remarks: Option<&str>, itc: Option<ItcReduction>) -> Vec<Decision> {
         let remarks = remarks.map(str::trim).filter(|r| !r.is_empty());
         self.items
             .iter()
@@ -91,11 +115,7 @@ impl StagePlan {
                 } else {
                     None
                 },
-                itc_reduction: if self.itc_needed[n] {
-                    itc.map(ItcChoice::reduction)
-                } else {
-                    None
-                },
+                itc_reduction: if self.itc_needed[n] { itc.clone() } else { None },
             })
             .collect()
     }
@@ -119,6 +139,10 @@ pub struct ConfirmState {
     pub remarks: Option<String>,
     /// The ITC-reduction answer, when some record needs it.
     pub itc: Option<ItcChoice>,
+    /// Amounts typed for a partial reduction.
+    pub amounts: String,
+    /// Why Enter did not go through (bad amounts); the popup stays open.
+    pub error: Option<String>,
     pub op: ConfirmOp,
 }
 

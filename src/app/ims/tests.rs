@@ -659,3 +659,67 @@ fn failed_load_is_shown_in_the_table() {
     assert!(!s.is_loading(JobKind::Records(Section::B2b)));
     assert!(s.last_errors.contains_key(&JobKind::Records(Section::B2b)));
 }
+
+#[test]
+fn one_credit_note_can_declare_a_partial_reduction_checked_against_its_tax() {
+    let recs: Vec<ImsRecord> = (0..2).map(|i| record(Section::B2bCn, i, Action::NoAction)).collect();
+    let igst = recs[1].iamt;
+    let mut s = open_at(Section::B2bCn, 0, recs);
+    ch(&mut s, 'j');
+    ch(&mut s, 'a');
+    key(&mut s, KeyCode::Tab);
+    key(&mut s, KeyCode::Tab);
+    assert_eq!(confirm(&s).itc, Some(ItcChoice::Partial));
+    // More than the document's IGST: refused, the popup stays.
+    typed(&mut s, "999999 0 0 0");
+    assert_eq!(key(&mut s, KeyCode::Enter), vec![]);
+    assert!(
+        confirm(&s).error.as_deref().unwrap().contains("declIgst"),
+        "{:?}",
+        confirm(&s).error
+    );
+    for _ in 0.."999999 0 0 0".len() {
+        key(&mut s, KeyCode::Backspace);
+    }
+    typed(&mut s, "abc");
+    assert_eq!(key(&mut s, KeyCode::Enter), vec![]);
+    assert!(confirm(&s).error.as_deref().unwrap().starts_with("IGST"));
+    for _ in 0..3 {
+        key(&mut s, KeyCode::Backspace);
+    }
+    typed(&mut s, "100.50,0");
+    let (_, ds) = staged(&key(&mut s, KeyCode::Enter));
+    assert_eq!(
+        ds[0].itc_reduction,
+        Some(ItcReduction::Partial {
+            igst: Money(dec!(100.50)),
+            cgst: Money::default(),
+            sgst: Money::default(),
+            cess: Money::default(),
+        })
+    );
+    assert!(Money(dec!(100.50)) <= igst);
+    // Two credit notes at once: Full and None only.
+    ch(&mut s, 'V');
+    ch(&mut s, 'a');
+    key(&mut s, KeyCode::Tab);
+    key(&mut s, KeyCode::Tab);
+    assert_eq!(confirm(&s).itc, Some(ItcChoice::Full));
+}
+
+#[test]
+fn partial_amounts_parse_in_head_order() {
+    use super::confirm::parse_partial;
+    assert_eq!(
+        parse_partial("10 20, 30 4.5").unwrap(),
+        ItcReduction::Partial {
+            igst: Money(dec!(10)),
+            cgst: Money(dec!(20)),
+            sgst: Money(dec!(30)),
+            cess: Money(dec!(4.5)),
+        }
+    );
+    assert!(parse_partial("").unwrap_err().contains("IGST CGST SGST cess"));
+    assert!(parse_partial("1 2 3 4 5").unwrap_err().contains("at most 4"));
+    assert!(parse_partial("1 x").unwrap_err().starts_with("CGST"));
+}

@@ -4,13 +4,15 @@
 use std::collections::BTreeMap;
 
 use super::columns::COLUMNS;
-use super::confirm::{ConfirmOp, ConfirmState, ItcChoice, REMARKS_MAX, StagePlan};
+use super::confirm::{ConfirmOp, ConfirmState, ItcChoice, REMARKS_MAX, StagePlan, parse_partial};
 use super::{GRID_STATUSES, RecordTable};
 use crate::app::help::HelpState;
 use crate::app::keymap::{Action, Context};
 use crate::app::state::{AppState, Fetched, PagerKind, PagerState, Popup};
 use crate::app::toast::ToastLevel;
-use crate::domain::ims::{DEEMED_ACCEPTANCE, Requirement, RuleContext, Verdict, check_action, check_reset};
+use crate::domain::ims::{
+    DEEMED_ACCEPTANCE, ItcReduction, Requirement, RuleContext, Verdict, check_action, check_reset,
+};
 use crate::domain::{Action as ImsAction, Money};
 use crate::sync::{Decision, JobKind, Outcome, SyncCommand, SyncEvent, Target};
 
@@ -145,7 +147,13 @@ pub fn filter_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
 pub fn typed(state: &mut AppState, c: char) {
     match state.popup.as_mut() {
         Some(Popup::Confirm(cf)) => {
-            if let Some(r) = cf.remarks.as_mut()
+            if cf.itc == Some(ItcChoice::Partial) {
+                if cf.amounts.len() < 64 {
+                    cf.amounts.push(c);
+                    cf.error = None;
+                    state.dirty = true;
+                }
+            } else if let Some(r) = cf.remarks.as_mut()
                 && r.chars().count() < REMARKS_MAX
             {
                 r.push(c);
@@ -173,20 +181,56 @@ pub fn confirm_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> 
     match action {
         Action::Close => state.popup = None,
         Action::NextChoice => {
+            let partial_ok = match &cf.op {
+                ConfirmOp::Stage(plan) => plan.itc_needed.iter().filter(|b| **b).count() == 1,
+                _ => false,
+            };
             if let Some(c) = cf.itc.as_mut() {
-                *c = c.next();
+                *c = c.next(partial_ok);
+                cf.error = None;
             }
         }
         Action::DeleteChar => {
-            if let Some(r) = cf.remarks.as_mut() {
+            if cf.itc == Some(ItcChoice::Partial) {
+                cf.amounts.pop();
+            } else if let Some(r) = cf.remarks.as_mut() {
                 r.pop();
             }
         }
         Action::Confirm => {
+            // The declaration first: a partial one must parse and fit the document's tax.
+            let itc = match (&cf.op, cf.itc) {
+                (_, None) => None,
+                (_, Some(ItcChoice::Full)) => Some(ItcReduction::Full),
+                (_, Some(ItcChoice::NotAvailed)) => Some(ItcReduction::None),
+                (ConfirmOp::Stage(plan), Some(ItcChoice::Partial)) => {
+                    let rec = plan
+                        .items
+                        .iter()
+                        .zip(&plan.itc_needed)
+                        .find(|(_, n)| **n)
+                        .map(|(i, _)| &plan.records[*i as usize]);
+                    match (parse_partial(&cf.amounts), rec) {
+                        (Ok(r), Some(rec)) => match r.validate(rec) {
+                            Ok(()) => Some(r),
+                            Err(e) => {
+                                cf.error = Some(e);
+                                return vec![];
+                            }
+                        },
+                        (Err(e), _) => {
+                            cf.error = Some(e);
+                            return vec![];
+                        }
+                        (Ok(_), None) => None,
+                    }
+                }
+                (_, Some(ItcChoice::Partial)) => None,
+            };
             let Some(Popup::Confirm(cf)) = state.popup.take() else {
                 return vec![];
             };
-            let ConfirmState { remarks, itc, op, .. } = *cf;
+            let ConfirmState { remarks, op, .. } = *cf;
             return match op {
                 ConfirmOp::Stage(plan) => {
                     let decisions = plan.finish(remarks.as_deref(), itc);
@@ -325,9 +369,12 @@ fn act(state: &mut AppState, target: Target) -> Vec<SyncCommand> {
     if needs_itc {
         let n = plan.itc_needed.iter().filter(|b| **b).count();
         lines.push(format!(
-            "{} credit note{} need the ITC-reduction declaration (Tab to change):",
-            n,
-            if n == 1 { "" } else { "s" }
+            "{n} {} the ITC-reduction declaration (Tab to change):",
+            if n == 1 {
+                "credit note needs"
+            } else {
+                "credit notes need"
+            }
         ));
     }
     let title = format!("{v} {}, ₹{} ITC?", docs(plan.len()), tax.inr());
@@ -336,6 +383,8 @@ fn act(state: &mut AppState, target: Target) -> Vec<SyncCommand> {
         lines,
         remarks: takes_remarks.then(String::new),
         itc: needs_itc.then_some(ItcChoice::Full),
+        amounts: String::new(),
+        error: None,
         op: ConfirmOp::Stage(plan),
     })));
     vec![]
@@ -455,6 +504,8 @@ fn open_push(state: &mut AppState) {
         lines,
         remarks: None,
         itc: None,
+        amounts: String::new(),
+        error: None,
         op: ConfirmOp::Push,
     })));
 }
@@ -485,6 +536,8 @@ fn open_compute(state: &mut AppState) {
         lines,
         remarks: None,
         itc: None,
+        amounts: String::new(),
+        error: None,
         op: ConfirmOp::Regenerate2b(period),
     })));
 }

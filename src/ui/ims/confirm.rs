@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::AppState;
-use crate::app::ims::confirm::{ConfirmState, ItcChoice};
+use crate::app::ims::confirm::{ConfirmOp, ConfirmState, ItcChoice};
 use crate::ui::fmt::wrap;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::popup;
@@ -31,12 +31,32 @@ pub fn render(f: &mut Frame, area: Rect, _state: &AppState, c: &ConfirmState, th
         }
     }
     if let Some(choice) = c.itc {
-        for opt in [ItcChoice::Full, ItcChoice::NotAvailed] {
+        let partial_ok = match &c.op {
+            ConfirmOp::Stage(plan) => plan.itc_needed.iter().filter(|b| **b).count() == 1,
+            _ => false,
+        };
+        let opts: &[ItcChoice] = if partial_ok {
+            &[ItcChoice::Full, ItcChoice::NotAvailed, ItcChoice::Partial]
+        } else {
+            &[ItcChoice::Full, ItcChoice::NotAvailed]
+        };
+        for &opt in opts {
             let on = opt == choice;
             lines.push(Line::from(vec![
                 Span::styled(if on { " (•) " } else { " ( ) " }, theme.key),
                 Span::styled(opt.label(), if on { theme.selection } else { theme.text }),
             ]));
+        }
+    }
+    if choice_is_partial(c) {
+        lines.push(Line::from(vec![
+            Span::styled("     Amounts: ", theme.dim),
+            Span::styled(format!("{}▏", c.amounts), theme.key),
+        ]));
+    }
+    if let Some(e) = &c.error {
+        for w in wrap(&format!("✖ {e}"), text_w) {
+            lines.push(Line::styled(w, theme.error));
         }
     }
     if let Some(r) = &c.remarks {
@@ -69,4 +89,8 @@ pub fn render(f: &mut Frame, area: Rect, _state: &AppState, c: &ConfirmState, th
         ..inner
     };
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+fn choice_is_partial(c: &ConfirmState) -> bool {
+    c.itc == Some(ItcChoice::Partial)
 }

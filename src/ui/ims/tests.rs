@@ -217,3 +217,18 @@ fn hundred_thousand_records_draw_only_the_viewport() {
     let screen = text(&draw(&s, 160, 48));
     assert!(screen.contains("1,00,000 selected"), "{screen}");
 }
+
+#[test]
+fn confirm_partial_itc_with_error_80x24() {
+    let mut s = loaded_state(ThemeName::Dark);
+    s.ims.grid_row = 4;
+    key(&mut s, KeyCode::Enter);
+    let recs = vec![record(Section::B2bCn, 0, Action::NoAction)];
+    update(&mut s, Msg::Sync(loaded(Section::B2bCn, recs, false)));
+    keys(&mut s, "a");
+    key(&mut s, KeyCode::Tab);
+    key(&mut s, KeyCode::Tab);
+    keys(&mut s, "5000");
+    key(&mut s, KeyCode::Enter);
+    assert_snapshot!(draw(&s, 80, 24).backend());
+}
