@@ -31,10 +31,12 @@ pub enum Context {
     RecordFilter,
     /// The confirm popup of bulk and irreversible actions; plain characters type the remarks.
     Confirm,
+    /// The record table's `:` command line; plain characters type the command.
+    CommandLine,
 }
 
 impl Context {
-    pub const ALL: [Context; 8] = [
+    pub const ALL: [Context; 9] = [
         Context::Global,
         Context::Dashboard,
         Context::Help,
@@ -43,6 +45,7 @@ impl Context {
         Context::Records,
         Context::RecordFilter,
         Context::Confirm,
+        Context::CommandLine,
     ];
 
     pub fn label(self) -> &'static str {
@@ -55,6 +58,7 @@ impl Context {
             Context::Records => "IMS records",
             Context::RecordFilter => "Record filter",
             Context::Confirm => "Confirm",
+            Context::CommandLine => "Command line",
         }
     }
     /// Contexts that must not bind plain characters: Help types them into its filter, and
@@ -62,7 +66,7 @@ impl Context {
     pub fn takes_text(self) -> bool {
         matches!(
             self,
-            Context::Help | Context::Global | Context::RecordFilter | Context::Confirm
+            Context::Help | Context::Global | Context::RecordFilter | Context::Confirm | Context::CommandLine
         )
     }
 }
@@ -115,10 +119,11 @@ pub enum Action {
     Push,
     Compute2b,
     NextChoice,
+    OpenCommand,
 }
 
 impl Action {
-    pub const ALL: [Action; 46] = [
+    pub const ALL: [Action; 47] = [
         Action::Quit,
         Action::OpenHelp,
         Action::Refresh,
@@ -165,6 +170,7 @@ impl Action {
         Action::Push,
         Action::Compute2b,
         Action::NextChoice,
+        Action::OpenCommand,
     ];
 
     /// Stable name for config files (`quit`, `select_tab_isd`, …).
@@ -216,6 +222,7 @@ impl Action {
             Action::Push => "push",
             Action::Compute2b => "compute_2b",
             Action::NextChoice => "next_choice",
+            Action::OpenCommand => "open_command",
         }
     }
 
@@ -427,8 +434,8 @@ const fn b(
 }
 
 use Context::{
-    Confirm as CF, Dashboard as D, Global as G, Help as H, Pager as P, PeriodPicker as PP, RecordFilter as RF,
-    Records as RS,
+    CommandLine as CL, Confirm as CF, Dashboard as D, Global as G, Help as H, Pager as P, PeriodPicker as PP,
+    RecordFilter as RF, Records as RS,
 };
 
 const ESC: KeySpec = KeySpec::plain(KeyCode::Esc);
@@ -502,11 +509,12 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(RS, &[KeySpec::ch('p')], Action::MarkPending, "Keep the current or selected records pending", hint(1, "pending")),
     b(RS, &[KeySpec::ch('R')], Action::ResetRecords, "Reset current/selected records to No action", None),
     b(RS, &[KeySpec::ch('x')], Action::ClearLocal, "Clear the unsaved local action", hint(3, "clear")),
-    b(RS, &[KeySpec::ch('u')], Action::Undo, "Undo the last local change (until saved)", hint(1, "undo")),
-    b(RS, &[KeySpec::ch(' ')], Action::ToggleMark, "Select or unselect the current record", hint_keys(2, "Spc", "select")),
+    b(RS, &[KeySpec::ch('u')], Action::Undo, "Undo the last local change (until saved)", hint(2, "undo")),
+    b(RS, &[KeySpec::ch(' ')], Action::ToggleMark, "Select or unselect the current record", hint_keys(3, "Spc", "select")),
     b(RS, &[KeySpec::ch('v')], Action::VisualMode, "Select a range: start or end visual mode", None),
     b(RS, &[KeySpec::ch('V'), KeySpec::ctrl('a')], Action::SelectAll, "Select every record in the filtered view", hint(4, "all")),
-    b(RS, &[KeySpec::ch('/')], Action::OpenFilter, "Filter: text or gstin:27AAP* txval>10000", hint(2, "filter")),
+    b(RS, &[KeySpec::ch('/')], Action::OpenFilter, "Filter: text or gstin:27AAP* txval>10000", hint(1, "filter")),
+    b(RS, &[KeySpec::ch(':')], Action::OpenCommand, "Command line: period, filter, select, sort, save…", hint(4, "cmd")),
     b(RS, &[KeySpec::ch('s')], Action::Sort, "Sort by highlighted column; again reverses", hint(5, "sort")),
     b(RS, &[KeySpec::ch('h'), LEFT], Action::Left, "Highlight the previous column", hint_keys(6, "hl", "column")),
     b(RS, &[KeySpec::ch('l'), RIGHT], Action::Right, "Highlight the next column", None),
@@ -528,6 +536,11 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(RF, &[ESC], Action::Close, "Clear the filter and return to the table", hint(0, "cancel")),
     b(RF, &[KeySpec::plain(KeyCode::Backspace)], Action::DeleteChar, "Delete the last filter character", hint(1, "delete")),
     b(RF, &[KeySpec::ctrl('u')], Action::ClearFilter, "Clear the filter", hint(2, "clear")),
+    // Command line
+    b(CL, &[ENTER], Action::Confirm, "Run the command", hint(0, "run")),
+    b(CL, &[ESC], Action::Close, "Close the command line", hint(0, "cancel")),
+    b(CL, &[KeySpec::plain(KeyCode::Tab)], Action::NextChoice, "Complete the command or column name", hint(1, "complete")),
+    b(CL, &[KeySpec::plain(KeyCode::Backspace)], Action::DeleteChar, "Delete the last character", hint(2, "delete")),
     // Confirm popup
     b(CF, &[ENTER], Action::Confirm, "Confirm", hint(0, "confirm")),
     b(CF, &[ESC], Action::Close, "Cancel", hint(0, "cancel")),

@@ -66,7 +66,10 @@ fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<SyncCommand> {
     }
     // Unbound printable keys type into the record filter or the confirm popup's remarks.
     if let Some(c) = spec.typed_char()
-        && matches!(contexts[0], Context::RecordFilter | Context::Confirm)
+        && matches!(
+            contexts[0],
+            Context::RecordFilter | Context::Confirm | Context::CommandLine
+        )
     {
         ims::update::typed(state, c);
         return vec![];
@@ -109,6 +112,7 @@ pub fn run(state: &mut AppState, ctx: Context, action: Action) -> Vec<SyncComman
         Context::Records => ims::update::records_action(state, action),
         Context::RecordFilter => ims::update::filter_action(state, action),
         Context::Confirm => ims::update::confirm_action(state, action),
+        Context::CommandLine => ims::update::command_action(state, action),
     }
 }
 
@@ -157,7 +161,7 @@ fn refresh_all(state: &mut AppState) -> Vec<SyncCommand> {
 
 /// Selects `p` and asks for its balance. IMS counts are not per period (the count endpoint
 /// only takes the goods type), so they are not refetched.
-fn set_period(state: &mut AppState, p: ReturnPeriod) -> Vec<SyncCommand> {
+pub(crate) fn set_period(state: &mut AppState, p: ReturnPeriod) -> Vec<SyncCommand> {
     if p == state.period {
         return vec![];
     }

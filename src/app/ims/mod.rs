@@ -3,6 +3,7 @@
 //! engine reports it, and the confirm popup of bulk actions. Changed only by [`update`].
 
 pub mod columns;
+pub mod command;
 pub mod confirm;
 pub mod update;
 
@@ -46,6 +47,8 @@ pub struct ImsState {
     pub push: Option<[usize; 5]>,
     /// Last GSTR-2B regeneration status.
     pub gstr2b: Option<(String, Option<String>)>,
+    /// The `:` command line, while open.
+    pub command: Option<command::CommandLine>,
 }
 
 impl ImsState {
@@ -421,6 +424,21 @@ impl RecordTable {
             self.marked_totals.sub(&self.records[i]);
         }
         self.recount();
+    }
+
+    /// Adds the records of the view matching `q` to the selection; returns how many matched.
+    pub fn select_matching(&mut self, q: &Query) -> usize {
+        self.end_visual();
+        let mut n = 0;
+        for pos in 0..self.view.len() {
+            let i = self.view[pos] as usize;
+            if q.matches(self.section, &self.records[i]) {
+                n += 1;
+                self.mark(i);
+            }
+        }
+        self.recount();
+        n
     }
 
     /// Selects every record of the filtered view (all of it, not just what is visible).

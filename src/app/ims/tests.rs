@@ -723,3 +723,92 @@ fn partial_amounts_parse_in_head_order() {
     assert!(parse_partial("1 2 3 4 5").unwrap_err().contains("at most 4"));
     assert!(parse_partial("1 x").unwrap_err().starts_with("CGST"));
 }
+
+// ---- Command line ----------------------------------------------------------------------
+
+fn command(s: &mut AppState, text: &str) -> Vec<SyncCommand> {
+    ch(s, ':');
+    assert_eq!(s.contexts()[0], crate::app::Context::CommandLine);
+    typed(s, text);
+    key(s, KeyCode::Enter)
+}
+
+#[test]
+fn command_line_filters_selects_sorts_and_changes_period() {
+    let mut s = open(100);
+    assert_eq!(command(&mut s, "filter status:noaction"), vec![]);
+    assert!(s.ims.command.is_none());
+    assert_eq!(table(&s).view.len(), 62);
+    command(&mut s, "select txval>100000 gstin:27*");
+    let t = table(&s);
+    assert!(t.selection.count > 0);
+    for i in t.targets() {
+        assert!(t.records[i].txval > Money(dec!(100000)) && t.records[i].stin.starts_with("27"));
+        assert_eq!(t.records[i].action, Action::NoAction, "only within the view");
+    }
+    command(&mut s, "sort taxable desc");
+    let t = table(&s);
+    assert_eq!(
+        t.sort,
+        Some(SortBy {
+            col: Col::Taxable,
+            descending: true
+        })
+    );
+    let first = t.records[t.view[0] as usize].txval;
+    assert!(t.view.iter().all(|&i| t.records[i as usize].txval <= first));
+    command(&mut s, "clear");
+    assert!(!table(&s).has_selection());
+    let cmds = command(&mut s, "period 2025-09");
+    assert_eq!(
+        cmds,
+        vec![SyncCommand::RefreshBalance {
+            period: crate::domain::ReturnPeriod::new(2025, 9).unwrap()
+        }]
+    );
+}
+
+#[test]
+fn command_line_errors_keep_the_line_open_and_tab_completes() {
+    let mut s = open(10);
+    assert_eq!(command(&mut s, "fly"), vec![]);
+    let cl = s.ims.command.as_ref().unwrap();
+    assert!(cl.error.as_deref().unwrap().contains("not a command"));
+    key(&mut s, KeyCode::Esc);
+    assert!(s.ims.command.is_none());
+    command(&mut s, "select status:maybe");
+    assert!(
+        s.ims
+            .command
+            .as_ref()
+            .unwrap()
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("status:maybe")
+    );
+    key(&mut s, KeyCode::Esc);
+    command(&mut s, "s");
+    assert!(
+        s.ims
+            .command
+            .as_ref()
+            .unwrap()
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("ambiguous")
+    );
+    key(&mut s, KeyCode::Esc);
+    // Tab: "sa" → "save", Enter opens the save popup (nothing queued: a toast instead).
+    ch(&mut s, ':');
+    typed(&mut s, "sa");
+    key(&mut s, KeyCode::Tab);
+    assert_eq!(s.ims.command.as_ref().unwrap().text, "save");
+    key(&mut s, KeyCode::Enter);
+    assert!(s.ims.command.is_none());
+    assert_eq!(s.toasts.items().last().unwrap().title, "Nothing to save");
+    // Accept through the command line stages like `a`.
+    let (_, ds) = staged(&command(&mut s, "acc"));
+    assert_eq!(ds.len(), 1);
+}

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::columns::COLUMNS;
+use super::command::{COMMANDS, CommandLine, column_names};
 use super::confirm::{ConfirmOp, ConfirmState, ItcChoice, REMARKS_MAX, StagePlan, parse_partial};
 use super::{GRID_STATUSES, RecordTable};
 use crate::app::help::HelpState;
@@ -13,7 +14,8 @@ use crate::app::toast::ToastLevel;
 use crate::domain::ims::{
     DEEMED_ACCEPTANCE, ItcReduction, Requirement, RuleContext, Verdict, check_action, check_reset,
 };
-use crate::domain::{Action as ImsAction, Money};
+use crate::domain::query;
+use crate::domain::{Action as ImsAction, Money, ReturnPeriod};
 use crate::sync::{Decision, JobKind, Outcome, SyncCommand, SyncEvent, Target};
 
 /// Summary grid keys on the dashboard: move the cell cursor, Enter drills in.
@@ -91,6 +93,7 @@ pub fn records_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> 
         Action::SelectAll => t.select_all(),
         Action::ToggleDetail => t.detail = !t.detail,
         Action::OpenFilter => t.filter_editing = true,
+        Action::OpenCommand => state.ims.command = Some(CommandLine::default()),
         Action::ClearOrBack => {
             if t.has_selection() {
                 t.clear_selection();
@@ -160,6 +163,12 @@ pub fn typed(state: &mut AppState, c: char) {
                 state.dirty = true;
             }
         }
+        None if state.ims.command.is_some() => {
+            if let Some(cl) = state.ims.command.as_mut() {
+                cl.push(c);
+                state.dirty = true;
+            }
+        }
         None => {
             if let Some(t) = state.ims.table.as_mut().filter(|t| t.filter_editing) {
                 let mut f = t.filter.clone();
@@ -169,6 +178,129 @@ pub fn typed(state: &mut AppState, c: char) {
             }
         }
         _ => {}
+    }
+}
+
+/// Keys of the command line.
+pub fn command_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
+    let Some(cl) = state.ims.command.as_mut() else {
+        return vec![];
+    };
+    state.dirty = true;
+    match action {
+        Action::Close => state.ims.command = None,
+        Action::DeleteChar => cl.pop(),
+        Action::NextChoice => cl.complete(),
+        Action::Confirm => {
+            let text = cl.text.trim().to_string();
+            return match run_command(state, &text) {
+                Ok(cmds) => {
+                    state.ims.command = None;
+                    cmds
+                }
+                Err(e) => {
+                    if let Some(cl) = state.ims.command.as_mut() {
+                        cl.error = Some(e);
+                    }
+                    vec![]
+                }
+            };
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+/// Runs one command line; an error says what was expected.
+fn run_command(state: &mut AppState, text: &str) -> Result<Vec<SyncCommand>, String> {
+    let (cmd, arg) = text.split_once(' ').map_or((text, ""), |(c, a)| (c, a.trim()));
+    let cmd = cmd.to_ascii_lowercase();
+    let known = || COMMANDS.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ");
+    let full = match COMMANDS
+        .iter()
+        .filter(|(c, _)| c.starts_with(cmd.as_str()))
+        .collect::<Vec<_>>()[..]
+    {
+        [(c, _)] => *c,
+        _ if COMMANDS.iter().any(|(c, _)| *c == cmd) => cmd.as_str(),
+        [] => return Err(format!("{cmd:?} is not a command; expected one of {}", known())),
+        _ => return Err(format!("{cmd:?} is ambiguous; Tab completes it")),
+    };
+    let table = || "open a section first".to_string();
+    match full {
+        "period" => {
+            let p = ReturnPeriod::parse_user(arg).map_err(|e| e.0)?;
+            Ok(crate::app::update::set_period(state, p))
+        }
+        "filter" => {
+            let t = state.ims.table.as_mut().ok_or_else(table)?;
+            t.set_filter(arg.to_string());
+            match &t.filter_error {
+                Some(e) => Err(e.clone()),
+                None => Ok(vec![]),
+            }
+        }
+        "select" => {
+            let q = query::parse(arg).map_err(|e| e.to_string())?;
+            if q.is_empty() {
+                return Err("select what? e.g. select txval>100000 gstin:27*".into());
+            }
+            let t = state.ims.table.as_mut().ok_or_else(table)?;
+            let n = t.select_matching(&q);
+            state.toasts.push(
+                ToastLevel::Info,
+                format!("Selected {}", docs(n)),
+                format!("{} in all.", docs(t.selection.count)),
+                state.now,
+            );
+            Ok(vec![])
+        }
+        "clear" => {
+            state.ims.table.as_mut().ok_or_else(table)?.clear_selection();
+            Ok(vec![])
+        }
+        "sort" => {
+            let t = state.ims.table.as_mut().ok_or_else(table)?;
+            let mut words = arg.split_whitespace();
+            let name = words.next().unwrap_or("").to_lowercase();
+            let names = column_names();
+            let idx = names
+                .iter()
+                .position(|n| *n == name)
+                .ok_or_else(|| format!("sort by what? columns: {}", names.join(", ")))?;
+            let descending = match words.next() {
+                None | Some("asc") => false,
+                Some("desc") => true,
+                Some(o) => return Err(format!("{o:?}: expected asc or desc")),
+            };
+            // `names` skips the unnamed mark column.
+            t.col_cursor = idx + 1;
+            t.sort = Some(super::SortBy {
+                col: COLUMNS[idx + 1].col,
+                descending: !descending,
+            });
+            t.sort_by_cursor();
+            Ok(vec![])
+        }
+        "detail" => {
+            let t = state.ims.table.as_mut().ok_or_else(table)?;
+            t.detail = !t.detail;
+            Ok(vec![])
+        }
+        other => {
+            state.ims.table.as_ref().ok_or_else(table)?;
+            let action = match other {
+                "accept" => Action::Accept,
+                "reject" => Action::Reject,
+                "pending" => Action::MarkPending,
+                "reset" => Action::ResetRecords,
+                "save" => Action::Push,
+                "compute" => Action::Compute2b,
+                _ => Action::Undo,
+            };
+            state.ims.command = None;
+            Ok(records_action(state, action))
+        }
     }
 }
 

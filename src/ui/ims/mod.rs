@@ -85,6 +85,25 @@ pub fn render(f: &mut Frame, area: Rect, state: &AppState, t: &RecordTable, them
     if let Some(d) = detail_area {
         detail::render(f, d, state, t, theme);
     }
+    if let Some(cl) = &state.ims.command {
+        let row = Rect {
+            y: area.y + area.height - 1,
+            height: 1,
+            ..area
+        };
+        f.render_widget(ratatui::widgets::Clear, row);
+        let mut spans = vec![Span::styled(format!(":{}▏", cl.text), theme.key)];
+        match &cl.error {
+            Some(e) => spans.push(Span::styled(format!("  ✖ {e}"), theme.error)),
+            None => {
+                let c = cl.candidates();
+                if !c.is_empty() && !cl.text.ends_with(' ') {
+                    spans.push(Span::styled(format!("  {}", c.join(" ")), theme.dim));
+                }
+            }
+        }
+        f.render_widget(Paragraph::new(Line::from(spans)), row);
+    }
 }
 
 fn title_line<'a>(state: &AppState, t: &RecordTable, theme: &Theme, w: usize) -> Line<'a> {

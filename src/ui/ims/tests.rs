@@ -232,3 +232,10 @@ fn confirm_partial_itc_with_error_80x24() {
     key(&mut s, KeyCode::Enter);
     assert_snapshot!(draw(&s, 80, 24).backend());
 }
+
+#[test]
+fn command_line_80x24() {
+    let mut s = table_state(ThemeName::Dark, sample());
+    keys(&mut s, ":so");
+    assert_snapshot!(draw(&s, 80, 24).backend());
+}
