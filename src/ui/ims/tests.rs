@@ -239,3 +239,52 @@ fn command_line_80x24() {
     keys(&mut s, ":so");
     assert_snapshot!(draw(&s, 80, 24).backend());
 }
+
+#[test]
+fn wide_variants_160x48() {
+    let mut s = table_state(ThemeName::Dark, sample());
+    keys(&mut s, "/status:noaction");
+    key(&mut s, KeyCode::Enter);
+    insta::assert_snapshot!("records_filtered_160x48", draw(&s, 160, 48).backend());
+    keys(&mut s, "Vr");
+    insta::assert_snapshot!("confirm_reject_160x48", draw(&s, 160, 48).backend());
+    key(&mut s, KeyCode::Esc);
+    keys(&mut s, ":sort t");
+    insta::assert_snapshot!("command_line_160x48", draw(&s, 160, 48).backend());
+    key(&mut s, KeyCode::Esc);
+    with_outbox(&mut s);
+    key(&mut s, KeyCode::Backspace);
+    insta::assert_snapshot!(
+        "dashboard_grid_cursor_and_local_counts_160x48",
+        draw(&s, 160, 48).backend()
+    );
+}
+
+#[test]
+fn mono_grid_cursor_is_reversed() {
+    let mut s = loaded_state(ThemeName::Mono);
+    keys(&mut s, "jl");
+    let t = draw(&s, 80, 24);
+    let screen = text(&t);
+    let y = screen.lines().position(|l| l.contains("B2BA invoices")).unwrap() as u16;
+    let buf = t.backend().buffer();
+    // The Accepted column of B2BA ("4") is the cursor cell.
+    let x = screen
+        .lines()
+        .nth(y as usize)
+        .unwrap()
+        .chars()
+        .position(|c| c == '4')
+        .unwrap() as u16
+        - 1;
+    assert!(buf[(x, y)].modifier.contains(Modifier::REVERSED), "{screen}");
+    let other = screen
+        .lines()
+        .nth(y as usize)
+        .unwrap()
+        .chars()
+        .position(|c| c == '1')
+        .unwrap() as u16
+        - 1;
+    assert!(!buf[(other, y)].modifier.contains(Modifier::REVERSED));
+}
