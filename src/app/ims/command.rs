@@ -10,12 +10,14 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("compute", "compute GSTR-2B for the period"),
     ("detail", "show or hide the detail pane"),
     ("filter", "filter the view: filter <text or query>"),
+    ("hide", "hide a column: hide igst"),
     ("pending", "keep the current or selected records pending"),
     ("period", "change the return period: period 2024-05"),
     ("reject", "reject the current or selected records"),
     ("reset", "reset the current or selected records to No action"),
     ("save", "send the local decisions to GSTN"),
     ("select", "select the records of the view matching: select <query>"),
+    ("show", "show a hidden column again: show igst, show all"),
     ("sort", "sort by a column: sort taxable [desc]"),
     ("undo", "undo the last local change"),
 ];
@@ -60,7 +62,7 @@ impl CommandLine {
         };
         let pool: Vec<String> = match head {
             None => COMMANDS.iter().map(|(c, _)| c.to_string()).collect(),
-            Some("sort") => column_names(),
+            Some("sort" | "hide" | "show") => column_names(),
             Some(h) if h.starts_with("sort ") => vec!["desc".into(), "asc".into()],
             _ => vec![],
         };
@@ -88,7 +90,8 @@ impl CommandLine {
             return;
         }
         // One candidate: done; a space follows when more can be typed after it.
-        let takes_more = ["filter", "select", "period", "sort"].contains(&pick.as_str()) || prefix.trim() == "sort";
+        let takes_more =
+            ["filter", "select", "period", "sort", "hide", "show"].contains(&pick.as_str()) || prefix.trim() == "sort";
         if takes_more {
             self.text.push(' ');
         }

@@ -49,6 +49,8 @@ pub struct ImsState {
     pub gstr2b: Option<(String, Option<String>)>,
     /// The `:` command line, while open.
     pub command: Option<command::CommandLine>,
+    /// Columns hidden with `:hide` (for this session).
+    pub hidden_cols: Vec<Col>,
 }
 
 impl ImsState {

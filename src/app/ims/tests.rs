@@ -812,3 +812,27 @@ fn command_line_errors_keep_the_line_open_and_tab_completes() {
     let (_, ds) = staged(&command(&mut s, "acc"));
     assert_eq!(ds.len(), 1);
 }
+
+#[test]
+fn columns_can_be_hidden_and_shown_but_not_the_essential_ones() {
+    let mut s = open(5);
+    command(&mut s, "hide igst");
+    command(&mut s, "hide date");
+    assert_eq!(s.ims.hidden_cols, vec![Col::Igst, Col::Date]);
+    command(&mut s, "hide taxable");
+    assert!(
+        s.ims
+            .command
+            .as_ref()
+            .unwrap()
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("essential")
+    );
+    key(&mut s, KeyCode::Esc);
+    command(&mut s, "show igst");
+    assert_eq!(s.ims.hidden_cols, vec![Col::Date]);
+    command(&mut s, "show all");
+    assert!(s.ims.hidden_cols.is_empty());
+}

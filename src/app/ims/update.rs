@@ -282,6 +282,29 @@ fn run_command(state: &mut AppState, text: &str) -> Result<Vec<SyncCommand>, Str
             t.sort_by_cursor();
             Ok(vec![])
         }
+        "hide" | "show" => {
+            let names = column_names();
+            if full == "show" && arg == "all" {
+                state.ims.hidden_cols.clear();
+                return Ok(vec![]);
+            }
+            let idx = names
+                .iter()
+                .position(|n| *n == arg.to_lowercase())
+                .ok_or_else(|| format!("{full} which column? {}", names.join(", ")))?;
+            let col = COLUMNS[idx + 1].col;
+            if full == "hide" {
+                if COLUMNS[idx + 1].priority == 0 {
+                    return Err(format!("{arg} is essential and always shown"));
+                }
+                if !state.ims.hidden_cols.contains(&col) {
+                    state.ims.hidden_cols.push(col);
+                }
+            } else {
+                state.ims.hidden_cols.retain(|c| *c != col);
+            }
+            Ok(vec![])
+        }
         "detail" => {
             let t = state.ims.table.as_mut().ok_or_else(table)?;
             t.detail = !t.detail;

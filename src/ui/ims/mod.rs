@@ -29,16 +29,19 @@ use crate::sync::{JobKind, Outcome, StagedDecision, Target};
 const SIDE_DETAIL_W: u16 = 130;
 const DETAIL_W: u16 = 52;
 
-/// The columns as the generic table sees them.
-pub fn table_columns() -> Vec<Column<'static>> {
+/// The columns as the generic table sees them; hidden ones get no width.
+pub fn table_columns(hidden: &[Col]) -> Vec<Column<'static>> {
     COLUMNS
         .iter()
-        .map(|c| Column {
-            header: c.header,
-            min: c.min,
-            max: c.max,
-            priority: c.priority,
-            right: c.right,
+        .map(|c| {
+            let off = hidden.contains(&c.col);
+            Column {
+                header: c.header,
+                min: if off { 0 } else { c.min },
+                max: if off { 0 } else { c.max },
+                priority: c.priority,
+                right: c.right,
+            }
         })
         .collect()
 }
@@ -173,7 +176,7 @@ pub fn local_label(s: &StagedDecision) -> String {
 }
 
 fn table(f: &mut Frame, area: Rect, state: &AppState, t: &RecordTable, theme: &Theme) {
-    let cols = table_columns();
+    let cols = table_columns(&state.ims.hidden_cols);
     let widths = data_table::layout(&cols, area.width);
     let height = area.height.saturating_sub(1) as usize;
     let offset = data_table::scroll(t.offset.get(), t.cursor, height, t.view.len());

@@ -288,3 +288,17 @@ fn mono_grid_cursor_is_reversed() {
         - 1;
     assert!(!buf[(other, y)].modifier.contains(Modifier::REVERSED));
 }
+
+#[test]
+fn hidden_columns_make_room_for_others() {
+    let mut s = table_state(ThemeName::Dark, sample());
+    assert!(!text(&draw(&s, 80, 24)).contains("Total tax"));
+    for c in ":hide date\r".chars() {
+        match c {
+            '\r' => key(&mut s, KeyCode::Enter),
+            c => key(&mut s, KeyCode::Char(c)),
+        };
+    }
+    let screen = text(&draw(&s, 80, 24));
+    assert!(!screen.contains("Date") && screen.contains("Total tax"), "{screen}");
+}

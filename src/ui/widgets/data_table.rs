@@ -11,7 +11,7 @@ use ratatui::style::Style;
 
 use crate::ui::fmt::{truncate, width};
 
-/// A column: header, width bounds and priority (0 is kept longest).
+/// A column: header, width bounds and priority (0 is kept longest). `max == 0` hides it. `max == 0` hides it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Column<'a> {
     pub header: &'a str,
@@ -32,7 +32,7 @@ pub fn layout(cols: &[Column], width: u16) -> Vec<(usize, u16)> {
     order.sort_by_key(|&i| (cols[i].priority, i));
     let mut keep = vec![false; cols.len()];
     let mut used = 0u16;
-    for &i in &order {
+    for &i in order.iter().filter(|&&i| cols[i].max > 0) {
         let need = cols[i].min + if used == 0 { 0 } else { GAP };
         // Stop at the first column that does not fit: a less important one never takes the
         // place of a more important one.
@@ -185,6 +185,8 @@ mod tests {
             vec![],
             "a less important column never replaces a more important one"
         );
+        let hidden = [col(10, 10, 0), col(0, 0, 1), col(6, 6, 2)];
+        assert_eq!(layout(&hidden, 100), vec![(0, 10), (2, 6)], "max 0 hides a column");
     }
 
     #[test]
