@@ -25,10 +25,7 @@ pub fn start(state: &mut AppState) -> Vec<SyncCommand> {
 pub fn update(state: &mut AppState, msg: Msg) -> Vec<SyncCommand> {
     match msg {
         Msg::Key(key) => on_key(state, &key),
-        Msg::Sync(ev) => {
-            on_sync(state, ev);
-            vec![]
-        }
+        Msg::Sync(ev) => on_sync(state, ev),
         Msg::Tick(now) => {
             on_tick(state, now);
             vec![]
@@ -303,7 +300,8 @@ fn pager_action(state: &mut AppState, action: Action) {
     state.dirty |= pg.scroll != before;
 }
 
-fn on_sync(state: &mut AppState, ev: SyncEvent) {
+/// Applies an engine event; returns follow-up commands (fresh data after a save).
+fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
     state.dirty = true;
     match ev {
         SyncEvent::Started { job } => {
@@ -382,8 +380,9 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) {
         | SyncEvent::Outbox { .. }
         | SyncEvent::PushProgress { .. }
         | SyncEvent::Outcome { .. }
-        | SyncEvent::Gstr2b { .. }) => ims::update::on_sync(state, ev),
+        | SyncEvent::Gstr2b { .. }) => return ims::update::on_sync(state, ev),
     }
+    vec![]
 }
 
 fn on_tick(state: &mut AppState, now: DateTime<Utc>) {

@@ -530,15 +530,25 @@ fn save_confirms_then_pushes_and_reports_progress() {
     assert_eq!(confirm(&s).op, ConfirmOp::Push);
     assert_eq!(key(&mut s, KeyCode::Enter), vec![SyncCommand::Push]);
     assert!(s.is_loading(JobKind::Push));
-    sync(
+    let after = update(
         &mut s,
-        SyncEvent::PushProgress {
+        Msg::Sync(SyncEvent::PushProgress {
             total: 1,
             sent: 1,
             applied: 0,
             rejected: 0,
             conflicts: 1,
-        },
+        }),
+    );
+    assert_eq!(
+        after,
+        vec![
+            SyncCommand::RefreshCounts {
+                goods: GoodsType::Others
+            },
+            SyncCommand::PullRecords { section: Section::B2b }
+        ],
+        "fresh data once the push is done"
     );
     let current = ImsRecord {
         action: Action::Rejected,

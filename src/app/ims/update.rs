@@ -697,8 +697,9 @@ fn open_compute(state: &mut AppState) {
     })));
 }
 
-/// Records, outbox, push and GSTR-2B events.
-pub fn on_sync(state: &mut AppState, ev: SyncEvent) {
+/// Records, outbox, push and GSTR-2B events. After a push, asks for fresh counts and the
+/// open section's records, so the screen shows what GSTN now holds.
+pub fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
     state.dirty = true;
     match ev {
         SyncEvent::RecordsLoaded {
@@ -755,6 +756,13 @@ pub fn on_sync(state: &mut AppState, ev: SyncEvent) {
                     "{applied} applied, {rejected} refused by GSTN, {conflicts} changed since read (conflicts stay queued; see the detail pane)."
                 );
                 state.toasts.push(level, title, msg, state.now);
+                let mut cmds = vec![SyncCommand::RefreshCounts { goods: state.goods }];
+                state.in_flight.insert(JobKind::Counts(state.goods));
+                if let Some(t) = &state.ims.table {
+                    state.in_flight.insert(JobKind::Records(t.section));
+                    cmds.push(SyncCommand::PullRecords { section: t.section });
+                }
+                return cmds;
             }
         }
         SyncEvent::Outcome { key, outcome } => {
@@ -800,4 +808,5 @@ pub fn on_sync(state: &mut AppState, ev: SyncEvent) {
         }
         _ => {}
     }
+    vec![]
 }
