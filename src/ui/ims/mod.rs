@@ -118,6 +118,10 @@ fn title_line<'a>(state: &AppState, t: &RecordTable, theme: &Theme, w: usize) ->
             theme.text,
         ),
     ];
+    if t.visual.is_some() {
+        spans.push(Span::styled(" VISUAL ", theme.tab_selected));
+        spans.push(Span::raw(" "));
+    }
     if t.filter_editing || !t.filter.is_empty() {
         let cursor = if t.filter_editing { "▏" } else { "" };
         spans.push(Span::styled(" / ", theme.key));

@@ -302,3 +302,14 @@ fn hidden_columns_make_room_for_others() {
     let screen = text(&draw(&s, 80, 24));
     assert!(!screen.contains("Date") && screen.contains("Total tax"), "{screen}");
 }
+
+#[test]
+fn visual_mode_is_named_in_the_title() {
+    let mut s = table_state(ThemeName::Mono, sample());
+    keys(&mut s, "vjj");
+    let screen = text(&draw(&s, 80, 24));
+    assert!(screen.contains(" VISUAL "), "{screen}");
+    assert!(screen.contains("3 selected"), "{screen}");
+    keys(&mut s, "v");
+    assert!(!text(&draw(&s, 80, 24)).contains("VISUAL"));
+}
