@@ -25,15 +25,27 @@ pub enum Context {
     PeriodPicker,
     /// Scrollable text popups: the info page and the ledger-warnings list.
     Pager,
+    /// The IMS record table of one section (drilled into from the summary grid).
+    Records,
+    /// Typing the record table's `/` filter; plain characters type into it.
+    RecordFilter,
+    /// The confirm popup of bulk and irreversible actions; plain characters type the remarks.
+    Confirm,
+    /// The record table's `:` command line; plain characters type the command.
+    CommandLine,
 }
 
 impl Context {
-    pub const ALL: [Context; 5] = [
+    pub const ALL: [Context; 9] = [
         Context::Global,
         Context::Dashboard,
         Context::Help,
         Context::PeriodPicker,
         Context::Pager,
+        Context::Records,
+        Context::RecordFilter,
+        Context::Confirm,
+        Context::CommandLine,
     ];
 
     pub fn label(self) -> &'static str {
@@ -43,6 +55,10 @@ impl Context {
             Context::Help => "Help",
             Context::PeriodPicker => "Period picker",
             Context::Pager => "Info and warnings",
+            Context::Records => "IMS records",
+            Context::RecordFilter => "Record filter",
+            Context::Confirm => "Confirm",
+            Context::CommandLine => "Command line",
         }
     }
     /// Parses a context name as written in `[keys.<context>]`: `dashboard`, `help`,
@@ -71,7 +87,10 @@ impl Context {
     /// Contexts that must not bind plain characters: Help types them into its filter, and
     /// Global is active while typing.
     pub fn takes_text(self) -> bool {
-        matches!(self, Context::Help | Context::Global)
+        matches!(
+            self,
+            Context::Help | Context::Global | Context::RecordFilter | Context::Confirm | Context::CommandLine
+        )
     }
 }
 
@@ -103,10 +122,31 @@ pub enum Action {
     NextYear,
     DeleteChar,
     ClearFilter,
+    Left,
+    Right,
+    DrillDown,
+    Back,
+    ClearOrBack,
+    Accept,
+    Reject,
+    MarkPending,
+    ResetRecords,
+    ClearLocal,
+    Undo,
+    ToggleMark,
+    VisualMode,
+    SelectAll,
+    OpenFilter,
+    Sort,
+    ToggleDetail,
+    Push,
+    Compute2b,
+    NextChoice,
+    OpenCommand,
 }
 
 impl Action {
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 47] = [
         Action::Quit,
         Action::OpenHelp,
         Action::Refresh,
@@ -133,6 +173,27 @@ impl Action {
         Action::NextYear,
         Action::DeleteChar,
         Action::ClearFilter,
+        Action::Left,
+        Action::Right,
+        Action::DrillDown,
+        Action::Back,
+        Action::ClearOrBack,
+        Action::Accept,
+        Action::Reject,
+        Action::MarkPending,
+        Action::ResetRecords,
+        Action::ClearLocal,
+        Action::Undo,
+        Action::ToggleMark,
+        Action::VisualMode,
+        Action::SelectAll,
+        Action::OpenFilter,
+        Action::Sort,
+        Action::ToggleDetail,
+        Action::Push,
+        Action::Compute2b,
+        Action::NextChoice,
+        Action::OpenCommand,
     ];
 
     /// Stable name for config files (`quit`, `select_tab_isd`, …).
@@ -164,6 +225,27 @@ impl Action {
             Action::NextYear => "next_year",
             Action::DeleteChar => "delete_char",
             Action::ClearFilter => "clear_filter",
+            Action::Left => "left",
+            Action::Right => "right",
+            Action::DrillDown => "drill_down",
+            Action::Back => "back",
+            Action::ClearOrBack => "clear_or_back",
+            Action::Accept => "accept",
+            Action::Reject => "reject",
+            Action::MarkPending => "mark_pending",
+            Action::ResetRecords => "reset_records",
+            Action::ClearLocal => "clear_local",
+            Action::Undo => "undo",
+            Action::ToggleMark => "toggle_mark",
+            Action::VisualMode => "visual_mode",
+            Action::SelectAll => "select_all",
+            Action::OpenFilter => "open_filter",
+            Action::Sort => "sort",
+            Action::ToggleDetail => "toggle_detail",
+            Action::Push => "push",
+            Action::Compute2b => "compute_2b",
+            Action::NextChoice => "next_choice",
+            Action::OpenCommand => "open_command",
         }
     }
 
@@ -374,7 +456,10 @@ const fn b(
     }
 }
 
-use Context::{Dashboard as D, Global as G, Help as H, Pager as P, PeriodPicker as PP};
+use Context::{
+    CommandLine as CL, Confirm as CF, Dashboard as D, Global as G, Help as H, Pager as P, PeriodPicker as PP,
+    RecordFilter as RF, Records as RS,
+};
 
 const ESC: KeySpec = KeySpec::plain(KeyCode::Esc);
 const ENTER: KeySpec = KeySpec::plain(KeyCode::Enter);
@@ -400,8 +485,13 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(D, &[KeySpec::ch('1')], Action::SelectTab(GoodsType::Others), "Tab: All other ITC", hint_keys(2, "1-3", "tab")),
     b(D, &[KeySpec::ch('2')], Action::SelectTab(GoodsType::Isd), "Tab: Inward supplies from ISD", None),
     b(D, &[KeySpec::ch('3')], Action::SelectTab(GoodsType::Imports), "Tab: Import of goods", None),
-    b(D, &[KeySpec::ch('l'), RIGHT, KeySpec::plain(KeyCode::Tab)], Action::NextTab, "Next goods-type tab", None),
-    b(D, &[KeySpec::ch('h'), LEFT, KeySpec::plain(KeyCode::BackTab)], Action::PrevTab, "Previous goods-type tab", None),
+    b(D, &[KeySpec::plain(KeyCode::Tab)], Action::NextTab, "Next goods-type tab", None),
+    b(D, &[KeySpec::plain(KeyCode::BackTab)], Action::PrevTab, "Previous goods-type tab", None),
+    b(D, &[KeySpec::ch('k'), UP], Action::Up, "Summary grid: previous section", hint_keys(2, "hjkl", "cell")),
+    b(D, &[KeySpec::ch('j'), DOWN], Action::Down, "Summary grid: next section", None),
+    b(D, &[KeySpec::ch('h'), LEFT], Action::Left, "Summary grid: previous status column", None),
+    b(D, &[KeySpec::ch('l'), RIGHT], Action::Right, "Summary grid: next status column", None),
+    b(D, &[ENTER], Action::DrillDown, "Open the records of the selected cell", hint(1, "open")),
     b(D, &[KeySpec::ch('i')], Action::OpenInfo, "Explain deemed acceptance, pending and 2B/3B dates", hint(4, "info")),
     b(D, &[KeySpec::ch('w')], Action::OpenWarnings, "Show ledger arithmetic warnings", hint(5, "warnings")),
     b(D, &[ESC], Action::DismissToasts, "Dismiss notifications (errors stay until then)", hint(6, "dismiss")),
@@ -435,6 +525,50 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(P, &[PGDN, KeySpec::ctrl('d'), KeySpec::ch(' ')], Action::PageDown, "Page down", None),
     b(P, &[KeySpec::ch('g'), HOME], Action::Top, "Top", None),
     b(P, &[KeySpec::ch('G'), END], Action::Bottom, "Bottom", None),
+    // IMS record table
+    b(RS, &[KeySpec::ch('?'), KeySpec::plain(KeyCode::F(1))], Action::OpenHelp, "Show all keys (filterable, runnable)", hint(0, "help")),
+    b(RS, &[KeySpec::ch('a')], Action::Accept, "Accept the current or selected records", hint(0, "accept")),
+    b(RS, &[KeySpec::ch('r')], Action::Reject, "Reject the current or selected records", hint(0, "reject")),
+    b(RS, &[KeySpec::ch('p')], Action::MarkPending, "Keep the current or selected records pending", hint(1, "pending")),
+    b(RS, &[KeySpec::ch('R')], Action::ResetRecords, "Reset current/selected records to No action", None),
+    b(RS, &[KeySpec::ch('x')], Action::ClearLocal, "Clear the unsaved local action", hint(3, "clear")),
+    b(RS, &[KeySpec::ch('u')], Action::Undo, "Undo the last local change (until saved)", hint(2, "undo")),
+    b(RS, &[KeySpec::ch(' ')], Action::ToggleMark, "Select or unselect the current record", hint_keys(3, "Spc", "select")),
+    b(RS, &[KeySpec::ch('v')], Action::VisualMode, "Select a range: start or end visual mode", None),
+    b(RS, &[KeySpec::ch('V'), KeySpec::ctrl('a')], Action::SelectAll, "Select every record in the filtered view", hint(4, "all")),
+    b(RS, &[KeySpec::ch('/')], Action::OpenFilter, "Filter: text or gstin:27AAP* txval>10000", hint(1, "filter")),
+    b(RS, &[KeySpec::ch(':')], Action::OpenCommand, "Command line: period, filter, select, sort, save…", hint(4, "cmd")),
+    b(RS, &[KeySpec::ch('s')], Action::Sort, "Sort by highlighted column; again reverses", hint(5, "sort")),
+    b(RS, &[KeySpec::ch('h'), LEFT], Action::Left, "Highlight the previous column", hint_keys(6, "hl", "column")),
+    b(RS, &[KeySpec::ch('l'), RIGHT], Action::Right, "Highlight the next column", None),
+    b(RS, &[ENTER], Action::ToggleDetail, "Detail pane: fields, flags, why not allowed", hint(3, "detail")),
+    b(RS, &[KeySpec::ch('S')], Action::Push, "Save: send the local decisions to GSTN", hint(1, "save")),
+    b(RS, &[KeySpec::ch('C')], Action::Compute2b, "Compute GSTR-2B for the period", hint(5, "2B")),
+    b(RS, &[KeySpec::ch('k'), UP], Action::Up, "Previous record", None),
+    b(RS, &[KeySpec::ch('j'), DOWN], Action::Down, "Next record", None),
+    b(RS, &[PGUP, KeySpec::ctrl('b')], Action::PageUp, "Page up", None),
+    b(RS, &[PGDN, KeySpec::ctrl('f')], Action::PageDown, "Page down", None),
+    b(RS, &[KeySpec::ch('g'), HOME], Action::Top, "First record", None),
+    b(RS, &[KeySpec::ch('G'), END], Action::Bottom, "Last record", None),
+    b(RS, &[KeySpec::ch('i')], Action::OpenInfo, "Explain deemed acceptance, pending and 2B/3B dates", None),
+    b(RS, &[ESC], Action::ClearOrBack, "Clear selection, then filter, then go back", hint(0, "back")),
+    b(RS, &[KeySpec::plain(KeyCode::Backspace)], Action::Back, "Back to the summary grid", None),
+    b(RS, &[KeySpec::ch('q')], Action::Quit, "Quit gstdash", None),
+    // Record filter (typing)
+    b(RF, &[ENTER], Action::Confirm, "Keep the filter and return to the table", hint(0, "done")),
+    b(RF, &[ESC], Action::Close, "Clear the filter and return to the table", hint(0, "cancel")),
+    b(RF, &[KeySpec::plain(KeyCode::Backspace)], Action::DeleteChar, "Delete the last filter character", hint(1, "delete")),
+    b(RF, &[KeySpec::ctrl('u')], Action::ClearFilter, "Clear the filter", hint(2, "clear")),
+    // Command line
+    b(CL, &[ENTER], Action::Confirm, "Run the command", hint(0, "run")),
+    b(CL, &[ESC], Action::Close, "Close the command line", hint(0, "cancel")),
+    b(CL, &[KeySpec::plain(KeyCode::Tab)], Action::NextChoice, "Complete the command or column name", hint(1, "complete")),
+    b(CL, &[KeySpec::plain(KeyCode::Backspace)], Action::DeleteChar, "Delete the last character", hint(2, "delete")),
+    // Confirm popup
+    b(CF, &[ENTER], Action::Confirm, "Confirm", hint(0, "confirm")),
+    b(CF, &[ESC], Action::Close, "Cancel", hint(0, "cancel")),
+    b(CF, &[KeySpec::plain(KeyCode::Tab)], Action::NextChoice, "Next choice (ITC reduction declaration)", hint(1, "choice")),
+    b(CF, &[KeySpec::plain(KeyCode::Backspace)], Action::DeleteChar, "Delete the last remarks character", hint(2, "delete")),
 ];
 
 /// One item of the hint bar, ready to draw.

@@ -4,6 +4,7 @@
 //! (`help`, `picker`, `toast`); their views live in `crate::ui`.
 
 pub mod help;
+pub mod ims;
 pub mod keymap;
 pub mod msg;
 pub mod picker;

@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 
 use super::help::HelpState;
+use super::ims::ImsState;
+use super::ims::confirm::ConfirmState;
 use super::keymap::{Context, Keymap};
 use super::picker::PickerState;
 use super::toast::Toasts;
@@ -137,11 +139,13 @@ pub struct PagerState {
 }
 
 /// At most one popup is open; it takes the keys (modal).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Popup {
     Help(HelpState),
     PeriodPicker(PickerState),
     Pager(PagerKind, PagerState),
+    /// The confirm popup of bulk and irreversible actions.
+    Confirm(Box<ConfirmState>),
 }
 
 impl Popup {
@@ -150,6 +154,7 @@ impl Popup {
             Popup::Help(_) => Context::Help,
             Popup::PeriodPicker(_) => Context::PeriodPicker,
             Popup::Pager(..) => Context::Pager,
+            Popup::Confirm(_) => Context::Confirm,
         }
     }
 }
@@ -214,6 +219,8 @@ pub struct AppState {
     pub(crate) clock_minute: i64,
     /// Set once the sync engine's channel closed.
     pub engine_stopped: bool,
+    /// The IMS review screen: grid cursor, record table, outbox.
+    pub ims: ImsState,
 }
 
 impl AppState {
@@ -239,6 +246,7 @@ impl AppState {
             should_quit: false,
             clock_minute: 0,
             engine_stopped: false,
+            ims: ImsState::default(),
         }
     }
 
@@ -250,7 +258,13 @@ impl AppState {
 
     /// Active key contexts, most specific first.
     pub fn contexts(&self) -> [Context; 2] {
-        let top = self.popup.as_ref().map_or(Context::Dashboard, Popup::context);
+        let screen = match &self.ims.table {
+            Some(_) if self.ims.command.is_some() => Context::CommandLine,
+            Some(t) if t.filter_editing => Context::RecordFilter,
+            Some(_) => Context::Records,
+            None => Context::Dashboard,
+        };
+        let top = self.popup.as_ref().map_or(screen, Popup::context);
         [top, Context::Global]
     }
 
@@ -270,9 +284,20 @@ impl AppState {
         self.in_flight.contains(&job)
     }
 
-    /// Jobs in flight, in display order.
+    /// Jobs in flight, in display order (then the IMS jobs, by label).
     pub fn jobs_in_flight(&self) -> Vec<JobKind> {
-        JOB_ORDER.into_iter().filter(|j| self.in_flight.contains(j)).collect()
+        let mut more: Vec<JobKind> = self
+            .in_flight
+            .iter()
+            .filter(|j| !JOB_ORDER.contains(j))
+            .copied()
+            .collect();
+        more.sort_by_key(|j| job_label(*j));
+        JOB_ORDER
+            .into_iter()
+            .filter(|j| self.in_flight.contains(j))
+            .chain(more)
+            .collect()
     }
 
     /// Failed jobs, most recent first.

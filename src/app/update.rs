@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use crossterm::event::{KeyEvent, MouseEvent, MouseEventKind};
 
 use super::help::HelpState;
+use super::ims;
 use super::keymap::{Action, Context, KeySpec};
 use super::msg::Msg;
 use super::picker::{PickerState, first_gst_period};
@@ -24,10 +25,7 @@ pub fn start(state: &mut AppState) -> Vec<SyncCommand> {
 pub fn update(state: &mut AppState, msg: Msg) -> Vec<SyncCommand> {
     match msg {
         Msg::Key(key) => on_key(state, &key),
-        Msg::Sync(ev) => {
-            on_sync(state, ev);
-            vec![]
-        }
+        Msg::Sync(ev) => on_sync(state, ev),
         Msg::Tick(now) => {
             on_tick(state, now);
             vec![]
@@ -62,6 +60,16 @@ fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<SyncCommand> {
     let contexts = state.contexts();
     if let Some((ctx, action)) = state.keymap.lookup(&contexts, spec) {
         return run(state, ctx, action);
+    }
+    // Unbound printable keys type into the record filter or the confirm popup's remarks.
+    if let Some(c) = spec.typed_char()
+        && matches!(
+            contexts[0],
+            Context::RecordFilter | Context::Confirm | Context::CommandLine
+        )
+    {
+        ims::update::typed(state, c);
+        return vec![];
     }
     // Unbound printable keys type into the help filter.
     let keymap = &state.keymap;
@@ -98,6 +106,10 @@ pub fn run(state: &mut AppState, ctx: Context, action: Action) -> Vec<SyncComman
             pager_action(state, action);
             vec![]
         }
+        Context::Records => ims::update::records_action(state, action),
+        Context::RecordFilter => ims::update::filter_action(state, action),
+        Context::Confirm => ims::update::confirm_action(state, action),
+        Context::CommandLine => ims::update::command_action(state, action),
     }
 }
 
@@ -116,6 +128,9 @@ fn dashboard_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
         Action::SelectTab(g) => state.goods = g,
         Action::NextTab => state.goods = cycle(state.goods, 1),
         Action::PrevTab => state.goods = cycle(state.goods, -1),
+        Action::Up | Action::Down | Action::Left | Action::Right | Action::DrillDown => {
+            return ims::update::grid_action(state, action);
+        }
         Action::DismissToasts => {
             state.dirty |= state.toasts.dismiss_all();
             return vec![];
@@ -143,7 +158,7 @@ fn refresh_all(state: &mut AppState) -> Vec<SyncCommand> {
 
 /// Selects `p` and asks for its balance. IMS counts are not per period (the count endpoint
 /// only takes the goods type), so they are not refetched.
-fn set_period(state: &mut AppState, p: ReturnPeriod) -> Vec<SyncCommand> {
+pub(crate) fn set_period(state: &mut AppState, p: ReturnPeriod) -> Vec<SyncCommand> {
     if p == state.period {
         return vec![];
     }
@@ -285,7 +300,8 @@ fn pager_action(state: &mut AppState, action: Action) {
     state.dirty |= pg.scroll != before;
 }
 
-fn on_sync(state: &mut AppState, ev: SyncEvent) {
+/// Applies an engine event; returns follow-up commands (fresh data after a save).
+fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
     state.dirty = true;
     match ev {
         SyncEvent::Started { job } => {
@@ -343,7 +359,12 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) {
                 JobKind::Balance => state.balance_error = Some(message.clone()),
                 JobKind::Session | JobKind::Records(_) | JobKind::Stage | JobKind::Push | JobKind::Gstr2b => {}
             }
-            let title = format!("Could not refresh {}", job_label(job));
+            let title = match job {
+                JobKind::Stage => "Could not queue the decisions".to_string(),
+                JobKind::Push => "Could not save to GSTN".to_string(),
+                JobKind::Gstr2b => "Could not compute GSTR-2B".to_string(),
+                _ => format!("Could not refresh {}", job_label(job)),
+            };
             state.toasts.push(ToastLevel::Error, title, message.clone(), state.now);
             state.last_errors.insert(job, JobError { message, at: state.now });
         }
@@ -354,13 +375,14 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) {
                 None => SessionState::LoggedOut,
             };
         }
-        // Records, outbox and push events belong to the IMS review screen (next issue).
-        SyncEvent::RecordsLoaded { .. }
+        // Records, outbox and push events belong to the IMS review screen.
+        ev @ (SyncEvent::RecordsLoaded { .. }
         | SyncEvent::Outbox { .. }
         | SyncEvent::PushProgress { .. }
         | SyncEvent::Outcome { .. }
-        | SyncEvent::Gstr2b { .. } => {}
+        | SyncEvent::Gstr2b { .. }) => return ims::update::on_sync(state, ev),
     }
+    vec![]
 }
 
 fn on_tick(state: &mut AppState, now: DateTime<Utc>) {

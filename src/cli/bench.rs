@@ -14,7 +14,24 @@ use crate::export::{ExportJob, FileFormat, OutTarget, tables};
 use crate::sim::{self, SimConfig};
 
 pub async fn run(cmd: BenchCmd) -> Result<(), CliError> {
-    let BenchCmd::Export { rows, out } = cmd;
+    match cmd {
+        BenchCmd::Export { rows, out } => export(rows, out).await,
+        BenchCmd::Tui { records, format } => {
+            let report = crate::ui::bench::run(records);
+            match format {
+                super::output::Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).map_err(|e| CliError::new(e.to_string()))?
+                ),
+                super::output::Format::Table | super::output::Format::Csv => print!("{}", report.text()),
+            }
+            Ok(())
+        }
+    }
+}
+
+/// `gstdash bench export`: N generated IMS records to .xlsx and .csv.
+async fn export(rows: usize, out: Option<std::path::PathBuf>) -> Result<(), CliError> {
     if rows == 0 {
         return Err(CliError::new("--rows: give at least 1"));
     }

@@ -75,7 +75,7 @@ pub enum Command {
         #[command(subcommand)]
         cmd: ExportCmd,
     },
-    /// Measure how fast exports run (synthetic IMS records from the embedded simulator).
+    /// Benchmarks: figures for the README, not tests.
     Bench {
         #[command(subcommand)]
         cmd: BenchCmd,
@@ -178,6 +178,15 @@ pub struct ExportRangeArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCmd {
+    /// Drive the real app state and renderer (160×48) through a scripted review session over
+    /// generated IMS records: key → frame, filter keystroke → frame, first frame, memory.
+    Tui {
+        #[arg(long, default_value_t = 100_000)]
+        records: usize,
+        /// `table` (text) or `json`.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
     /// Write N IMS records to .xlsx and .csv in a temporary folder and print the timings.
     Export {
         #[arg(long, default_value_t = 100_000)]

@@ -22,7 +22,7 @@
 #![allow(clippy::result_large_err)]
 
 mod auth;
-mod data;
+pub(crate) mod data;
 mod faults;
 mod ledgers;
 mod reply;

@@ -290,6 +290,21 @@ impl CountsView {
         }
         let text_w = width.saturating_sub(2) as usize;
         let mut notes = Vec::new();
+        let queued = state.ims.staged_unsent();
+        if queued > 0
+            && goods
+                .sections()
+                .iter()
+                .any(|s| state.ims.outbox.values().any(|d| d.decision.section == *s))
+        {
+            notes.push((
+                format!(
+                    "a→b, b*: counts after {} local decisions not saved yet",
+                    count(queued as u64)
+                ),
+                Note::Warn,
+            ));
+        }
         if let Some(g) = group {
             let sum: u64 = g.sections.iter().map(|(_, c)| c.total()).sum();
             if sum == g.ttl_cnt {
@@ -385,18 +400,43 @@ impl CountsView {
         .style(theme.table_header);
         let mut rows: Vec<Row> = Vec::new();
         let mut sum = [0u64; 5];
-        for r in &self.rows {
+        // The grid cursor (drill-down) is drawn only while no popup has the keys.
+        let cursor = state
+            .popup
+            .is_none()
+            .then_some((state.ims.grid_row_for(self.goods), state.ims.grid_col));
+        for (ri, r) in self.rows.iter().enumerate() {
             let mut cells = vec![Cell::from(r.label.clone())];
+            let section = self.goods.sections().get(ri).copied();
             match &r.counts {
                 Some(c) => {
+                    // Counts after the local (unsaved) decisions, beside the API's.
+                    let local = section.and_then(|s| state.ims.local_counts(s, *c)).map(|l| values(&l));
                     for (i, v) in values(c).into_iter().enumerate() {
                         sum[i] += v;
-                        cells.push(num(v, i));
+                        match local {
+                            Some(l) if l[i] != v => {
+                                let both = format!("{}→{}", count(v), count(l[i]));
+                                let text = if both.chars().count() <= COUNT_W as usize {
+                                    both
+                                } else {
+                                    format!("{}*", count(l[i]))
+                                };
+                                cells.push(Cell::from(Line::from(text).right_aligned()).style(theme.key));
+                            }
+                            _ => cells.push(num(v, i)),
+                        }
                     }
                 }
                 None => {
                     cells.extend((0..5).map(|_| Cell::from(Line::from(placeholder).right_aligned()).style(theme.dim)))
                 }
+            }
+            if let Some((row, col)) = cursor
+                && row == ri
+                && let Some(cell) = cells.get_mut(col + 1)
+            {
+                *cell = std::mem::take(cell).style(theme.selection);
             }
             rows.push(Row::new(cells));
         }

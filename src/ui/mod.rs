@@ -3,9 +3,11 @@
 //! [`render`] draws one frame from the model and never changes it (apart from recording a
 //! popup's scroll limit). [`runner::run`] owns the terminal and the event loop.
 
+pub mod bench;
 pub mod dashboard;
 pub mod fmt;
 pub mod help;
+pub mod ims;
 pub mod info;
 pub mod period_picker;
 pub mod runner;
@@ -53,7 +55,10 @@ pub fn render(f: &mut Frame, state: &AppState) {
     ])
     .areas(area);
     header::render(f, top, state, theme);
-    dashboard::render(f, body, state, theme);
+    match &state.ims.table {
+        Some(t) => ims::render(f, body, state, t, theme),
+        None => dashboard::render(f, body, state, theme),
+    }
     status_bar::render(f, status, state, theme);
     hint_bar::render(f, hints, state, theme);
     match &state.popup {
@@ -61,6 +66,7 @@ pub fn render(f: &mut Frame, state: &AppState) {
         Some(Popup::Help(h)) => help::render(f, body, state, h, theme),
         Some(Popup::PeriodPicker(p)) => period_picker::render(f, body, state, p, theme),
         Some(Popup::Pager(kind, pg)) => info::render(f, body, state, *kind, pg, theme),
+        Some(Popup::Confirm(c)) => ims::confirm::render(f, body, state, c, theme),
     }
     toasts::render(f, body, state, theme);
 }

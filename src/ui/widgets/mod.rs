@@ -1,5 +1,6 @@
 //! Small reusable pieces: the header, status and hint bars, toasts, popup frame, spinner.
 
+pub mod data_table;
 pub mod header;
 pub mod hint_bar;
 pub mod popup;

@@ -44,6 +44,14 @@ pub fn line<'a>(state: &AppState, theme: &Theme, w: usize) -> Line<'a> {
     let fixed: usize = left.iter().chain(&right).map(|s| s.width()).sum();
     let mut room = w.saturating_sub(fixed + 1);
 
+    // The record table's selection and queue come first: they are what the next key acts on.
+    if let Some(text) = crate::ui::ims::status_text(state) {
+        let t = truncate(&text, room);
+        room = room.saturating_sub(width(&t) + 2);
+        left.push(Span::styled(t, theme.key));
+        left.push(Span::raw("  "));
+    }
+
     let jobs = state.jobs_in_flight();
     if !jobs.is_empty() {
         let text = format!("{} refreshing {}", spinner::frame(state.spinner), jobs_summary(&jobs));

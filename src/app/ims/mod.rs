@@ -1,0 +1,519 @@
+//! The IMS review screen's model: the summary-grid cursor, the record table of one section
+//! (virtualized view, selection by record identity, filter, sort), the outbox as the sync
+//! engine reports it, and the confirm popup of bulk actions. Changed only by [`update`].
+
+pub mod columns;
+pub mod command;
+pub mod confirm;
+pub mod update;
+
+#[cfg(test)]
+pub(crate) mod fixtures;
+#[cfg(test)]
+mod tests;
+
+use std::cell::Cell;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use self::columns::{COLUMNS, Col, RowText};
+use super::state::Fetched;
+use crate::domain::ims::{ImsRecord, RecordKey, StatusCounts};
+use crate::domain::query::{self, Query};
+use crate::domain::{Action, GoodsType, Money, Section};
+use crate::sync::{StagedDecision, Target};
+
+/// Statuses in the summary grid's column order; the fifth column is the total.
+pub const GRID_STATUSES: [Action; 4] = [Action::NoAction, Action::Accepted, Action::Rejected, Action::Pending];
+
+/// Everything of the IMS review screen.
+#[derive(Clone, Debug, Default)]
+pub struct ImsState {
+    /// Summary grid cursor: section row and status column (4 = Total).
+    pub grid_row: usize,
+    pub grid_col: usize,
+    /// The open record table, if drilled in.
+    pub table: Option<RecordTable>,
+    /// Records by section as last received (shared, never copied per frame).
+    pub loaded: HashMap<Section, Fetched<Arc<Vec<ImsRecord>>>>,
+    /// The outbox as the engine last reported it.
+    pub outbox: HashMap<RecordKey, StagedDecision>,
+    /// Batches staged by this session, newest last, for undo.
+    pub undo: Vec<u64>,
+    pub next_batch: u64,
+    /// Last push progress: (total, sent, applied, rejected, conflicts).
+    pub push: Option<[usize; 5]>,
+    /// Last GSTR-2B regeneration status.
+    pub gstr2b: Option<(String, Option<String>)>,
+    /// The `:` command line, while open.
+    pub command: Option<command::CommandLine>,
+    /// Columns hidden with `:hide` (for this session).
+    pub hidden_cols: Vec<Col>,
+}
+
+impl ImsState {
+    /// The grid row for `goods` (tabs have different numbers of sections).
+    pub fn grid_row_for(&self, goods: GoodsType) -> usize {
+        self.grid_row.min(goods.sections().len().saturating_sub(1))
+    }
+
+    /// The section under the grid cursor for `goods`.
+    pub fn grid_section(&self, goods: GoodsType) -> Option<Section> {
+        goods.sections().get(self.grid_row_for(goods)).copied()
+    }
+
+    /// The grid column's status, `None` for Total.
+    pub fn grid_status(&self) -> Option<Action> {
+        GRID_STATUSES.get(self.grid_col).cloned()
+    }
+
+    /// Counts per status after the staged decisions of `section` (not yet saved) would apply,
+    /// starting from `base`. `None` when nothing is staged for the section.
+    pub fn local_counts(&self, section: Section, base: StatusCounts) -> Option<StatusCounts> {
+        let mut c = base;
+        let mut any = false;
+        for s in self.outbox.values().filter(|s| s.decision.section == section) {
+            let from = &s.decision.record.action;
+            let to = match &s.decision.target {
+                Target::Set(a) => a.clone(),
+                Target::Reset => Action::NoAction,
+            };
+            if *from != to {
+                c.bump(from, -1);
+                c.bump(&to, 1);
+                any = true;
+            }
+        }
+        any.then_some(c)
+    }
+
+    /// Staged decisions not yet sent.
+    pub fn staged_unsent(&self) -> usize {
+        self.outbox.values().filter(|s| !s.in_flight).count()
+    }
+}
+
+/// How the view is sorted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SortBy {
+    pub col: Col,
+    pub descending: bool,
+}
+
+/// Totals of the selection, for the status bar.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SelectionTotals {
+    pub count: usize,
+    pub taxable: Money,
+    pub tax: Money,
+}
+
+impl SelectionTotals {
+    fn add(&mut self, r: &ImsRecord) {
+        self.count += 1;
+        self.taxable += r.txval;
+        self.tax += r.total_tax();
+    }
+    fn sub(&mut self, r: &ImsRecord) {
+        self.count = self.count.saturating_sub(1);
+        self.taxable -= r.txval;
+        self.tax -= r.total_tax();
+    }
+}
+
+/// The record table of one section × status.
+#[derive(Clone, Debug)]
+pub struct RecordTable {
+    pub section: Section,
+    /// Status filter from the grid cell; `None` = all statuses.
+    pub status: Option<Action>,
+    pub records: Arc<Vec<ImsRecord>>,
+    pub fetched_at: Option<DateTime<Utc>>,
+    pub from_cache: bool,
+    /// Identity of each record (same index as `records`).
+    pub keys: Vec<RecordKey>,
+    /// Display text of each record, built once per data change.
+    pub text: Vec<RowText>,
+    /// Indices into `records` after status filter, filter and sort.
+    pub view: Vec<u32>,
+    /// Records matching the status alone (the "M" of "N of M").
+    pub status_total: usize,
+    /// Cursor position in `view`.
+    pub cursor: usize,
+    /// First visible row; kept by the view so the cursor stays visible.
+    pub offset: Cell<usize>,
+    /// Selected records, one flag per record of this data. Identity across data changes is
+    /// the record key: [`RecordTable::set_records`] carries marks over by key, so a refresh or
+    /// a re-sort never moves them. A flag per record keeps select-all over 100,000 records
+    /// to one pass over a `Vec<bool>`.
+    marks: Vec<bool>,
+    marked_count: usize,
+    /// Visual range anchor (a position in `view`) while `v` is active.
+    pub visual: Option<usize>,
+    pub selection: SelectionTotals,
+    /// Totals of `marked` alone, kept up to date as marks change (no full scan per key).
+    marked_totals: SelectionTotals,
+    pub filter: String,
+    /// Typing into the filter.
+    pub filter_editing: bool,
+    /// The filter's parse error (the view keeps the last good filter).
+    pub filter_error: Option<String>,
+    pub sort: Option<SortBy>,
+    /// Highlighted column (index into `COLUMNS`), for sorting.
+    pub col_cursor: usize,
+    pub detail: bool,
+}
+
+enum Matcher {
+    All,
+    Text(String),
+    /// The query's bare words (searched in the precomputed text) and the query.
+    Query(Vec<String>, Query),
+}
+
+impl RecordTable {
+    pub fn new(section: Section, status: Option<Action>) -> RecordTable {
+        RecordTable {
+            section,
+            status,
+            records: Arc::new(Vec::new()),
+            fetched_at: None,
+            from_cache: false,
+            keys: Vec::new(),
+            text: Vec::new(),
+            view: Vec::new(),
+            status_total: 0,
+            cursor: 0,
+            offset: Cell::new(0),
+            marks: Vec::new(),
+            marked_count: 0,
+            visual: None,
+            selection: SelectionTotals::default(),
+            marked_totals: SelectionTotals::default(),
+            filter: String::new(),
+            filter_editing: false,
+            filter_error: None,
+            sort: None,
+            col_cursor: COLUMNS.iter().position(|c| c.col == Col::Gstin).unwrap_or(0),
+            detail: false,
+        }
+    }
+
+    pub fn loaded(&self) -> bool {
+        self.fetched_at.is_some()
+    }
+
+    /// Replaces the data (cached copy, then fresh), keeping cursor and selection by key.
+    pub fn set_records(&mut self, records: Arc<Vec<ImsRecord>>, fetched_at: DateTime<Utc>, from_cache: bool) {
+        let current = self.current_key().cloned();
+        self.end_visual();
+        let selected: HashSet<RecordKey> = self.marked_keys().into_iter().collect();
+        let (keys, text) = build_rows(self.section, &records);
+        self.keys = keys;
+        self.text = text;
+        self.records = records;
+        self.fetched_at = Some(fetched_at);
+        self.from_cache = from_cache;
+        // Marks follow their records; records that disappeared leave the selection.
+        self.marks = if selected.is_empty() {
+            vec![false; self.keys.len()]
+        } else {
+            self.keys.iter().map(|k| selected.contains(k)).collect()
+        };
+        self.marked_count = 0;
+        self.marked_totals = SelectionTotals::default();
+        for i in 0..self.marks.len() {
+            if self.marks[i] {
+                self.marked_count += 1;
+                self.marked_totals.add(&self.records[i]);
+            }
+        }
+        self.rebuild(current);
+    }
+
+    /// Keys of the marked records (not counting a visual range in progress).
+    pub fn marked_keys(&self) -> Vec<RecordKey> {
+        self.marks
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| **m)
+            .map(|(i, _)| self.keys[i].clone())
+            .collect()
+    }
+
+    fn matcher(&mut self) -> Matcher {
+        let f = self.filter.trim();
+        if f.is_empty() {
+            self.filter_error = None;
+            return Matcher::All;
+        }
+        if query::is_query(f) {
+            match query::parse(f) {
+                Ok(q) => {
+                    self.filter_error = None;
+                    Matcher::Query(q.words().map(str::to_string).collect(), q)
+                }
+                Err(e) => {
+                    self.filter_error = Some(e.to_string());
+                    Matcher::All
+                }
+            }
+        } else {
+            self.filter_error = None;
+            Matcher::Text(f.to_lowercase())
+        }
+    }
+
+    /// Recomputes the view (status filter, text filter or query, sort) and puts the cursor
+    /// back on `keep` when it is still visible.
+    pub fn rebuild(&mut self, keep: Option<RecordKey>) {
+        let matcher = self.matcher();
+        let mut view = Vec::with_capacity(self.records.len());
+        let mut status_total = 0;
+        for (i, r) in self.records.iter().enumerate() {
+            if self.status.as_ref().is_some_and(|s| r.action != *s) {
+                continue;
+            }
+            status_total += 1;
+            let ok = match &matcher {
+                Matcher::All => true,
+                Matcher::Text(t) => self.text[i].search.contains(t.as_str()),
+                Matcher::Query(words, q) => {
+                    words.iter().all(|w| self.text[i].search.contains(w.as_str())) && q.matches_fields(self.section, r)
+                }
+            };
+            if ok {
+                view.push(i as u32);
+            }
+        }
+        self.status_total = status_total;
+        self.view = view;
+        self.apply_sort();
+        self.cursor = keep
+            .and_then(|k| self.view.iter().position(|&i| self.keys[i as usize] == k))
+            .unwrap_or(0)
+            .min(self.view.len().saturating_sub(1));
+        self.recount();
+    }
+
+    fn apply_sort(&mut self) {
+        let Some(SortBy { col, descending }) = self.sort else {
+            return;
+        };
+        let recs = &self.records;
+        let text = &self.text;
+        let cmp = |a: &u32, b: &u32| -> std::cmp::Ordering {
+            let (ra, rb) = (&recs[*a as usize], &recs[*b as usize]);
+            match col {
+                Col::Date => text[*a as usize].date_key.cmp(&text[*b as usize].date_key),
+                Col::Taxable => ra.txval.cmp(&rb.txval),
+                Col::Igst => ra.iamt.cmp(&rb.iamt),
+                Col::Cgst => ra.camt.cmp(&rb.camt),
+                Col::Sgst => ra.samt.cmp(&rb.samt),
+                Col::Cess => ra.cess.cmp(&rb.cess),
+                Col::TotalTax => ra.total_tax().cmp(&rb.total_tax()),
+                Col::Filed => ra.supplier_filed().cmp(&rb.supplier_filed()),
+                Col::Mark | Col::Sno | Col::Local => a.cmp(b),
+                other => text[*a as usize].cell(other).cmp(&text[*b as usize].cell(other)),
+            }
+        };
+        if descending {
+            self.view.sort_by(|a, b| cmp(b, a));
+        } else {
+            self.view.sort_by(cmp);
+        }
+    }
+
+    /// Sorts by the highlighted column; again reverses.
+    pub fn sort_by_cursor(&mut self) {
+        let col = COLUMNS[self.col_cursor].col;
+        self.sort = Some(match self.sort {
+            Some(s) if s.col == col => SortBy {
+                col,
+                descending: !s.descending,
+            },
+            _ => SortBy { col, descending: false },
+        });
+        let keep = self.current_key().cloned();
+        self.end_visual();
+        self.rebuild(keep);
+    }
+
+    pub fn set_filter(&mut self, filter: String) {
+        if filter == self.filter {
+            return;
+        }
+        self.filter = filter;
+        let keep = self.current_key().cloned();
+        self.end_visual();
+        self.rebuild(keep);
+    }
+
+    /// Index into `records` of the cursor row.
+    pub fn current(&self) -> Option<usize> {
+        self.view.get(self.cursor).map(|&i| i as usize)
+    }
+
+    pub fn current_key(&self) -> Option<&RecordKey> {
+        self.current().map(|i| &self.keys[i])
+    }
+
+    pub fn move_cursor(&mut self, delta: isize) {
+        if self.view.is_empty() {
+            return;
+        }
+        self.cursor = self.cursor.saturating_add_signed(delta).min(self.view.len() - 1);
+        if self.visual.is_some() {
+            self.recount();
+        }
+    }
+
+    /// View positions covered by the visual range.
+    fn visual_range(&self) -> Option<std::ops::RangeInclusive<usize>> {
+        self.visual.map(|a| a.min(self.cursor)..=a.max(self.cursor))
+    }
+
+    /// Whether the record at view position `pos` is selected.
+    pub fn is_selected(&self, pos: usize) -> bool {
+        self.visual_range().is_some_and(|r| r.contains(&pos))
+            || self.view.get(pos).is_some_and(|&i| self.marks[i as usize])
+    }
+
+    pub fn has_selection(&self) -> bool {
+        self.marked_count > 0 || self.visual.is_some()
+    }
+
+    /// Marks record `i`; false when it was marked already.
+    fn mark(&mut self, i: usize) -> bool {
+        if self.marks[i] {
+            return false;
+        }
+        self.marks[i] = true;
+        self.marked_count += 1;
+        self.marked_totals.add(&self.records[i]);
+        true
+    }
+
+    /// Folds the visual range into the marks.
+    pub fn end_visual(&mut self) {
+        if let Some(r) = self.visual_range() {
+            for pos in r {
+                if let Some(&i) = self.view.get(pos) {
+                    self.mark(i as usize);
+                }
+            }
+            self.visual = None;
+        }
+    }
+
+    pub fn toggle_visual(&mut self) {
+        if self.visual.is_some() {
+            self.end_visual();
+        } else if !self.view.is_empty() {
+            self.visual = Some(self.cursor);
+        }
+        self.recount();
+    }
+
+    pub fn toggle_mark(&mut self) {
+        if let Some(i) = self.current()
+            && !self.mark(i)
+        {
+            self.marks[i] = false;
+            self.marked_count -= 1;
+            self.marked_totals.sub(&self.records[i]);
+        }
+        self.recount();
+    }
+
+    /// Adds the records of the view matching `q` to the selection; returns how many matched.
+    pub fn select_matching(&mut self, q: &Query) -> usize {
+        self.end_visual();
+        let mut n = 0;
+        for pos in 0..self.view.len() {
+            let i = self.view[pos] as usize;
+            if q.matches(self.section, &self.records[i]) {
+                n += 1;
+                self.mark(i);
+            }
+        }
+        self.recount();
+        n
+    }
+
+    /// Selects every record of the filtered view (all of it, not just what is visible).
+    pub fn select_all(&mut self) {
+        self.visual = None;
+        for pos in 0..self.view.len() {
+            self.mark(self.view[pos] as usize);
+        }
+        self.recount();
+    }
+
+    pub fn clear_selection(&mut self) {
+        self.visual = None;
+        self.marks.iter_mut().for_each(|m| *m = false);
+        self.marked_count = 0;
+        self.marked_totals = SelectionTotals::default();
+        self.recount();
+    }
+
+    /// Indices into `records` of the selection (in data order), or of the cursor row when
+    /// nothing is selected.
+    pub fn targets(&self) -> Vec<usize> {
+        if !self.has_selection() {
+            return self.current().into_iter().collect();
+        }
+        let mut sel = std::borrow::Cow::Borrowed(&self.marks);
+        if let Some(r) = self.visual_range() {
+            let sel = sel.to_mut();
+            for pos in r {
+                if let Some(&i) = self.view.get(pos) {
+                    sel[i as usize] = true;
+                }
+            }
+        }
+        sel.iter().enumerate().filter(|(_, m)| **m).map(|(i, _)| i).collect()
+    }
+
+    /// The selection's count and totals: the marks' running totals plus the unmarked records
+    /// of the visual range (only the range is scanned).
+    pub fn recount(&mut self) {
+        let mut t = self.marked_totals;
+        if let Some(r) = self.visual_range() {
+            for pos in r {
+                if let Some(&i) = self.view.get(pos)
+                    && !self.marks[i as usize]
+                {
+                    t.add(&self.records[i as usize]);
+                }
+            }
+        }
+        self.selection = t;
+    }
+}
+
+/// Keys and display text of every record. Large data is split over the available cores
+/// (scoped threads, joined before returning): 100,000 rows are a first frame, not a pause.
+fn build_rows(section: Section, records: &[ImsRecord]) -> (Vec<RecordKey>, Vec<RowText>) {
+    let one = |r: &ImsRecord| (r.key(section), RowText::build(section, r));
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let rows: Vec<(RecordKey, RowText)> = if records.len() < 20_000 || threads < 2 {
+        records.iter().map(one).collect()
+    } else {
+        let chunk = records.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let parts: Vec<_> = records
+                .chunks(chunk)
+                .map(|c| s.spawn(move || c.iter().map(one).collect::<Vec<_>>()))
+                .collect();
+            parts
+                .into_iter()
+                .flat_map(|h| h.join().expect("row builder panicked"))
+                .collect()
+        })
+    };
+    rows.into_iter().unzip()
+}

@@ -1,0 +1,202 @@
+//! The detail pane: every field of the cursor record, the original document of amendments
+//! and notes, flags explained, the local decision (and a conflict's old vs new), and for each
+//! action whether it is possible and why not.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use crate::app::AppState;
+use crate::app::ims::RecordTable;
+use crate::app::ims::update::verdict_for;
+use crate::app::keymap::{Action, Context};
+use crate::domain::ims::{Verdict, pending_deadline};
+use crate::domain::{Action as ImsAction, period};
+use crate::sync::{Outcome, Target};
+use crate::ui::theme::Theme;
+
+pub fn render(f: &mut Frame, area: Rect, state: &AppState, t: &RecordTable, theme: &Theme) {
+    let block = Block::new()
+        .borders(Borders::TOP | Borders::LEFT)
+        .border_style(theme.rule)
+        .title_top(Line::styled(" Detail ", theme.title));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let lines = match t.current() {
+        Some(i) => lines(state, t, i, theme),
+        None => vec![Line::styled("No record selected.", theme.dim)],
+    };
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+fn kv<'a>(k: &str, v: String, theme: &Theme) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("{k:<10}"), theme.dim),
+        Span::styled(v, theme.text),
+    ])
+}
+
+fn lines<'a>(state: &AppState, t: &RecordTable, i: usize, theme: &Theme) -> Vec<Line<'a>> {
+    let r = &t.records[i];
+    // Most useful first: the pane is short at 80×24.
+    let mut out = vec![kv(
+        "Document",
+        format!(
+            "{} {} · {} · {}",
+            t.section.short(),
+            r.doc_number(),
+            r.doc_date_raw(),
+            r.stin
+        ),
+        theme,
+    )];
+    for flag in r.flags() {
+        out.push(Line::styled(format!("⚠ {}: {}", flag.field, flag.message), theme.warn));
+    }
+    let mut at_gstn = r.action.label().to_string();
+    if let Some(rm) = r.remarks.as_deref().filter(|s| !s.is_empty()) {
+        at_gstn.push_str(&format!(" · remarks: {rm}"));
+    }
+    out.push(kv("At GSTN", at_gstn, theme));
+    local(&mut out, state, t, i, theme);
+    // What each action would do, and why not.
+    let km = &state.keymap;
+    for (action, target) in [
+        (Action::Accept, Target::Set(ImsAction::Accepted)),
+        (Action::Reject, Target::Set(ImsAction::Rejected)),
+        (Action::MarkPending, Target::Set(ImsAction::Pending)),
+        (Action::ResetRecords, Target::Reset),
+    ] {
+        let key = km.key_for(Context::Records, action).unwrap_or_default();
+        let (text, style) = match verdict_for(state, t, i, &target) {
+            Verdict::Allowed { needs, .. } if needs.is_empty() => ("allowed".to_string(), theme.ok),
+            Verdict::Allowed { .. } => ("allowed, asks for the ITC-reduction declaration".to_string(), theme.ok),
+            Verdict::NoChange => ("already so at GSTN".to_string(), theme.dim),
+            Verdict::Denied(d) => (format!("not allowed: {d}"), theme.error),
+        };
+        out.push(Line::from(vec![
+            Span::styled(format!("{key:>2} "), theme.key),
+            Span::styled(format!("{:<8}", target_word(&target)), theme.dim),
+            Span::styled(text, style),
+        ]));
+    }
+    if r.pending_blocked() {
+        out.push(kv(
+            "Pending",
+            "not allowed for this record (ispendactblocked = Y)".into(),
+            theme,
+        ));
+    } else if crate::domain::ims::is_specified_record(t.section)
+        && let Some(p) = r.return_period()
+    {
+        out.push(kv(
+            "Pending",
+            format!("allowed until {}", period::fmt_dash(pending_deadline(p))),
+            theme,
+        ));
+    }
+    out.push(kv(
+        "Amounts",
+        format!(
+            "taxable {} · tax {} · value {}",
+            r.txval.inr(),
+            r.total_tax().inr(),
+            r.val.inr()
+        ),
+        theme,
+    ));
+    out.push(kv(
+        "Tax",
+        format!(
+            "IGST {} · CGST {} · SGST {} · cess {}",
+            r.iamt.inr(),
+            r.camt.inr(),
+            r.samt.inr(),
+            r.cess.inr()
+        ),
+        theme,
+    ));
+    out.push(kv(
+        "Details",
+        format!(
+            "type {} · POS {} · {} · period {} · supplier 3B {}",
+            r.inv_typ.as_deref().unwrap_or("–"),
+            r.pos,
+            r.srcform,
+            r.rtnprd,
+            if r.srcfilstatus.is_empty() {
+                "–"
+            } else {
+                &r.srcfilstatus
+            }
+        ),
+        theme,
+    ));
+    if let Some(n) = r.original_number() {
+        out.push(kv(
+            "Original",
+            format!("{n} · {}", r.original_date().unwrap_or("–")),
+            theme,
+        ));
+    }
+    out
+}
+
+fn target_word(t: &Target) -> &'static str {
+    match t {
+        Target::Set(ImsAction::Accepted) => "accept",
+        Target::Set(ImsAction::Rejected) => "reject",
+        Target::Set(ImsAction::Pending) => "pending",
+        Target::Set(_) => "set",
+        Target::Reset => "reset",
+    }
+}
+
+/// The local decision, GSTN's refusal, or a conflict's old vs new.
+fn local<'a>(out: &mut Vec<Line<'a>>, state: &AppState, t: &RecordTable, i: usize, theme: &Theme) {
+    let Some(s) = state.ims.outbox.get(&t.keys[i]) else {
+        return;
+    };
+    let mut local = format!("{} (batch {})", super::local_label(s), s.batch);
+    if s.in_flight {
+        local.push_str(" · being sent");
+    }
+    if let Some(rm) = &s.decision.remarks {
+        local.push_str(&format!(" · remarks: {rm}"));
+    }
+    if let Some(d) = &s.decision.itc_reduction {
+        local.push_str(&format!(" · ITC reduction: {d:?}"));
+    }
+    out.push(Line::from(vec![
+        Span::styled(format!("{:<10}", "Local"), theme.dim),
+        Span::styled(local, theme.key),
+    ]));
+    match &s.last_outcome {
+        Some(Outcome::Rejected { code, message }) => {
+            out.push(Line::styled(format!("✗ GSTN refused ({code}): {message}"), theme.error));
+        }
+        Some(Outcome::Conflict { current }) => {
+            out.push(Line::styled(
+                "! Changed at GSTN since read (as read → now):".to_string(),
+                theme.warn,
+            ));
+            match current {
+                Some(now) => {
+                    let old = &s.decision.record;
+                    for (k, a, b) in [
+                        ("action", old.action.label().to_string(), now.action.label().to_string()),
+                        ("taxable", old.txval.inr(), now.txval.inr()),
+                        ("tax", old.total_tax().inr(), now.total_tax().inr()),
+                        ("date", old.doc_date_raw().into(), now.doc_date_raw().into()),
+                    ] {
+                        let style = if a == b { theme.dim } else { theme.warn };
+                        out.push(Line::styled(format!("  {k:<8} {a:>14} → {b}"), style));
+                    }
+                }
+                None => out.push(Line::styled("  the record is no longer listed by GSTN", theme.warn)),
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,315 @@
+//! Snapshots of the IMS record screen (TestBackend + insta) at 80×24 and 160×48, in colour
+//! and mono, with the detail pane, the confirm popup and the dashboard's grid cursor.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use insta::{assert_debug_snapshot, assert_snapshot};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Modifier;
+
+use crate::app::fixtures::loaded_state;
+use crate::app::ims::fixtures::{loaded, record, records};
+use crate::app::{AppState, Msg, ThemeName, update};
+use crate::domain::ims::ImsRecord;
+use crate::domain::{Action, Section};
+use crate::sync::{Outcome, StagedDecision, SyncCommand, SyncEvent};
+use crate::ui::render;
+
+fn draw(state: &AppState, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| render(f, state)).unwrap();
+    t
+}
+fn text(t: &Terminal<TestBackend>) -> String {
+    t.backend().to_string()
+}
+fn key(s: &mut AppState, code: KeyCode) -> Vec<SyncCommand> {
+    update(s, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+fn keys(s: &mut AppState, k: &str) -> Vec<SyncCommand> {
+    k.chars().flat_map(|c| key(s, KeyCode::Char(c))).collect()
+}
+
+/// B2B, all statuses, `recs` loaded; one record is flagged (bad GSTIN).
+fn table_state(theme: ThemeName, recs: Vec<ImsRecord>) -> AppState {
+    let mut s = loaded_state(theme);
+    s.ims.grid_col = 4;
+    key(&mut s, KeyCode::Enter);
+    update(&mut s, Msg::Sync(loaded(Section::B2b, recs, false)));
+    s.toasts.dismiss_all();
+    s
+}
+
+fn sample() -> Vec<ImsRecord> {
+    let mut r = records(Section::B2b, 60);
+    r[2].stin = "27AAPFU0939F1ZX".into(); // wrong check digit: flagged, still shown
+    r
+}
+
+/// Two local decisions in the outbox: one queued, one that met a conflict.
+fn with_outbox(s: &mut AppState) {
+    let t = s.ims.table.as_ref().unwrap();
+    let d = |i: usize, a: Action| crate::sync::Decision {
+        section: Section::B2b,
+        record: t.records[i].clone(),
+        target: crate::sync::Target::Set(a),
+        remarks: None,
+        itc_reduction: None,
+    };
+    let current = ImsRecord {
+        action: Action::Rejected,
+        ..t.records[4].clone()
+    };
+    let staged = vec![
+        StagedDecision {
+            batch: 0,
+            decision: d(0, Action::Accepted),
+            in_flight: false,
+            last_outcome: None,
+        },
+        StagedDecision {
+            batch: 1,
+            decision: d(4, Action::Accepted),
+            in_flight: false,
+            last_outcome: Some(Outcome::Conflict {
+                current: Some(Box::new(current)),
+            }),
+        },
+    ];
+    update(s, Msg::Sync(SyncEvent::Outbox { staged }));
+}
+
+#[test]
+fn records_80x24() {
+    let mut s = table_state(ThemeName::Dark, sample());
+    with_outbox(&mut s);
+    keys(&mut s, "j j");
+    assert_snapshot!(draw(&s, 80, 24).backend());
+}
+
+#[test]
+fn records_160x48() {
+    let mut s = table_state(ThemeName::Dark, sample());
+    with_outbox(&mut s);
+    keys(&mut s, "lllls");
+    keys(&mut s, "  ");
+    assert_snapshot!(draw(&s, 160, 48).backend());
+}
+
+#[test]
+fn records_filtered_80x24() {
+    let mut s = table_state(ThemeName::Dark, sample());
+    keys(&mut s, "/29aab");
+    assert_snapshot!(draw(&s, 80, 24).backend());
+}
+
+#[test]
+fn records_detail_80x24() {
+    let mut s = table_state(ThemeName::Dark, sample());
+    with_outbox(&mut s);
+    keys(&mut s, "jjjj");
+    key(&mut s, KeyCode::Enter);
+    assert_snapshot!(draw(&s, 80, 24).backend());
+}
+
+#[test]
+fn records_detail_160x48() {
+    let mut s = table_state(ThemeName::Dark, sample());
+    with_outbox(&mut s);
+    keys(&mut s, "jjjj");
+    key(&mut s, KeyCode::Enter);
+    assert_snapshot!(draw(&s, 160, 48).backend());
+}
+
+#[test]
+fn confirm_reject_80x24() {
+    let mut s = table_state(ThemeName::Dark, sample());
+    keys(&mut s, "/status:noaction");
+    key(&mut s, KeyCode::Enter);
+    keys(&mut s, "Vr");
+    keys(&mut s, "duplicate");
+    assert_snapshot!(draw(&s, 80, 24).backend());
+}
+
+#[test]
+fn confirm_credit_note_160x48() {
+    let mut s = loaded_state(ThemeName::Dark);
+    s.ims.grid_row = 4;
+    key(&mut s, KeyCode::Enter);
+    let recs = (0..3).map(|i| record(Section::B2bCn, i, Action::NoAction)).collect();
+    update(&mut s, Msg::Sync(loaded(Section::B2bCn, recs, false)));
+    keys(&mut s, "Va");
+    assert_snapshot!(draw(&s, 160, 48).backend());
+}
+
+#[test]
+fn dashboard_grid_cursor_and_local_counts_80x24() {
+    let mut s = table_state(ThemeName::Dark, sample());
+    with_outbox(&mut s);
+    key(&mut s, KeyCode::Backspace);
+    keys(&mut s, "jh");
+    assert_snapshot!(draw(&s, 80, 24).backend());
+}
+
+#[test]
+fn loading_records_80x24() {
+    let mut s = loaded_state(ThemeName::Dark);
+    key(&mut s, KeyCode::Enter);
+    assert_snapshot!(draw(&s, 80, 24).backend());
+}
+
+#[test]
+fn mono_keeps_cursor_and_selection_visible() {
+    let mut s = table_state(ThemeName::Mono, sample());
+    keys(&mut s, " ");
+    let t = draw(&s, 80, 24);
+    let buf = t.backend().buffer();
+    let screen = text(&t);
+    // Row 0 is selected (mark ●), row 1 has the cursor (reverse video).
+    let lines: Vec<&str> = screen.lines().collect();
+    let first = lines.iter().position(|l| l.contains("INV/25-26/00001")).unwrap();
+    assert!(lines[first].contains('●'));
+    let y = first as u16;
+    assert!(
+        buf[(5, y + 1)].modifier.contains(Modifier::REVERSED),
+        "cursor row reversed"
+    );
+    assert!(!buf[(5, y)].modifier.contains(Modifier::REVERSED));
+    assert!(buf[(5, y)].modifier.contains(Modifier::BOLD), "selected row bold");
+    for y in 0..24 {
+        for x in 0..80 {
+            let c = &buf[(x, y)];
+            assert!(c.fg == ratatui::style::Color::Reset && c.bg == ratatui::style::Color::Reset);
+        }
+    }
+    assert_debug_snapshot!(
+        "mono_records_row_styles",
+        (first..first + 2)
+            .map(|y| (0..80)
+                .map(|x| buf[(x, y as u16)].modifier)
+                .fold(Modifier::empty(), |a, m| a | m))
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn narrow_terminals_drop_low_priority_columns() {
+    let s = table_state(ThemeName::Dark, sample());
+    let narrow = text(&draw(&s, 80, 24));
+    let wide = text(&draw(&s, 160, 48));
+    for h in ["Supplier GSTIN", "Doc no.", "Taxable", "Action", "Local"] {
+        assert!(narrow.contains(h), "80 columns keep {h}");
+    }
+    for h in ["IGST", "CGST", "Form", "Period", "S.No", "P-blk", "3B"] {
+        assert!(!narrow.contains(h) && wide.contains(h), "{h} only when wide");
+    }
+}
+
+#[test]
+fn hundred_thousand_records_draw_only_the_viewport() {
+    let mut s = table_state(ThemeName::Dark, records(Section::B2b, 100_000));
+    key(&mut s, KeyCode::End);
+    let screen = text(&draw(&s, 160, 48));
+    assert!(screen.contains("1,00,000 of 1,00,000"), "{screen}");
+    assert!(screen.contains("INV/25-26/100000"));
+    assert!(!screen.contains("INV/25-26/00001 "));
+    keys(&mut s, "V");
+    let screen = text(&draw(&s, 160, 48));
+    assert!(screen.contains("1,00,000 selected"), "{screen}");
+}
+
+#[test]
+fn confirm_partial_itc_with_error_80x24() {
+    let mut s = loaded_state(ThemeName::Dark);
+    s.ims.grid_row = 4;
+    key(&mut s, KeyCode::Enter);
+    let recs = vec![record(Section::B2bCn, 0, Action::NoAction)];
+    update(&mut s, Msg::Sync(loaded(Section::B2bCn, recs, false)));
+    keys(&mut s, "a");
+    key(&mut s, KeyCode::Tab);
+    key(&mut s, KeyCode::Tab);
+    keys(&mut s, "5000");
+    key(&mut s, KeyCode::Enter);
+    assert_snapshot!(draw(&s, 80, 24).backend());
+}
+
+#[test]
+fn command_line_80x24() {
+    let mut s = table_state(ThemeName::Dark, sample());
+    keys(&mut s, ":so");
+    assert_snapshot!(draw(&s, 80, 24).backend());
+}
+
+#[test]
+fn wide_variants_160x48() {
+    let mut s = table_state(ThemeName::Dark, sample());
+    keys(&mut s, "/status:noaction");
+    key(&mut s, KeyCode::Enter);
+    insta::assert_snapshot!("records_filtered_160x48", draw(&s, 160, 48).backend());
+    keys(&mut s, "Vr");
+    insta::assert_snapshot!("confirm_reject_160x48", draw(&s, 160, 48).backend());
+    key(&mut s, KeyCode::Esc);
+    keys(&mut s, ":sort t");
+    insta::assert_snapshot!("command_line_160x48", draw(&s, 160, 48).backend());
+    key(&mut s, KeyCode::Esc);
+    with_outbox(&mut s);
+    key(&mut s, KeyCode::Backspace);
+    insta::assert_snapshot!(
+        "dashboard_grid_cursor_and_local_counts_160x48",
+        draw(&s, 160, 48).backend()
+    );
+}
+
+#[test]
+fn mono_grid_cursor_is_reversed() {
+    let mut s = loaded_state(ThemeName::Mono);
+    keys(&mut s, "jl");
+    let t = draw(&s, 80, 24);
+    let screen = text(&t);
+    let y = screen.lines().position(|l| l.contains("B2BA invoices")).unwrap() as u16;
+    let buf = t.backend().buffer();
+    // The Accepted column of B2BA ("4") is the cursor cell.
+    let x = screen
+        .lines()
+        .nth(y as usize)
+        .unwrap()
+        .chars()
+        .position(|c| c == '4')
+        .unwrap() as u16
+        - 1;
+    assert!(buf[(x, y)].modifier.contains(Modifier::REVERSED), "{screen}");
+    let other = screen
+        .lines()
+        .nth(y as usize)
+        .unwrap()
+        .chars()
+        .position(|c| c == '1')
+        .unwrap() as u16
+        - 1;
+    assert!(!buf[(other, y)].modifier.contains(Modifier::REVERSED));
+}
+
+#[test]
+fn hidden_columns_make_room_for_others() {
+    let mut s = table_state(ThemeName::Dark, sample());
+    assert!(!text(&draw(&s, 80, 24)).contains("Total tax"));
+    for c in ":hide date\r".chars() {
+        match c {
+            '\r' => key(&mut s, KeyCode::Enter),
+            c => key(&mut s, KeyCode::Char(c)),
+        };
+    }
+    let screen = text(&draw(&s, 80, 24));
+    assert!(!screen.contains("Date") && screen.contains("Total tax"), "{screen}");
+}
+
+#[test]
+fn visual_mode_is_named_in_the_title() {
+    let mut s = table_state(ThemeName::Mono, sample());
+    keys(&mut s, "vjj");
+    let screen = text(&draw(&s, 80, 24));
+    assert!(screen.contains(" VISUAL "), "{screen}");
+    assert!(screen.contains("3 selected"), "{screen}");
+    keys(&mut s, "v");
+    assert!(!text(&draw(&s, 80, 24)).contains("VISUAL"));
+}
