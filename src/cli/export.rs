@@ -56,9 +56,18 @@ pub async fn write(job: ExportJob) -> Result<Written, CliError> {
 fn report(w: &Written, what: &str) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{what}: {} row(s) written to", w.rows)?;
-    for p in &w.paths {
+    // A follow-up pack can be hundreds of files: name a few, then the folder they are in.
+    const LISTED: usize = 12;
+    for p in w.paths.iter().take(LISTED) {
         let full = std::path::absolute(p).unwrap_or_else(|_| p.clone());
         writeln!(out, "  {}", full.display())?;
+    }
+    if w.paths.len() > LISTED {
+        let dir = w.paths[LISTED]
+            .parent()
+            .map(|d| std::path::absolute(d).unwrap_or_else(|_| d.to_path_buf()));
+        let dir = dir.map(|d| d.display().to_string()).unwrap_or_default();
+        writeln!(out, "  … and {} more file(s) in {dir}", w.paths.len() - LISTED)?;
     }
     if w.money_as_text > 0 {
         writeln!(
