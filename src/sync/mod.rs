@@ -11,7 +11,7 @@ use crate::domain::ledger::{CashItcBalance, LedgerWarning};
 use crate::domain::{Action, GoodsType, ReturnPeriod, Section};
 
 /// What a decision asks GSTN to do with a record.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Target {
     /// Save with this action (Accepted, Rejected or Pending).
     Set(Action),
@@ -21,7 +21,7 @@ pub enum Target {
 
 /// A user's decision on one IMS record. Staged locally (written to the outbox on disk) before
 /// anything is sent; sent exactly once by the engine.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Decision {
     pub section: Section,
     /// The record as last read; its `action` is the `prev_status` sent with the save.
@@ -39,7 +39,7 @@ impl Decision {
 }
 
 /// How GSTN answered one decision.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Outcome {
     /// Saved: the record now has the target action.
     Applied,
