@@ -5,6 +5,7 @@ pub mod ims;
 pub mod ledger;
 pub mod money;
 pub mod period;
+pub mod query;
 
 pub use gstin::{Gstin, GstinKind};
 pub use ims::{Action, GoodsType, ImsRecord, RecordKey, Section};
