@@ -228,9 +228,18 @@ mod tests {
         let hit = rec("27AAPFU0939F1ZV", "INV-1", Action::NoAction, "10000.01");
         assert!(q.matches(Section::B2b, &hit));
         assert!(!q.matches(Section::B2bCn, &hit), "other section");
-        assert!(!q.matches(Section::B2b, &rec("27AAPFU0939F1ZV", "INV-1", Action::NoAction, "10000")));
-        assert!(!q.matches(Section::B2b, &rec("29AAPFU0939F1ZV", "INV-1", Action::NoAction, "20000")));
-        assert!(!q.matches(Section::B2b, &rec("27AAPFU0939F1ZV", "INV-1", Action::Accepted, "20000")));
+        assert!(!q.matches(
+            Section::B2b,
+            &rec("27AAPFU0939F1ZV", "INV-1", Action::NoAction, "10000")
+        ));
+        assert!(!q.matches(
+            Section::B2b,
+            &rec("29AAPFU0939F1ZV", "INV-1", Action::NoAction, "20000")
+        ));
+        assert!(!q.matches(
+            Section::B2b,
+            &rec("27AAPFU0939F1ZV", "INV-1", Action::Accepted, "20000")
+        ));
     }
 
     #[test]
@@ -271,10 +280,28 @@ mod tests {
         assert_eq!(e.term, "colour:red");
         assert!(e.to_string().contains("expected section, status"), "{e}");
         let e = Query::parse("txval>lots").unwrap_err();
-        assert!(e.to_string().contains("txval>lots") && e.to_string().contains("amount"), "{e}");
-        assert!(Query::parse("status:maybe").unwrap_err().to_string().contains("no-action"));
-        assert!(Query::parse("section:").unwrap_err().to_string().contains("needs a value"));
-        assert!(Query::parse("qty>3").unwrap_err().to_string().contains("txval, val or tax"));
+        assert!(
+            e.to_string().contains("txval>lots") && e.to_string().contains("amount"),
+            "{e}"
+        );
+        assert!(
+            Query::parse("status:maybe")
+                .unwrap_err()
+                .to_string()
+                .contains("no-action")
+        );
+        assert!(
+            Query::parse("section:")
+                .unwrap_err()
+                .to_string()
+                .contains("needs a value")
+        );
+        assert!(
+            Query::parse("qty>3")
+                .unwrap_err()
+                .to_string()
+                .contains("txval, val or tax")
+        );
         assert!(Query::parse("period:13-2024").is_err());
     }
 }

@@ -139,6 +139,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         UNIQUE (profile, section, stin, doc_num, doc_date)
     ) STRICT;
     CREATE INDEX outbox_by_send ON outbox(send_id);
+    CREATE INDEX outbox_by_journal ON outbox(journal_id);
     "#,
 ];
 

@@ -360,6 +360,21 @@ impl Store {
 
     /// Sends not yet settled, oldest first, with their decisions.
     pub fn open_sends(&self, profile: &str) -> Result<Vec<SendRow>, StoreError> {
+        let mut out = self.open_send_heads(profile)?;
+        for s in &mut out {
+            s.rows = self.send_rows(profile, s.id)?;
+        }
+        Ok(out)
+    }
+
+    /// The decisions inside a send.
+    pub fn send_rows(&self, profile: &str, send: i64) -> Result<Vec<OutboxRow>, StoreError> {
+        self.outbox_query(profile, "state = 'sent'", Some(send))
+    }
+
+    /// Sends not yet settled, oldest first, without loading their decisions (`rows` empty):
+    /// what a status poll needs.
+    pub fn open_send_heads(&self, profile: &str) -> Result<Vec<SendRow>, StoreError> {
         const OP: &str = "open_sends";
         let err = self.sql_err(SENDS, OP);
         let heads: Vec<(i64, String, Option<String>)> = {
@@ -374,22 +389,19 @@ impl Store {
                 .collect::<Result<_, _>>()
                 .map_err(&err)?
         };
-        let mut out = Vec::new();
-        for (id, kind, reference_id) in heads {
-            let kind = if kind == "reset" {
-                SendKind::Reset
-            } else {
-                SendKind::Save
-            };
-            let rows = self.outbox_query(profile, "state = 'sent'", Some(id))?;
-            out.push(SendRow {
+        Ok(heads
+            .into_iter()
+            .map(|(id, kind, reference_id)| SendRow {
                 id,
-                kind,
+                kind: if kind == "reset" {
+                    SendKind::Reset
+                } else {
+                    SendKind::Save
+                },
                 reference_id,
-                rows,
-            });
-        }
-        Ok(out)
+                rows: Vec::new(),
+            })
+            .collect())
     }
 
     /// Applies the outcomes of a send in one transaction and closes it: applied decisions
@@ -421,7 +433,9 @@ impl Store {
                 .map_err(&err)?;
             let mut cached = tx
                 .prepare_cached(
-                    "SELECT seq, record FROM ims_records
+                    // Without statistics SQLite prefers the primary key's (profile, section)
+                    // prefix and scans the section; the key index finds the row directly.
+                    "SELECT seq, record FROM ims_records INDEXED BY ims_records_by_key
                      WHERE profile = ?1 AND section = ?2 AND stin = ?3 AND doc_num = ?4 AND doc_date = ?5",
                 )
                 .map_err(&err)?;

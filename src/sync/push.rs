@@ -306,26 +306,32 @@ pub async fn push_all(ctx: &SyncCtx) -> Result<PushReport, PushError> {
         if !matches!(problem, Some(Failure::Login(_))) {
             let mut delay = ctx.policy.poll_base;
             for _ in 0..ctx.policy.polls_per_round {
-                let open = ctx.store().open_sends(&ctx.profile)?;
+                let open = ctx.store().open_send_heads(&ctx.profile)?;
                 let waiting: Vec<&SendRow> = open.iter().filter(|s| s.reference_id.is_some()).collect();
                 if waiting.is_empty() {
                     break;
                 }
                 let mut pass_failed = false;
-                for send in waiting {
-                    let reference = send.reference_id.as_deref().expect("filtered");
+                for head in waiting {
+                    let reference = head.reference_id.as_deref().expect("filtered");
                     rate_gate(&ctx.client).await;
                     match ctx.client.ims_status(reference).await {
-                        Ok(status) if status.is_final() => match outcomes_of(ctx, send, &status).await {
-                            Ok(outcomes) => {
-                                settle(ctx, send, &outcomes, &mut report)?;
-                                progress = true;
+                        Ok(status) if status.is_final() => {
+                            let send = SendRow {
+                                rows: ctx.store().send_rows(&ctx.profile, head.id)?,
+                                ..head.clone()
+                            };
+                            match outcomes_of(ctx, &send, &status).await {
+                                Ok(outcomes) => {
+                                    settle(ctx, &send, &outcomes, &mut report)?;
+                                    progress = true;
+                                }
+                                Err(e) => {
+                                    problem = Some(classify(&e));
+                                    pass_failed = true;
+                                }
                             }
-                            Err(e) => {
-                                problem = Some(classify(&e));
-                                pass_failed = true;
-                            }
-                        },
+                        }
                         Ok(_) => {}
                         Err(e) => {
                             problem = Some(classify(&e));
@@ -344,8 +350,8 @@ pub async fn push_all(ctx: &SyncCtx) -> Result<PushReport, PushError> {
             }
         }
 
-        let open = ctx.store().open_sends(&ctx.profile)?;
-        let staged_left = !ctx.store().staged(&ctx.profile)?.is_empty();
+        let open = ctx.store().open_send_heads(&ctx.profile)?;
+        let staged_left = ctx.store().queued_count(&ctx.profile)? > 0;
         if open.is_empty() && !staged_left {
             return Ok(report);
         }
