@@ -144,8 +144,8 @@ fn pushes_killed_with_sigkill_still_apply_every_decision_exactly_once() {
     assert_eq!(v["staged"], 10_000, "{}", v["skipped"]);
 
     let mut rng = rand::rng();
-    let mut killed = 0;
-    for _ in 0..4 {
+    let (mut killed, mut in_flight_at_kill) = (0, 0);
+    for _ in 0..5 {
         let mut c = StdCommand::new(assert_cmd::cargo::cargo_bin!("gstdash"));
         env(&mut c, s, data);
         let mut child = c
@@ -154,14 +154,27 @@ fn pushes_killed_with_sigkill_still_apply_every_decision_exactly_once() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(rng.random_range(150..2_500)));
+        std::thread::sleep(Duration::from_millis(rng.random_range(100..1_500)));
         if child.try_wait().unwrap().is_none() {
             child.kill().unwrap(); // SIGKILL
             killed += 1;
         }
         child.wait().unwrap();
+        let status: Value = serde_json::from_str(&ok(run(s, data, &["ims", "status", "--format", "json"]))).unwrap();
+        if status["outbox"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["state"] == "sent")
+        {
+            in_flight_at_kill += 1;
+        }
     }
     assert!(killed > 0, "no push was interrupted; the test proves nothing");
+    assert!(
+        in_flight_at_kill > 0,
+        "no kill left a send with GSTN; the resume path was not exercised"
+    );
     let out = ok(run(s, data, &["ims", "push"]));
     assert!(out.contains("0 rejected, 0 conflict(s)"), "{out}");
 
@@ -183,7 +196,7 @@ fn pushes_killed_with_sigkill_still_apply_every_decision_exactly_once() {
         && e["new_action"] == "R"
         && e["remarks"] == "not received"
         && e["reference_id"].is_string()));
-    eprintln!("killed {killed} push(es) mid-way");
+    eprintln!("killed {killed} push(es) mid-way, {in_flight_at_kill} with sends in flight");
 }
 
 #[test]
