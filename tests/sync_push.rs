@@ -326,3 +326,35 @@ async fn the_engine_stages_undoes_pushes_and_paints_the_cache_first() {
     handle.await.unwrap();
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_record_failing_the_schema_is_rejected_alone() {
+    let sim = common::start(common::config(300)).await;
+    let client = common::logged_in(&sim).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path(), &sim);
+    let ctx = ctx(client, store.clone(), &sim);
+    push::pull_sections(&ctx, &[Section::B2b], 1).await.unwrap();
+    let mut ds = rejections(&store.lock().unwrap(), 7);
+    // A place of supply GSTN's schema refuses: the whole call comes back ER (IMSSAV005).
+    ds[3].record.pos = "99".into();
+    let bad = ds[3].key();
+    store.lock().unwrap().stage("p", "t", 1, &ds, Utc::now()).unwrap();
+
+    let r = push::push_all(&ctx).await.unwrap();
+    assert_eq!((r.applied, r.rejected), (6, 1), "{r:?}");
+    let gstin = &sim.taxpayers[0].gstin;
+    for d in &ds {
+        let want = if d.key() == bad { 0 } else { 1 };
+        assert_eq!(sim.save_count(gstin, &d.key()), want, "{}", d.key());
+    }
+    let ob = store.lock().unwrap().outbox("p").unwrap();
+    assert_eq!(ob.len(), 1);
+    assert_eq!(ob[0].decision.key(), bad);
+    assert!(
+        matches!(&ob[0].last_outcome, Some(Outcome::Rejected { code, .. }) if code == "IMSSAV005"),
+        "{:?}",
+        ob[0].last_outcome
+    );
+    sim.shutdown().await;
+}

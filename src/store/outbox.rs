@@ -502,6 +502,52 @@ impl Store {
         tx.commit().map_err(&err)
     }
 
+    /// Splits a send GSTN refused as a whole (`ER`, e.g. one record failing its schema) into
+    /// two new, not yet posted sends of half the decisions each, in one transaction; repeated
+    /// splitting isolates the record at fault. Returns the new sends.
+    pub fn split_send(&self, profile: &str, send: i64, now: DateTime<Utc>) -> Result<Vec<i64>, StoreError> {
+        const OP: &str = "split_send";
+        let err = self.write_err(SENDS, OP, profile);
+        let (kind, ids): (String, Vec<i64>) = {
+            let kind = self
+                .conn
+                .query_row("SELECT kind FROM outbox_sends WHERE id = ?1", [send], |r| r.get(0))
+                .map_err(&err)?;
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT id FROM outbox WHERE send_id = ?1 AND state = 'sent' ORDER BY id")
+                .map_err(&err)?;
+            let ids = stmt
+                .query_map([send], |r| r.get(0))
+                .map_err(&err)?
+                .collect::<Result<_, _>>()
+                .map_err(&err)?;
+            (kind, ids)
+        };
+        let tx = self.conn.unchecked_transaction().map_err(&err)?;
+        let mut out = Vec::new();
+        for half in ids.chunks(ids.len().div_ceil(2).max(1)) {
+            tx.execute(
+                "INSERT INTO outbox_sends (profile, kind, created_at) VALUES (?1, ?2, ?3)",
+                params![profile, kind, to_ms(now)],
+            )
+            .map_err(&err)?;
+            let new = tx.last_insert_rowid();
+            for id in half {
+                tx.execute("UPDATE outbox SET send_id = ?2 WHERE id = ?1", params![id, new])
+                    .map_err(&err)?;
+            }
+            out.push(new);
+        }
+        tx.execute(
+            "UPDATE outbox_sends SET done_at = ?2 WHERE id = ?1",
+            params![send, to_ms(now)],
+        )
+        .map_err(&err)?;
+        tx.commit().map_err(&err)?;
+        Ok(out)
+    }
+
     /// Returns a prepared send's decisions to staged and closes it (the API refused the call
     /// as a whole before taking it, e.g. a request-level rejection we will not repeat).
     pub fn abandon_send(&self, send: i64, now: DateTime<Utc>) -> Result<(), StoreError> {

@@ -316,6 +316,14 @@ pub async fn push_all(ctx: &SyncCtx) -> Result<PushReport, PushError> {
                     let reference = head.reference_id.as_deref().expect("filtered");
                     rate_gate(&ctx.client).await;
                     match ctx.client.ims_status(reference).await {
+                        // A whole request refused (schema): halve it until the record at
+                        // fault is alone, so one bad record cannot sink 499 good ones.
+                        Ok(status)
+                            if status.status_cd == "ER" && ctx.store().send_rows(&ctx.profile, head.id)?.len() > 1 =>
+                        {
+                            ctx.store().split_send(&ctx.profile, head.id, Utc::now())?;
+                            progress = true;
+                        }
                         Ok(status) if status.is_final() => {
                             let send = SendRow {
                                 rows: ctx.store().send_rows(&ctx.profile, head.id)?,
