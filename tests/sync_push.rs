@@ -358,3 +358,24 @@ async fn one_record_failing_the_schema_is_rejected_alone() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_engine_refreshes_the_session_before_it_expires() {
+    let mut cfg = common::config(50);
+    cfg.token_ttl_secs = 600; // inside the 15-minute refresh window from the start
+    let sim = common::start(cfg).await;
+    let client = common::logged_in(&sim).await;
+    let first = client.session().unwrap().token_expiry;
+    let dir = tempfile::tempdir().unwrap();
+    let (etx, mut rx) = unbounded_channel();
+    let (cmd, handle) = engine::spawn_with(client, store(dir.path(), &sim), "p".into(), etx, PushPolicy::fast());
+    let e = next_matching(
+        &mut rx,
+        |e| matches!(e, SyncEvent::Session { expires_at: Some(t) } if *t > first),
+    )
+    .await;
+    assert!(matches!(e, SyncEvent::Session { .. }));
+    cmd.send(SyncCommand::Shutdown).unwrap();
+    handle.await.unwrap();
+    sim.shutdown().await;
+}

@@ -76,6 +76,11 @@ struct Engine {
     local_user: String,
 }
 
+/// How often the engine looks at the session's expiry.
+const SESSION_CHECK: std::time::Duration = std::time::Duration::from_secs(60);
+/// Refresh when the token has less than this left (the client does the same before calls).
+const REFRESH_AHEAD: chrono::Duration = chrono::Duration::minutes(15);
+
 /// The local account name recorded in the journal.
 pub fn local_user() -> String {
     ["USER", "LOGNAME", "USERNAME"]
@@ -102,7 +107,19 @@ impl Engine {
         if interrupted {
             self.push();
         }
-        while let Some(cmd) = rx.recv().await {
+        let mut tick = tokio::time::interval(SESSION_CHECK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let cmd = tokio::select! {
+                cmd = rx.recv() => match cmd {
+                    Some(c) => c,
+                    None => break,
+                },
+                _ = tick.tick() => {
+                    self.keep_session_alive();
+                    continue;
+                }
+            };
             match cmd {
                 SyncCommand::RefreshCounts { goods } => self.counts(goods),
                 SyncCommand::RefreshBalance { period } => self.balance(period),
@@ -131,6 +148,35 @@ impl Engine {
         for (_, h) in self.jobs.drain() {
             h.abort();
         }
+    }
+
+    /// Refreshes the taxpayer token before it expires even when the app is idle, so a
+    /// decision made after a long look at the screen still goes out without a new OTP.
+    fn keep_session_alive(&mut self) {
+        let Some(t) = self.client.session() else { return };
+        let left = t.token_expiry - Utc::now();
+        if left <= chrono::Duration::zero()
+            || left > REFRESH_AHEAD
+            || self.jobs.get(&JobKind::Session).is_some_and(|h| !h.is_finished())
+        {
+            return;
+        }
+        let (client, events) = (self.client.clone(), self.events.clone());
+        self.start(JobKind::Session, async move {
+            match client.refresh_session().await {
+                Ok(t) => {
+                    let _ = events.send(SyncEvent::Session {
+                        expires_at: Some(t.token_expiry),
+                    });
+                }
+                Err(e) => {
+                    let _ = events.send(SyncEvent::Failed {
+                        job: JobKind::Session,
+                        message: format!("{e}; log in again before the session ends (queued decisions are kept)"),
+                    });
+                }
+            }
+        });
     }
 
     fn ctx(&self) -> SyncCtx {
