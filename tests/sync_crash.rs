@@ -253,3 +253,25 @@ fn act_by_query_dry_run_status_push_and_journal_csv() {
     );
     assert_eq!(lines.filter(|l| l.ends_with(",applied")).count(), matched);
 }
+
+#[test]
+fn gstr2b_regenerate_waits_for_gstn_and_reports_refusals() {
+    let mut cfg = common::config(50);
+    cfg.today = chrono::NaiveDate::from_ymd_opt(2025, 11, 20).unwrap();
+    cfg.save_processing_ms = 200;
+    let server = Server::start(cfg);
+    let s = server.sim();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    ok(run(s, data, &["login", "--otp", sim::DEMO_OTP]));
+    let out = ok(run(s, data, &["gstr2b", "regenerate", "--period", "2025-10"]));
+    assert!(out.contains("regenerated") && out.contains("status P"), "{out}");
+    // September's GSTR-3B is filed: GSTN refuses, and the user is told why.
+    let o = run(s, data, &["gstr2b", "regenerate", "--period", "2025-09"]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("IMS2B007") || err.contains("3B"), "{err}");
+    let o = run(s, data, &["gstr2b", "regenerate", "--period", "2025-13"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--period"));
+}

@@ -379,3 +379,54 @@ async fn an_idle_engine_refreshes_the_session_before_it_expires() {
     handle.await.unwrap();
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_engine_collects_sends_already_with_gstn_without_resending() {
+    let mut cfg = common::config(200);
+    cfg.save_processing_ms = 1_000;
+    let sim = common::start(cfg).await;
+    let client = common::logged_in(&sim).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path(), &sim);
+    let c = ctx(client.clone(), store.clone(), &sim);
+    push::pull_sections(&c, &[Section::B2b], 1).await.unwrap();
+    let ds = rejections(&store.lock().unwrap(), 5);
+    store.lock().unwrap().stage("p", "t", 1, &ds, Utc::now()).unwrap();
+    // A push that dies (like a killed process) once GSTN has the call and its reference is on disk.
+    let job = tokio::spawn(async move { push::push_all(&c).await });
+    let referenced = || {
+        store
+            .lock()
+            .unwrap()
+            .open_send_heads("p")
+            .unwrap()
+            .iter()
+            .any(|s| s.reference_id.is_some())
+    };
+    while !referenced() {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    job.abort();
+    let _ = job.await;
+
+    let (etx, mut rx) = unbounded_channel();
+    let (cmd, handle) = engine::spawn_with(client, store.clone(), "p".into(), etx, PushPolicy::fast());
+    let e = next_matching(&mut rx, |e| matches!(e, SyncEvent::Outbox { .. })).await;
+    let SyncEvent::Outbox { staged } = e else {
+        unreachable!()
+    };
+    assert_eq!(staged.len(), 5);
+    assert!(
+        staged.iter().all(|s| s.in_flight),
+        "shown as with GSTN after the restart"
+    );
+    next_matching(&mut rx, |e| matches!(e, SyncEvent::PushProgress { applied: 5, .. })).await;
+    let gstin = &sim.taxpayers[0].gstin;
+    for d in &ds {
+        assert_eq!(sim.save_count(gstin, &d.key()), 1);
+    }
+    assert!(store.lock().unwrap().outbox("p").unwrap().is_empty());
+    cmd.send(SyncCommand::Shutdown).unwrap();
+    handle.await.unwrap();
+    sim.shutdown().await;
+}
