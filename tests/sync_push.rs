@@ -322,6 +322,22 @@ async fn the_engine_stages_undoes_pushes_and_paints_the_cache_first() {
     .await;
     assert_eq!(sim.save_count(&sim.taxpayers[0].gstin, &d.key()), 1);
 
+    // A push with nothing to send still ends, so the spinner stops.
+    cmd.send(SyncCommand::Push).unwrap();
+    next_matching(&mut rx, |e| {
+        matches!(
+            e,
+            SyncEvent::PushProgress {
+                total: 0,
+                applied: 0,
+                rejected: 0,
+                conflicts: 0,
+                ..
+            }
+        )
+    })
+    .await;
+
     cmd.send(SyncCommand::Shutdown).unwrap();
     handle.await.unwrap();
     sim.shutdown().await;

@@ -126,7 +126,10 @@ pub enum SyncEvent {
     /// Every staged (not yet applied) decision, after any change to the outbox: the UI shows
     /// these as local actions. Sent at start-up too, so a restart shows what is still queued.
     Outbox { staged: Vec<StagedDecision> },
-    /// Push progress.
+    /// Push progress, after each settled call. A push that finishes (outbox drained; what
+    /// is left are conflicts and rejections for the user) ends with one whose `total` equals
+    /// `applied + rejected + conflicts`, also when there was nothing to send; a push that
+    /// stops early ends with `Failed { job: Push }` ("log in again", "offline, N queued").
     PushProgress {
         total: usize,
         sent: usize,

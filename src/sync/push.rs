@@ -361,6 +361,16 @@ pub async fn push_all(ctx: &SyncCtx) -> Result<PushReport, PushError> {
         let open = ctx.store().open_send_heads(&ctx.profile)?;
         let staged_left = ctx.store().queued_count(&ctx.profile)? > 0;
         if open.is_empty() && !staged_left {
+            // The closing progress: settled == total tells the UI the push is over, also
+            // when there was nothing to send.
+            let settled = report.applied + report.rejected + report.conflicts;
+            ctx.emit(SyncEvent::PushProgress {
+                total: settled,
+                sent: report.sent,
+                applied: report.applied,
+                rejected: report.rejected,
+                conflicts: report.conflicts,
+            });
             return Ok(report);
         }
         let queued = ctx.store().queued_count(&ctx.profile)?;
