@@ -16,6 +16,11 @@ use crate::sim::{self, SimConfig};
 pub async fn run(cmd: BenchCmd) -> Result<(), CliError> {
     match cmd {
         BenchCmd::Export { rows, out } => export(rows, out).await,
+        BenchCmd::Sync {
+            records,
+            decisions,
+            format,
+        } => super::sync_cmds::bench_sync(records, decisions, format).await,
         BenchCmd::Tui { records, format } => {
             let report = crate::ui::bench::run(records);
             match format {

@@ -405,6 +405,32 @@ pub async fn ledger(ctx: &Ctx, kind: LedgerCmd) -> Result<(), CliError> {
 
 pub async fn ims(ctx: &Ctx, cmd: ImsCmd) -> Result<(), CliError> {
     match cmd {
+        ImsCmd::Pull { sections, format } => super::sync_cmds::ims_pull(ctx, sections.as_deref(), format).await?,
+        ImsCmd::Act {
+            action,
+            ids,
+            query,
+            remarks,
+            itc_reduction,
+            dry_run,
+            format,
+        } => {
+            super::sync_cmds::ims_act(
+                ctx,
+                super::sync_cmds::ActArgs {
+                    action: &action,
+                    ids: ids.as_deref(),
+                    query: query.as_deref(),
+                    remarks: remarks.as_deref(),
+                    itc_reduction: itc_reduction.as_deref(),
+                    dry_run,
+                    format,
+                },
+            )
+            .await?
+        }
+        ImsCmd::Push => super::sync_cmds::ims_push(ctx).await?,
+        ImsCmd::Status { format } => super::sync_cmds::ims_status(ctx, format).await?,
         ImsCmd::Counts { goods, format } => {
             let goods = GoodsType::parse(&goods).map_err(CliError::field_str("--goods"))?;
             ctx.require_session()?;

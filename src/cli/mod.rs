@@ -8,6 +8,7 @@ pub mod error;
 pub mod export;
 pub mod output;
 pub mod report;
+pub mod sync_cmds;
 
 use std::path::PathBuf;
 
@@ -74,6 +75,16 @@ pub enum Command {
     Export {
         #[command(subcommand)]
         cmd: ExportCmd,
+    },
+    /// The audit journal: every decision, who made it, what GSTN answered.
+    Journal {
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// GSTR-2B.
+    Gstr2b {
+        #[command(subcommand)]
+        cmd: Gstr2bCmd,
     },
     /// Benchmarks: figures for the README, not tests.
     Bench {
@@ -177,6 +188,16 @@ pub struct ExportRangeArgs {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum Gstr2bCmd {
+    /// Regenerate GSTR-2B after IMS actions and wait until GSTN is done.
+    Regenerate {
+        /// Return period: 2024-04, 042024 or "Apr 2024".
+        #[arg(long)]
+        period: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum BenchCmd {
     /// Drive the real app state and renderer (160×48) through a scripted review session over
     /// generated IMS records: key → frame, filter keystroke → frame, first frame, memory.
@@ -194,6 +215,15 @@ pub enum BenchCmd {
         /// Keep the files in this folder (default: a temporary folder, removed afterwards).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+    },
+    /// Full pull of N records into the store, then a push of decisions to processed.
+    Sync {
+        #[arg(long, default_value_t = 100_000)]
+        records: usize,
+        #[arg(long, default_value_t = 10_000)]
+        decisions: usize,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
     },
 }
 
@@ -297,6 +327,48 @@ pub enum ImsCmd {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// Fetch every record of the IMS sections into the local copy; says what changed.
+    Pull {
+        /// Comma-separated sections (default: all eight).
+        #[arg(long)]
+        sections: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Queue a decision on records of the local copy (nothing is sent until push).
+    Act {
+        /// accept, reject, pending or reset.
+        action: String,
+        /// File of record keys, one per line: section:gstin:doc_num:doc_date.
+        #[arg(
+            long,
+            value_name = "FILE",
+            conflicts_with = "query",
+            required_unless_present = "query"
+        )]
+        ids: Option<PathBuf>,
+        /// Filter, e.g. "section:b2b status:no-action gstin:27AAP* txval>10000".
+        #[arg(long)]
+        query: Option<String>,
+        /// Remarks sent with reject/pending.
+        #[arg(long)]
+        remarks: Option<String>,
+        /// For accepting credit notes: full (ITC availed, reduce it) or none.
+        #[arg(long, value_name = "full|none")]
+        itc_reduction: Option<String>,
+        /// Show what would be queued; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Send every queued decision and wait for GSTN's answers.
+    Push,
+    /// What is queued, in flight, in conflict or rejected.
+    Status {
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
 }
 
 /// Runs a parsed command line; returns the process exit code.
@@ -336,6 +408,10 @@ async fn dispatch(cli: Cli) -> Result<(), error::CliError> {
         Some(Command::Ledger { kind }) => commands::ledger(&commands::Ctx::open(&g)?, kind).await,
         Some(Command::Ims { cmd }) => commands::ims(&commands::Ctx::open(&g)?, cmd).await,
         Some(Command::Export { cmd }) => export::run(&commands::Ctx::open(&g)?, cmd).await,
+        Some(Command::Journal { format }) => sync_cmds::journal(&commands::Ctx::open(&g)?, format),
+        Some(Command::Gstr2b {
+            cmd: Gstr2bCmd::Regenerate { period },
+        }) => sync_cmds::gstr2b_regenerate(&commands::Ctx::open(&g)?, &period).await,
         Some(Command::Bench { cmd }) => bench::run(cmd).await,
         None => {
             let ctx = commands::Ctx::open(&g)?;

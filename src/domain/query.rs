@@ -227,6 +227,27 @@ fn compare<T: Ord>(v: T, op: Ordering, or_equal: bool, bound: T) -> bool {
 }
 
 impl Query {
+    /// Same as [`parse`], for callers that prefer `Query::parse`.
+    pub fn parse(s: &str) -> Result<Query, QueryError> {
+        parse(s)
+    }
+
+    /// The sections a query can match: those it names with `type:`/`section:`, else all given.
+    pub fn sections_within(&self, all: &[Section]) -> Vec<Section> {
+        let named: Vec<Section> = self
+            .terms
+            .iter()
+            .filter_map(|t| match t {
+                Term::Type(TypeMatch::Section(s)) => Some(*s),
+                _ => None,
+            })
+            .collect();
+        all.iter()
+            .copied()
+            .filter(|s| named.is_empty() || named.contains(s))
+            .collect()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.terms.is_empty()
     }

@@ -185,6 +185,38 @@ impl Store {
         Ok(out)
     }
 
+    /// Key → (action code, hash) of every cached record of a section: what a pull compares
+    /// against to say what changed, without decoding whole records.
+    pub fn section_index(
+        &self,
+        profile: &str,
+        section: Section,
+    ) -> Result<std::collections::HashMap<crate::domain::RecordKey, (String, String)>, StoreError> {
+        const OP: &str = "section_index";
+        let err = self.sql_err(RECORDS, OP);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT stin, doc_num, doc_date, action, coalesce(json_extract(record, '$.hash'), '')
+                 FROM ims_records WHERE profile = ?1 AND section = ?2",
+            )
+            .map_err(&err)?;
+        let rows = stmt
+            .query_map(params![profile, section.key()], |r| {
+                Ok((
+                    crate::domain::RecordKey {
+                        section,
+                        stin: r.get(0)?,
+                        doc_num: r.get(1)?,
+                        doc_date: r.get(2)?,
+                    },
+                    (r.get(3)?, r.get(4)?),
+                ))
+            })
+            .map_err(&err)?;
+        rows.collect::<Result<_, _>>().map_err(&err)
+    }
+
     /// When `(profile, section)` was last replaced; `None` if never.
     pub fn section_fetched_at(&self, profile: &str, section: Section) -> Result<Option<DateTime<Utc>>, StoreError> {
         const OP: &str = "section_fetched_at";

@@ -77,6 +77,70 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (profile, kind, key)
     ) STRICT;
     "#,
+    // 2: the outbox of user decisions, the sends that carry them, and the audit journal.
+    r#"
+    -- One row per journal entry: a decision as the user made it. The decision columns are
+    -- written once; reference_id and outcome are filled in once each when known. Nothing is
+    -- ever deleted (triggers below).
+    CREATE TABLE journal (
+        id          INTEGER PRIMARY KEY,
+        at          INTEGER NOT NULL,
+        local_user  TEXT NOT NULL,
+        profile     TEXT NOT NULL,
+        record      TEXT NOT NULL,
+        old_action  TEXT NOT NULL,
+        new_action  TEXT NOT NULL,
+        remarks     TEXT,
+        reference_id TEXT,
+        outcome     TEXT,
+        outcome_at  INTEGER
+    ) STRICT;
+    CREATE INDEX journal_by_profile ON journal(profile, id);
+    CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
+    BEGIN SELECT RAISE(ABORT, 'the audit journal is append-only'); END;
+    CREATE TRIGGER journal_write_once BEFORE UPDATE ON journal
+    WHEN NEW.id IS NOT OLD.id OR NEW.at IS NOT OLD.at OR NEW.local_user IS NOT OLD.local_user
+      OR NEW.profile IS NOT OLD.profile OR NEW.record IS NOT OLD.record
+      OR NEW.old_action IS NOT OLD.old_action OR NEW.new_action IS NOT OLD.new_action
+      OR NEW.remarks IS NOT OLD.remarks
+      OR (OLD.reference_id IS NOT NULL AND NEW.reference_id IS NOT OLD.reference_id)
+      OR (OLD.outcome IS NOT NULL AND (NEW.outcome IS NOT OLD.outcome OR NEW.outcome_at IS NOT OLD.outcome_at))
+    BEGIN SELECT RAISE(ABORT, 'the audit journal is append-only'); END;
+
+    -- One save or reset call. reference_id is NULL until the API answered with one; a send
+    -- without it may or may not have reached GSTN and is sent again (prev_status makes a
+    -- repeat harmless: GSTN refuses it with IMSSAV0010, which the engine reconciles).
+    CREATE TABLE outbox_sends (
+        id            INTEGER PRIMARY KEY,
+        profile       TEXT NOT NULL REFERENCES profiles(name) ON DELETE CASCADE,
+        kind          TEXT NOT NULL CHECK (kind IN ('save', 'reset')),
+        reference_id  TEXT,
+        created_at    INTEGER NOT NULL,
+        submitted_at  INTEGER,
+        done_at       INTEGER
+    ) STRICT;
+
+    -- Decisions not yet applied: staged (waiting), sent (inside a send), or kept after a
+    -- conflict or rejection for the user to look at. One per record.
+    CREATE TABLE outbox (
+        id          INTEGER PRIMARY KEY,
+        profile     TEXT NOT NULL REFERENCES profiles(name) ON DELETE CASCADE,
+        section     TEXT NOT NULL,
+        stin        TEXT NOT NULL,
+        doc_num     TEXT NOT NULL,
+        doc_date    TEXT NOT NULL,
+        batch       INTEGER NOT NULL,
+        decision    TEXT NOT NULL,
+        state       TEXT NOT NULL CHECK (state IN ('staged', 'sent', 'conflict', 'rejected')),
+        send_id     INTEGER REFERENCES outbox_sends(id),
+        last_outcome TEXT,
+        journal_id  INTEGER NOT NULL REFERENCES journal(id),
+        staged_at   INTEGER NOT NULL,
+        UNIQUE (profile, section, stin, doc_num, doc_date)
+    ) STRICT;
+    CREATE INDEX outbox_by_send ON outbox(send_id);
+    CREATE INDEX outbox_by_journal ON outbox(journal_id);
+    "#,
 ];
 
 /// The schema version this build writes.

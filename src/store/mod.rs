@@ -16,6 +16,7 @@
 mod cache;
 mod error;
 mod migrate;
+mod outbox;
 mod profiles;
 
 use std::fs;
@@ -27,6 +28,7 @@ use rusqlite::Connection;
 
 pub use cache::LedgerKind;
 pub use error::{RECOVERY_HINT, StoreError};
+pub use outbox::{JournalEntry, OutboxRow, OutboxState, SendKind, SendRow, StageReport, apply_to_record, outcome_text};
 pub use profiles::{ProfileUpsert, StoredPlatformToken, StoredProfile, StoredTaxpayerSession, StoredTokens};
 
 /// File name of the database inside the data directory.

@@ -12,10 +12,11 @@ use chrono::Utc;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::task::JoinHandle;
 
-use super::{JobKind, SyncCommand, SyncEvent};
+use super::push::{self, PushPolicy, SyncCtx};
+use super::{Decision, JobKind, SyncCommand, SyncEvent};
 use crate::api::Client;
 use crate::domain::ledger::CashItcBalance;
-use crate::domain::{GoodsType, ReturnPeriod};
+use crate::domain::{GoodsType, RecordKey, ReturnPeriod, Section};
 use crate::store::{LedgerKind, Store};
 
 pub type SharedStore = Arc<Mutex<Store>>;
@@ -28,13 +29,35 @@ pub fn spawn(
     profile: String,
     events: UnboundedSender<SyncEvent>,
 ) -> (UnboundedSender<SyncCommand>, JoinHandle<()>) {
+    spawn_with(client, store, profile, events, PushPolicy::default())
+}
+
+/// [`spawn`] with an explicit push pacing (tests use [`PushPolicy::fast`]).
+pub fn spawn_with(
+    client: Client,
+    store: SharedStore,
+    profile: String,
+    events: UnboundedSender<SyncEvent>,
+    policy: PushPolicy,
+) -> (UnboundedSender<SyncCommand>, JoinHandle<()>) {
     let (tx, rx) = unbounded_channel();
+    let rtin = store
+        .lock()
+        .expect("store lock")
+        .get_profile(&profile)
+        .ok()
+        .flatten()
+        .map(|p| p.gstin)
+        .unwrap_or_default();
     let engine = Engine {
         client,
         store,
         profile,
         events,
         jobs: HashMap::new(),
+        rtin,
+        policy,
+        local_user: local_user(),
     };
     let handle = tokio::spawn(engine.run(rx));
     (tx, handle)
@@ -46,6 +69,24 @@ struct Engine {
     profile: String,
     events: UnboundedSender<SyncEvent>,
     jobs: HashMap<JobKind, JoinHandle<()>>,
+    /// GSTIN of the profile: `rtin` of every save/reset.
+    rtin: String,
+    policy: PushPolicy,
+    /// Who made the decisions, for the journal.
+    local_user: String,
+}
+
+/// How often the engine looks at the session's expiry.
+const SESSION_CHECK: std::time::Duration = std::time::Duration::from_secs(60);
+/// Refresh when the token has less than this left (the client does the same before calls).
+const REFRESH_AHEAD: chrono::Duration = chrono::Duration::minutes(15);
+
+/// The local account name recorded in the journal.
+pub fn local_user() -> String {
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| "unknown".into())
 }
 
 impl Engine {
@@ -53,7 +94,32 @@ impl Engine {
         let _ = self.events.send(SyncEvent::Session {
             expires_at: self.client.session().map(|t| t.token_expiry),
         });
-        while let Some(cmd) = rx.recv().await {
+        // What is still queued from the last run, and finishing what a crash interrupted:
+        // sends already handed to GSTN are collected (polled, never re-sent).
+        self.outbox_changed(Ok(()));
+        let interrupted = self
+            .store
+            .lock()
+            .expect("store lock")
+            .open_sends(&self.profile)
+            .map(|s| !s.is_empty())
+            .unwrap_or(false);
+        if interrupted {
+            self.push();
+        }
+        let mut tick = tokio::time::interval(SESSION_CHECK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let cmd = tokio::select! {
+                cmd = rx.recv() => match cmd {
+                    Some(c) => c,
+                    None => break,
+                },
+                _ = tick.tick() => {
+                    self.keep_session_alive();
+                    continue;
+                }
+            };
             match cmd {
                 SyncCommand::RefreshCounts { goods } => self.counts(goods),
                 SyncCommand::RefreshBalance { period } => self.balance(period),
@@ -63,20 +129,169 @@ impl Engine {
                     }
                     self.balance(period);
                 }
-                SyncCommand::Shutdown => break,
-                // Outbox, push and records jobs arrive with the sync engine issue; until then
-                // the UI gets a clear refusal rather than silence.
-                _ => {
-                    let _ = self.events.send(SyncEvent::Failed {
-                        job: JobKind::Push,
-                        message: "IMS records and decisions are not available in this build yet".into(),
-                    });
+                SyncCommand::PullRecords { section } => self.pull(section),
+                SyncCommand::Stage { batch, decisions } => self.stage(batch, &decisions),
+                SyncCommand::Unstage { batch } => {
+                    let r = self
+                        .store
+                        .lock()
+                        .expect("store lock")
+                        .unstage_batch(&self.profile, batch, Utc::now());
+                    self.outbox_changed(r.map(drop));
                 }
+                SyncCommand::UnstageKeys { keys } => self.unstage_keys(&keys),
+                SyncCommand::Push => self.push(),
+                SyncCommand::Regenerate2b { period } => self.regenerate(period),
+                SyncCommand::Shutdown => break,
             }
         }
         for (_, h) in self.jobs.drain() {
             h.abort();
         }
+    }
+
+    /// Refreshes the taxpayer token before it expires even when the app is idle, so a
+    /// decision made after a long look at the screen still goes out without a new OTP.
+    fn keep_session_alive(&mut self) {
+        let Some(t) = self.client.session() else { return };
+        let left = t.token_expiry - Utc::now();
+        if left <= chrono::Duration::zero()
+            || left > REFRESH_AHEAD
+            || self.jobs.get(&JobKind::Session).is_some_and(|h| !h.is_finished())
+        {
+            return;
+        }
+        let (client, events) = (self.client.clone(), self.events.clone());
+        self.start(JobKind::Session, async move {
+            match client.refresh_session().await {
+                Ok(t) => {
+                    let _ = events.send(SyncEvent::Session {
+                        expires_at: Some(t.token_expiry),
+                    });
+                }
+                Err(e) => {
+                    let _ = events.send(SyncEvent::Failed {
+                        job: JobKind::Session,
+                        message: format!("{e}; log in again before the session ends (queued decisions are kept)"),
+                    });
+                }
+            }
+        });
+    }
+
+    fn ctx(&self) -> SyncCtx {
+        SyncCtx {
+            client: self.client.clone(),
+            store: self.store.clone(),
+            profile: self.profile.clone(),
+            rtin: self.rtin.clone(),
+            events: self.events.clone(),
+            policy: self.policy,
+        }
+    }
+
+    /// Tells the UI the outbox after a change (or why the change failed).
+    fn outbox_changed(&self, r: Result<(), crate::store::StoreError>) {
+        let r = r.and_then(|()| self.ctx().announce_outbox());
+        if let Err(e) = r {
+            let _ = self.events.send(SyncEvent::Failed {
+                job: JobKind::Stage,
+                message: e.to_string(),
+            });
+        }
+    }
+
+    /// Writes decisions to the outbox (disk, no network). Records whose earlier decision is
+    /// already with GSTN keep it; the UI is told which.
+    fn stage(&mut self, batch: u64, decisions: &[Decision]) {
+        let r =
+            self.store
+                .lock()
+                .expect("store lock")
+                .stage(&self.profile, &self.local_user, batch, decisions, Utc::now());
+        match r {
+            Ok(report) => {
+                if !report.in_flight.is_empty() {
+                    let _ = self.events.send(SyncEvent::Failed {
+                        job: JobKind::Stage,
+                        message: format!(
+                            "{} record(s) already have a decision on its way to GSTN; wait for its outcome, then decide again",
+                            report.in_flight.len()
+                        ),
+                    });
+                }
+                self.outbox_changed(Ok(()));
+            }
+            Err(e) => self.outbox_changed(Err(e)),
+        }
+    }
+
+    fn unstage_keys(&mut self, keys: &[RecordKey]) {
+        let r = self
+            .store
+            .lock()
+            .expect("store lock")
+            .unstage_keys(&self.profile, keys, Utc::now());
+        self.outbox_changed(r.map(drop));
+    }
+
+    /// Sends the outbox. A newer push replaces a running one: every step is its own
+    /// transaction, so the new one resumes exactly where the old one stopped.
+    fn push(&mut self) {
+        let ctx = self.ctx();
+        self.start(JobKind::Push, async move {
+            if let Err(e) = push::push_all(&ctx).await {
+                ctx.events
+                    .send(SyncEvent::Failed {
+                        job: JobKind::Push,
+                        message: e.to_string(),
+                    })
+                    .ok();
+            }
+        });
+    }
+
+    /// Paints the cached copy of a section at once, then fetches the fresh one.
+    fn pull(&mut self, section: Section) {
+        let cached = {
+            let store = self.store.lock().expect("store lock");
+            match store.section_fetched_at(&self.profile, section) {
+                Ok(Some(at)) => store.load_section(&self.profile, section).ok().map(|r| (r, at)),
+                _ => None,
+            }
+        };
+        if let Some((records, fetched_at)) = cached {
+            let _ = self.events.send(SyncEvent::RecordsLoaded {
+                section,
+                records: Arc::new(records),
+                fetched_at,
+                from_cache: true,
+            });
+        }
+        let ctx = self.ctx();
+        let job = JobKind::Records(section);
+        self.start(job, async move {
+            let before = ctx.client.session().map(|t| t.token_expiry);
+            if let Err(e) = push::fetch_section(&ctx, section).await {
+                let _ = ctx.events.send(SyncEvent::Failed {
+                    job,
+                    message: e.to_string(),
+                });
+            }
+            session_changed(&ctx.client, before, &ctx.events);
+        });
+    }
+
+    fn regenerate(&mut self, period: ReturnPeriod) {
+        let ctx = self.ctx();
+        self.start(JobKind::Gstr2b, async move {
+            if let Err(e) = push::regenerate_2b(&ctx, period).await {
+                let _ = ctx.events.send(SyncEvent::Failed {
+                    job: JobKind::Gstr2b,
+                    message: e.to_string(),
+                });
+            }
+        });
     }
 
     fn start(&mut self, kind: JobKind, fut: impl std::future::Future<Output = ()> + Send + 'static) {

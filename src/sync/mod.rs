@@ -11,7 +11,7 @@ use crate::domain::ledger::{CashItcBalance, LedgerWarning};
 use crate::domain::{Action, GoodsType, ReturnPeriod, Section};
 
 /// What a decision asks GSTN to do with a record.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Target {
     /// Save with this action (Accepted, Rejected or Pending).
     Set(Action),
@@ -21,7 +21,7 @@ pub enum Target {
 
 /// A user's decision on one IMS record. Staged locally (written to the outbox on disk) before
 /// anything is sent; sent exactly once by the engine.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Decision {
     pub section: Section,
     /// The record as last read; its `action` is the `prev_status` sent with the save.
@@ -39,7 +39,7 @@ impl Decision {
 }
 
 /// How GSTN answered one decision.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Outcome {
     /// Saved: the record now has the target action.
     Applied,
@@ -126,7 +126,10 @@ pub enum SyncEvent {
     /// Every staged (not yet applied) decision, after any change to the outbox: the UI shows
     /// these as local actions. Sent at start-up too, so a restart shows what is still queued.
     Outbox { staged: Vec<StagedDecision> },
-    /// Push progress.
+    /// Push progress, after each settled call. A push that finishes (outbox drained; what
+    /// is left are conflicts and rejections for the user) ends with one whose `total` equals
+    /// `applied + rejected + conflicts`, also when there was nothing to send; a push that
+    /// stops early ends with `Failed { job: Push }` ("log in again", "offline, N queued").
     PushProgress {
         total: usize,
         sent: usize,
@@ -156,3 +159,4 @@ pub struct StagedDecision {
 }
 
 pub mod engine;
+pub mod push;
