@@ -1,5 +1,6 @@
 //! Pure GST types and rules. No I/O: no network, no disk, no clock (callers pass `today`).
 
+pub mod export_ledger;
 pub mod gstin;
 pub mod ims;
 pub mod ledger;
