@@ -287,3 +287,125 @@ fn corrupted_response_is_a_one_line_error() {
     ));
     assert!(e.contains("not valid JSON") && e.contains("ledgers/bal"), "{e}");
 }
+
+#[test]
+fn export_ledger_fy_2024_25_in_every_format() {
+    let srv = Server::start(common::config(200));
+    let dir = tempfile::tempdir().unwrap();
+    ok(run(gstdash(srv.sim(), dir.path()), &["login", "--otp", sim::DEMO_OTP]));
+
+    let out = ok(run(
+        gstdash(srv.sim(), dir.path()),
+        &["export-ledger", "--fy", "2024-25", "--format", "json"],
+    ));
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["label"],
+        "computed from GSTR-1 and GSTR-3B; not an official GSTN figure"
+    );
+    let rows = v["rows"].as_array().unwrap();
+    // Twelve filed periods, each with an R1 debit and an R3B credit, plus March's GSTR-1A.
+    assert_eq!(rows.len(), 25, "{rows:#?}");
+    assert_eq!(rows[0]["period"], "042024");
+    assert_eq!(rows[0]["ret_type"], "R1");
+    assert_eq!(rows[1]["ret_type"], "R3B");
+    assert!(rows.iter().any(|r| r["ret_type"] == "R1A" && r["period"] == "032025"));
+    // Aug 2024's 3.1(b) is ₹32,140.80 short; October pays it back; the year ends at zero.
+    let spells = v["spells"].as_array().unwrap();
+    assert_eq!(spells.len(), 1);
+    assert_eq!(spells[0]["from"], "082024");
+    assert_eq!(spells[0]["cleared_in"], "102024");
+    let dec = |x: &Value| x.to_string().parse::<rust_decimal::Decimal>().unwrap();
+    let d = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap();
+    assert_eq!(dec(&spells[0]["worst"]["igst"]), d("-32140.80"));
+    assert_eq!(dec(&v["net_igst_balance"]), d("0"));
+    assert!(v["shortfall"].is_null());
+    // Every balance is the running sum of the rows before it (credit − debit).
+    let mut bal = rust_decimal::Decimal::ZERO;
+    for r in rows {
+        let amt = dec(&r["amount"]["igst"]);
+        bal += if r["dr_cr"] == "Credit" { amt } else { -amt };
+        assert_eq!(dec(&r["balance"]["igst"]), bal, "{r}");
+    }
+    let breakup = v["breakup"].as_array().unwrap();
+    let sep = breakup.iter().find(|b| b["period"] == "092024").unwrap();
+    assert!(dec(&sep["tbl9a"]["igst"]) > rust_decimal::Decimal::ZERO, "{sep}");
+    let nov = breakup.iter().find(|b| b["period"] == "112024").unwrap();
+    assert_eq!(dec(&nov["cdnur"]["igst"]), d("-9000"), "₹50,000 credit note at 18%");
+    let jan = breakup.iter().find(|b| b["period"] == "012025").unwrap();
+    assert_eq!(
+        dec(&jan["cdnura"]["igst"]),
+        d("3600"),
+        "note cut to ₹30,000: −5,400 − (−9,000)"
+    );
+
+    let csv = ok(run(
+        gstdash(srv.sim(), dir.path()),
+        &[
+            "export-ledger",
+            "--fy",
+            "2024-25",
+            "--view",
+            "transactions",
+            "--format",
+            "csv",
+        ],
+    ));
+    assert_eq!(
+        csv.lines().next().unwrap(),
+        "Period,6A IGST,6A CESS,9A IGST,9A CESS,SEZ IGST,SEZ CESS,CDNUR,CDNURA,CDNR,3.1(b) IGST,3.1(b) CESS,Notes CESS"
+    );
+    assert_eq!(csv.lines().count(), 13);
+    assert!(
+        csv.lines().any(|l| l.starts_with("112024,") && l.contains(",-9000,")),
+        "{csv}"
+    );
+
+    let table = ok(run(gstdash(srv.sim(), dir.path()), &["export-ledger", "--fy", "2024"]));
+    assert!(table.contains("Return period  Return type  Credit/Debit"), "{table}");
+    assert!(table.contains("not an official GSTN figure"), "{table}");
+    assert!(table.contains("Was negative from Aug 2024"), "{table}");
+    assert!(table.contains("32,140.80"), "{table}");
+
+    let e = one_line_error(&run(
+        gstdash(srv.sim(), dir.path()),
+        &["export-ledger", "--fy", "24-25x"],
+    ));
+    assert!(e.contains("--fy"), "{e}");
+}
+
+#[test]
+fn export_ledger_shortfall_in_the_last_filed_period() {
+    let srv = Server::start(common::config(200));
+    let dir = tempfile::tempdir().unwrap();
+    ok(run(gstdash(srv.sim(), dir.path()), &["login", "--otp", sim::DEMO_OTP]));
+    let last = ReturnPeriod::of_date(Local::now().date_naive()).plus_months(-2);
+    let fy = gstdash::domain::FinancialYear::of_period(last).to_string();
+    let out = ok(run(
+        gstdash(srv.sim(), dir.path()),
+        &["export-ledger", "--fy", &fy, "--format", "json"],
+    ));
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let s = &v["shortfall"];
+    assert_eq!(s["blocked_from"], last.wire().as_str(), "{v:#}");
+    assert_eq!(s["pay_in"], last.next().wire().as_str());
+    // What to pay = that period's debit − its 3.1(b), from the breakup.
+    let dec = |x: &Value| x.to_string().parse::<rust_decimal::Decimal>().unwrap();
+    let b = v["breakup"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["period"] == last.wire().as_str())
+        .unwrap();
+    let debit: rust_decimal::Decimal = ["tbl6a", "tbl9a", "sez", "cdnur", "cdnura", "cdnr"]
+        .iter()
+        .map(|k| dec(&b[*k]["igst"]))
+        .sum();
+    assert_eq!(dec(&s["pay"]["igst"]), debit - dec(&b["tbl3_1b"]["igst"]));
+    assert!(dec(&s["pay"]["igst"]) > rust_decimal::Decimal::ZERO);
+    // Periods after the last filed one have no GSTR-3B.
+    for b in v["breakup"].as_array().unwrap() {
+        let p = ReturnPeriod::from_wire(b["period"].as_str().unwrap()).unwrap();
+        assert_eq!(b["gstr3b_filed"], p <= last, "{b}");
+    }
+}

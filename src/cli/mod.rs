@@ -6,6 +6,7 @@ pub mod demo;
 pub mod error;
 pub mod output;
 pub mod report;
+pub mod reports;
 
 use std::path::PathBuf;
 
@@ -61,6 +62,21 @@ pub enum Command {
     Ledger {
         #[command(subcommand)]
         kind: LedgerCmd,
+    },
+    /// Export ledger (IGST refund on exports), computed from GSTR-1/1A and GSTR-3B: not an
+    /// official GSTN figure.
+    ExportLedger {
+        /// Financial year: 2024-25 or 2024.
+        #[arg(long)]
+        fy: String,
+        /// Cumulate the balance from this earlier financial year (default: --fy).
+        #[arg(long)]
+        since: Option<String>,
+        /// ledger (rows as on the portal) or transactions (the breakup per period).
+        #[arg(long, value_enum, default_value_t)]
+        view: reports::LedgerView,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
     },
     /// Invoice Management System.
     Ims {
@@ -206,6 +222,12 @@ async fn dispatch(cli: Cli) -> Result<(), error::CliError> {
             commands::balance(&commands::Ctx::open(&g)?, &period, format).await
         }
         Some(Command::Ledger { kind }) => commands::ledger(&commands::Ctx::open(&g)?, kind).await,
+        Some(Command::ExportLedger {
+            fy,
+            since,
+            view,
+            format,
+        }) => reports::export_ledger(&commands::Ctx::open(&g)?, &fy, since.as_deref(), view, format).await,
         Some(Command::Ims { cmd }) => commands::ims(&commands::Ctx::open(&g)?, cmd).await,
         None => {
             let ctx = commands::Ctx::open(&g)?;

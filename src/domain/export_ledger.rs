@@ -3,12 +3,12 @@
 //!
 //! Per return period `p`:
 //! - **credit** (R3B) = GSTR-3B Table 3.1(b) `sup_details.osup_zero.iamt` / `.csamt`;
-//! - **debit** (R1, R1A) = Table 6A exports with payment (`exp`, `exp_typ WPAY`)
-//!   + Table 6B SEZ supplies with payment (`b2b`, `inv_typ SEWP`)
-//!   + Table 9A amendments (`expa` WPAY, `b2ba` SEWP) as *amended − original*
-//!   ± export / SEZ notes: CDNUR `typ EXPWP`, CDNR `inv_typ SEWP` and their amendments
-//!   (credit and refund notes `C`/`R` reduce the debit, debit notes `D` increase it; an amended
-//!   note counts as *amended − original*).
+//! - **debit** (R1, R1A) = Table 6A exports with payment (`exp`, `exp_typ WPAY`), plus
+//!   Table 6B SEZ supplies with payment (`b2b`, `inv_typ SEWP`), plus Table 9A amendments
+//!   (`expa` WPAY, `b2ba` SEWP) as *amended − original*, plus or minus export / SEZ notes:
+//!   CDNUR `typ EXPWP`, CDNR `inv_typ SEWP` and their amendments (credit and refund notes
+//!   `C`/`R` reduce the debit, debit notes `D` increase it; an amended note counts as
+//!   *amended − original*).
 //!
 //! The balance per head (IGST, cess) is cumulated over every period given, in order, GSTR-1
 //! before GSTR-3B within a period (GSTR-1 is filed first). While it is negative GSTN transmits
@@ -368,7 +368,7 @@ pub struct Shortfall {
     /// Positive amounts to pay through 3.1(b).
     pub pay: Heads,
     pub blocked_from: ReturnPeriod,
-    /// The first period after the last one given: its GSTR-3B 3.1(b) can make it good.
+    /// The period after the last filed GSTR-3B: its 3.1(b) can make it good.
     pub pay_in: ReturnPeriod,
 }
 
@@ -675,11 +675,13 @@ pub fn compute(periods: &[PeriodReturns]) -> ExportLedger {
         }
     }
     if let Some(s) = open_spell {
-        let last = periods.iter().map(|p| p.period).max().unwrap_or(s.from);
+        // The next GSTR-3B to be filed can make it good.
+        let last = periods.iter().filter(|p| p.gstr3b.is_some()).map(|p| p.period).max();
+        let pay_in = last.map(|p| p.next()).unwrap_or(s.from);
         out.shortfall = Some(Shortfall {
             pay: Heads::new((-bal.igst).max(Money::ZERO), (-bal.cess).max(Money::ZERO)),
             blocked_from: s.from,
-            pay_in: last.next(),
+            pay_in,
         });
         out.spells.push(s);
     }
@@ -897,7 +899,9 @@ mod tests {
         assert!(!l.breakup[0].gstr3b_filed);
         assert_eq!(l.warnings.len(), 1);
         assert!(l.warnings[0].contains("E4"), "{}", l.warnings[0]);
-        assert_eq!(l.shortfall.as_ref().unwrap().pay.igst, m("700"));
+        let s = l.shortfall.as_ref().unwrap();
+        assert_eq!(s.pay.igst, m("700"));
+        assert_eq!(s.pay_in, p("2024-09"), "no GSTR-3B filed yet: this period's can pay");
     }
 
     #[test]

@@ -26,6 +26,7 @@ mod data;
 mod faults;
 mod ledgers;
 mod reply;
+mod returns;
 mod rng;
 mod routes;
 mod state;

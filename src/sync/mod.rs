@@ -156,3 +156,4 @@ pub struct StagedDecision {
 }
 
 pub mod engine;
+pub mod reports;

@@ -1,0 +1,205 @@
+//! Report commands built on derived figures: `gstdash export-ledger`. The tables are shared
+//! with the TUI's downloads (`export_ledger_table`, `transactions_table`).
+
+use chrono::{Local, NaiveDate, Utc};
+use serde::Serialize;
+
+use super::commands::Ctx;
+use super::error::CliError;
+use super::output::{Align, Format, Table, emit};
+use super::report::Amounts;
+use crate::domain::export_ledger::{self, Breakup, DERIVED_LABEL, ExportLedger, LedgerRow};
+use crate::domain::period::{FinancialYear, ReturnPeriod};
+
+/// What `--view` prints.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LedgerView {
+    /// Rows as on the portal: Return period, Return type, Credit/Debit, IGST, CESS.
+    #[default]
+    Ledger,
+    /// The transaction breakup per period (6A, 9A, SEZ, notes, 3.1(b)).
+    Transactions,
+}
+
+/// The ledger rows as the portal lists them, with the running balance.
+pub fn export_ledger_table<'a>(rows: impl IntoIterator<Item = &'a LedgerRow>, a: Amounts) -> Table {
+    let mut t = Table::new(&[
+        ("Return period", Align::Left),
+        ("Return type", Align::Left),
+        ("Credit/Debit", Align::Left),
+        ("IGST", Align::Right),
+        ("CESS", Align::Right),
+        ("Balance IGST", Align::Right),
+        ("Balance CESS", Align::Right),
+    ]);
+    for r in rows {
+        t.row(vec![
+            r.period.wire(),
+            r.ret_type.to_string(),
+            r.dr_cr.to_string(),
+            a.fmt(r.amount.igst),
+            a.fmt(r.amount.cess),
+            a.fmt(r.balance.igst),
+            a.fmt(r.balance.cess),
+        ]);
+    }
+    t
+}
+
+/// "DOWNLOAD TRANSACTION AS CSV": one row per period. The note columns hold IGST; the cess of
+/// all notes is in the last column so nothing is left out.
+pub fn transactions_table<'a>(breakup: impl IntoIterator<Item = &'a Breakup>, a: Amounts) -> Table {
+    let mut t = Table::new(&[
+        ("Period", Align::Left),
+        ("6A IGST", Align::Right),
+        ("6A CESS", Align::Right),
+        ("9A IGST", Align::Right),
+        ("9A CESS", Align::Right),
+        ("SEZ IGST", Align::Right),
+        ("SEZ CESS", Align::Right),
+        ("CDNUR", Align::Right),
+        ("CDNURA", Align::Right),
+        ("CDNR", Align::Right),
+        ("3.1(b) IGST", Align::Right),
+        ("3.1(b) CESS", Align::Right),
+        ("Notes CESS", Align::Right),
+    ]);
+    for b in breakup {
+        t.row(vec![
+            b.period.map(|p| p.wire()).unwrap_or_default(),
+            a.fmt(b.tbl6a.igst),
+            a.fmt(b.tbl6a.cess),
+            a.fmt(b.tbl9a.igst),
+            a.fmt(b.tbl9a.cess),
+            a.fmt(b.sez.igst),
+            a.fmt(b.sez.cess),
+            a.fmt(b.cdnur.igst),
+            a.fmt(b.cdnura.igst),
+            a.fmt(b.cdnr.igst),
+            a.fmt(b.tbl3_1b.igst),
+            a.fmt(b.tbl3_1b.cess),
+            a.fmt(b.cdnur.cess + b.cdnura.cess + b.cdnr.cess),
+        ]);
+    }
+    t
+}
+
+/// The periods to fetch for `fy` with the balance cumulated from `since`: every period from
+/// April of `since` to the end of `fy`, none after today's.
+pub fn ledger_periods(since: FinancialYear, fy: FinancialYear, today: NaiveDate) -> Vec<ReturnPeriod> {
+    let current = ReturnPeriod::of_date(today);
+    (since.start_year()..=fy.start_year())
+        .flat_map(|y| FinancialYear::new(y).periods())
+        .filter(|p| *p <= current)
+        .collect()
+}
+
+/// The lines under the table: net balances, negative spells, what to pay, the label.
+pub fn summary_lines(l: &ExportLedger, since: FinancialYear) -> Vec<String> {
+    let mut v = vec![
+        format!(
+            "Net IGST balance ₹{}   Net CESS balance ₹{}   (cumulated from April {})",
+            l.balance.igst,
+            l.balance.cess,
+            since.start_year()
+        ),
+        format!("Estimate: {DERIVED_LABEL}."),
+    ];
+    for s in &l.spells {
+        if let Some(c) = s.cleared_in {
+            v.push(format!(
+                "Was negative from {} (lowest IGST ₹{}, CESS ₹{}) until 3.1(b) of {} made it good: invoices of \
+                 those periods were held back until then.",
+                s.from, s.worst.igst, s.worst.cess, c
+            ));
+        }
+    }
+    if let Some(s) = &l.shortfall {
+        v.push(format!("⚠ {}", s.message()));
+    }
+    for w in &l.warnings {
+        v.push(format!("⚠ {w}"));
+    }
+    v
+}
+
+#[derive(Serialize)]
+struct ExportLedgerDoc<'a> {
+    gstin: &'a str,
+    fy: String,
+    since: String,
+    fetched_at: String,
+    label: &'static str,
+    net_igst_balance: crate::domain::Money,
+    net_cess_balance: crate::domain::Money,
+    rows: Vec<&'a LedgerRow>,
+    breakup: Vec<&'a Breakup>,
+    spells: &'a [export_ledger::NegativeSpell],
+    shortfall: &'a Option<export_ledger::Shortfall>,
+    warnings: &'a [String],
+}
+
+pub async fn export_ledger(
+    ctx: &Ctx,
+    fy: &str,
+    since: Option<&str>,
+    view: LedgerView,
+    format: Format,
+) -> Result<(), CliError> {
+    let fy = FinancialYear::parse(fy).map_err(CliError::field("--fy"))?;
+    let since = match since {
+        Some(s) => FinancialYear::parse(s).map_err(CliError::field("--since"))?,
+        None => fy,
+    };
+    if since > fy {
+        return Err(CliError::new(format!(
+            "--since {since}: expected a financial year not after --fy {fy}"
+        )));
+    }
+    let today = Local::now().date_naive();
+    let periods = ledger_periods(since, fy, today);
+    if periods.is_empty() {
+        return Err(CliError::new(format!(
+            "--fy {fy}: no return period of it has started yet"
+        )));
+    }
+    ctx.require_session()?;
+    let returns = crate::sync::reports::fetch_export_returns(&ctx.client, &periods).await?;
+    let l = export_ledger::compute(&returns);
+    let rows: Vec<&LedgerRow> = l.rows.iter().filter(|r| fy.contains(r.period)).collect();
+    let breakup: Vec<&Breakup> = l
+        .breakup
+        .iter()
+        .filter(|b| b.period.is_some_and(|p| fy.contains(p)))
+        .collect();
+    let a = if format == Format::Table {
+        Amounts::Grouped
+    } else {
+        Amounts::Plain
+    };
+    let table = match view {
+        LedgerView::Ledger => export_ledger_table(rows.iter().copied(), a),
+        LedgerView::Transactions => transactions_table(breakup.iter().copied(), a),
+    };
+    let mut notes = vec![format!(
+        "Export ledger, {} ({}), FY {fy}",
+        ctx.profile.gstin, ctx.profile.name
+    )];
+    notes.extend(summary_lines(&l, since));
+    let doc = ExportLedgerDoc {
+        gstin: ctx.profile.gstin.as_str(),
+        fy: fy.to_string(),
+        since: since.to_string(),
+        fetched_at: Utc::now().to_rfc3339(),
+        label: DERIVED_LABEL,
+        net_igst_balance: l.balance.igst,
+        net_cess_balance: l.balance.cess,
+        rows,
+        breakup,
+        spells: &l.spells,
+        shortfall: &l.shortfall,
+        warnings: &l.warnings,
+    };
+    emit(format, &doc, &table, &notes)?;
+    Ok(())
+}
