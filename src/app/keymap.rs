@@ -25,15 +25,18 @@ pub enum Context {
     PeriodPicker,
     /// Scrollable text popups: the info page and the ledger-warnings list.
     Pager,
+    /// The export ledger popup (`e`).
+    ExportLedger,
 }
 
 impl Context {
-    pub const ALL: [Context; 5] = [
+    pub const ALL: [Context; 6] = [
         Context::Global,
         Context::Dashboard,
         Context::Help,
         Context::PeriodPicker,
         Context::Pager,
+        Context::ExportLedger,
     ];
 
     pub fn label(self) -> &'static str {
@@ -43,6 +46,7 @@ impl Context {
             Context::Help => "Help",
             Context::PeriodPicker => "Period picker",
             Context::Pager => "Info and warnings",
+            Context::ExportLedger => "Export ledger",
         }
     }
     /// Contexts that must not bind plain characters: Help types them into its filter, and
@@ -80,10 +84,13 @@ pub enum Action {
     NextYear,
     DeleteChar,
     ClearFilter,
+    OpenExportLedger,
+    DownloadCsv,
+    DownloadTransactionsCsv,
 }
 
 impl Action {
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 29] = [
         Action::Quit,
         Action::OpenHelp,
         Action::Refresh,
@@ -110,6 +117,9 @@ impl Action {
         Action::NextYear,
         Action::DeleteChar,
         Action::ClearFilter,
+        Action::OpenExportLedger,
+        Action::DownloadCsv,
+        Action::DownloadTransactionsCsv,
     ];
 
     /// Stable name for config files (`quit`, `select_tab_isd`, …).
@@ -141,6 +151,9 @@ impl Action {
             Action::NextYear => "next_year",
             Action::DeleteChar => "delete_char",
             Action::ClearFilter => "clear_filter",
+            Action::OpenExportLedger => "open_export_ledger",
+            Action::DownloadCsv => "download_csv",
+            Action::DownloadTransactionsCsv => "download_transactions_csv",
         }
     }
 
@@ -351,7 +364,7 @@ const fn b(
     }
 }
 
-use Context::{Dashboard as D, Global as G, Help as H, Pager as P, PeriodPicker as PP};
+use Context::{Dashboard as D, ExportLedger as EL, Global as G, Help as H, Pager as P, PeriodPicker as PP};
 
 const ESC: KeySpec = KeySpec::plain(KeyCode::Esc);
 const ENTER: KeySpec = KeySpec::plain(KeyCode::Enter);
@@ -381,6 +394,7 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(D, &[KeySpec::ch('h'), LEFT, KeySpec::plain(KeyCode::BackTab)], Action::PrevTab, "Previous goods-type tab", None),
     b(D, &[KeySpec::ch('i')], Action::OpenInfo, "Explain deemed acceptance, pending and 2B/3B dates", hint(4, "info")),
     b(D, &[KeySpec::ch('w')], Action::OpenWarnings, "Show ledger arithmetic warnings", hint(5, "warnings")),
+    b(D, &[KeySpec::ch('e')], Action::OpenExportLedger, "Export ledger (IGST refund on exports), computed", hint(6, "export ledger")),
     b(D, &[ESC], Action::DismissToasts, "Dismiss notifications (errors stay until then)", hint(6, "dismiss")),
     // Last, so Enter on a freshly opened help never quits.
     b(D, &[KeySpec::ch('q')], Action::Quit, "Quit gstdash", hint(0, "quit")),
@@ -412,6 +426,19 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(P, &[PGDN, KeySpec::ctrl('d'), KeySpec::ch(' ')], Action::PageDown, "Page down", None),
     b(P, &[KeySpec::ch('g'), HOME], Action::Top, "Top", None),
     b(P, &[KeySpec::ch('G'), END], Action::Bottom, "Bottom", None),
+    // Export ledger
+    b(EL, &[ESC, KeySpec::ch('q'), KeySpec::ch('c')], Action::Close, "CLOSE the export ledger", hint(0, "close")),
+    b(EL, &[KeySpec::ch('d')], Action::DownloadCsv, "DOWNLOAD AS CSV (ledger rows)", hint(1, "csv")),
+    b(EL, &[KeySpec::ch('t')], Action::DownloadTransactionsCsv, "DOWNLOAD TRANSACTION AS CSV (per period)", hint(1, "transactions csv")),
+    b(EL, &[KeySpec::ch('h'), LEFT, KeySpec::ch('[')], Action::PrevYear, "Previous financial year", hint_keys(2, "h/l", "year")),
+    b(EL, &[KeySpec::ch('l'), RIGHT, KeySpec::ch(']')], Action::NextYear, "Next financial year", None),
+    b(EL, &[KeySpec::ch('r')], Action::Refresh, "Fetch GSTR-1/1A and GSTR-3B again", hint(3, "refresh")),
+    b(EL, &[KeySpec::ch('k'), UP], Action::Up, "Scroll up", hint_keys(2, "j/k", "scroll")),
+    b(EL, &[KeySpec::ch('j'), DOWN], Action::Down, "Scroll down", None),
+    b(EL, &[PGUP, KeySpec::ctrl('u')], Action::PageUp, "Page up", None),
+    b(EL, &[PGDN, KeySpec::ctrl('d'), KeySpec::ch(' ')], Action::PageDown, "Page down", None),
+    b(EL, &[KeySpec::ch('g'), HOME], Action::Top, "Top", None),
+    b(EL, &[KeySpec::ch('G'), END], Action::Bottom, "Bottom", None),
 ];
 
 /// One item of the hint bar, ready to draw.

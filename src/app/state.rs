@@ -142,6 +142,7 @@ pub enum Popup {
     Help(HelpState),
     PeriodPicker(PickerState),
     Pager(PagerKind, PagerState),
+    ExportLedger(super::export_ledger::ExportLedgerPopup),
 }
 
 impl Popup {
@@ -150,17 +151,20 @@ impl Popup {
             Popup::Help(_) => Context::Help,
             Popup::PeriodPicker(_) => Context::PeriodPicker,
             Popup::Pager(..) => Context::Pager,
+            Popup::ExportLedger(_) => Context::ExportLedger,
         }
     }
 }
 
 /// Jobs in the order the status bar lists them.
-pub const JOB_ORDER: [JobKind; 5] = [
+pub const JOB_ORDER: [JobKind; 7] = [
     JobKind::Counts(GoodsType::Others),
     JobKind::Counts(GoodsType::Isd),
     JobKind::Counts(GoodsType::Imports),
     JobKind::Balance,
     JobKind::Session,
+    JobKind::ExportLedger,
+    JobKind::Download,
 ];
 
 pub fn job_label(job: JobKind) -> &'static str {
@@ -174,6 +178,8 @@ pub fn job_label(job: JobKind) -> &'static str {
         JobKind::Stage => "outbox",
         JobKind::Push => "push",
         JobKind::Gstr2b => "GSTR-2B",
+        JobKind::ExportLedger => "export ledger",
+        JobKind::Download => "download",
     }
 }
 
@@ -214,6 +220,10 @@ pub struct AppState {
     pub(crate) clock_minute: i64,
     /// Set once the sync engine's channel closed.
     pub engine_stopped: bool,
+    /// The export ledger popup's data (`e`).
+    pub export_ledger: super::export_ledger::ExportLedgerState,
+    /// Where CSV downloads go (`Config::resolve_downloads_dir`); `None` = not configured.
+    pub downloads_dir: Option<std::path::PathBuf>,
 }
 
 impl AppState {
@@ -239,6 +249,8 @@ impl AppState {
             should_quit: false,
             clock_minute: 0,
             engine_stopped: false,
+            export_ledger: Default::default(),
+            downloads_dir: None,
         }
     }
 

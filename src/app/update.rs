@@ -98,6 +98,7 @@ pub fn run(state: &mut AppState, ctx: Context, action: Action) -> Vec<SyncComman
             pager_action(state, action);
             vec![]
         }
+        Context::ExportLedger => super::export_ledger::action(state, action),
     }
 }
 
@@ -120,6 +121,7 @@ fn dashboard_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
             state.dirty |= state.toasts.dismiss_all();
             return vec![];
         }
+        Action::OpenExportLedger => return super::export_ledger::open(state),
         _ => return vec![],
     }
     state.dirty = true;
@@ -341,7 +343,13 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) {
             match job {
                 JobKind::Counts(g) => state.counts_mut(g).error = Some(message.clone()),
                 JobKind::Balance => state.balance_error = Some(message.clone()),
-                JobKind::Session | JobKind::Records(_) | JobKind::Stage | JobKind::Push | JobKind::Gstr2b => {}
+                JobKind::ExportLedger => state.export_ledger.error = Some(message.clone()),
+                JobKind::Session
+                | JobKind::Records(_)
+                | JobKind::Stage
+                | JobKind::Push
+                | JobKind::Gstr2b
+                | JobKind::Download => {}
             }
             let title = format!("Could not refresh {}", job_label(job));
             state.toasts.push(ToastLevel::Error, title, message.clone(), state.now);
@@ -353,6 +361,19 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) {
                 Some(expires_at) => SessionState::Active { expires_at },
                 None => SessionState::LoggedOut,
             };
+        }
+        SyncEvent::ExportLedgerLoaded { fy, ledger, fetched_at } => {
+            super::export_ledger::on_loaded(state, fy, ledger, fetched_at)
+        }
+        SyncEvent::FileWritten { what, path } => {
+            state.in_flight.remove(&JobKind::Download);
+            state.last_errors.remove(&JobKind::Download);
+            state.toasts.push(
+                ToastLevel::Info,
+                "Saved",
+                format!("{what}: {}", path.display()),
+                state.now,
+            );
         }
         // Records, outbox and push events belong to the IMS review screen (next issue).
         SyncEvent::RecordsLoaded { .. }

@@ -39,6 +39,8 @@ pub struct Ctx {
     pub client: Client,
     /// Theme asked for in the config file (`NO_COLOR` still wins).
     pub ui_theme: crate::config::Theme,
+    /// Where the TUI's CSV downloads go (`Config::resolve_downloads_dir`).
+    pub downloads_dir: std::path::PathBuf,
 }
 
 impl Ctx {
@@ -59,6 +61,7 @@ impl Ctx {
         ))?;
         let mut ctx = Ctx::with(profile, store, client);
         ctx.ui_theme = config.ui.theme;
+        ctx.downloads_dir = config.resolve_downloads_dir();
         Ok(ctx)
     }
 
@@ -88,6 +91,7 @@ impl Ctx {
             store,
             client,
             ui_theme: crate::config::Theme::default(),
+            downloads_dir: Config::default().resolve_downloads_dir(),
         }
     }
 

@@ -63,6 +63,19 @@ impl Engine {
                     }
                     self.balance(period);
                 }
+                SyncCommand::RefreshExportLedger { fy } => {
+                    let job = super::reports::export_ledger_job(self.client.clone(), fy, self.events.clone());
+                    self.start(JobKind::ExportLedger, job);
+                }
+                SyncCommand::WriteFile {
+                    dir,
+                    name,
+                    contents,
+                    what,
+                } => {
+                    let job = super::reports::write_file_job(dir, name, contents, what, self.events.clone());
+                    self.start(JobKind::Download, job);
+                }
                 SyncCommand::Shutdown => break,
                 // Outbox, push and records jobs arrive with the sync engine issue; until then
                 // the UI gets a clear refusal rather than silence.

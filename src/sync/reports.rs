@@ -1,11 +1,17 @@
 //! Fetch jobs for the reports: the export ledger's GSTR-1 / GSTR-1A sections and GSTR-3B
 //! details, period by period. Used by the CLI and the engine alike.
 
-use futures::future::try_join_all;
+use std::path::PathBuf;
+use std::sync::Arc;
 
+use chrono::{Local, Utc};
+use futures::future::try_join_all;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::{JobKind, SyncEvent};
 use crate::api::{ApiError, Client};
-use crate::domain::ReturnPeriod;
-use crate::domain::export_ledger::{GSTR1_SECTIONS, Gstr1Sections, PeriodReturns};
+use crate::domain::export_ledger::{self, GSTR1_SECTIONS, Gstr1Sections, PeriodReturns};
+use crate::domain::{FinancialYear, ReturnPeriod};
 
 /// Every section the export ledger reads for one period, from GSTR-1 and GSTR-1A, plus the
 /// GSTR-3B details, fetched concurrently (17 calls).
@@ -40,4 +46,76 @@ pub async fn fetch_export_returns(client: &Client, periods: &[ReturnPeriod]) -> 
         out.push(fetch_period_returns(client, *p).await?);
     }
     Ok(out)
+}
+
+/// The periods of `fy` that have started by `today`.
+pub fn started_periods(fy: FinancialYear, today: chrono::NaiveDate) -> Vec<ReturnPeriod> {
+    let current = ReturnPeriod::of_date(today);
+    fy.periods().into_iter().filter(|p| *p <= current).collect()
+}
+
+/// Engine job: fetch and compute the export ledger of `fy`.
+pub async fn export_ledger_job(client: Client, fy: FinancialYear, events: UnboundedSender<SyncEvent>) {
+    let periods = started_periods(fy, Local::now().date_naive());
+    let ev = match fetch_export_returns(&client, &periods).await {
+        Ok(returns) => SyncEvent::ExportLedgerLoaded {
+            fy,
+            ledger: Arc::new(export_ledger::compute(&returns)),
+            fetched_at: Utc::now(),
+        },
+        Err(e) => SyncEvent::Failed {
+            job: JobKind::ExportLedger,
+            message: e.to_string(),
+        },
+    };
+    let _ = events.send(ev);
+}
+
+/// Writes `dir/name` through a temporary file in the same directory, so a reader never sees
+/// half a file.
+pub fn write_file(dir: &std::path::Path, name: &str, contents: &str) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(name);
+    let tmp = dir.join(format!(".{name}.part"));
+    std::fs::write(&tmp, contents)?;
+    std::fs::rename(&tmp, &path)?;
+    Ok(path)
+}
+
+/// Engine job: a download.
+pub async fn write_file_job(
+    dir: PathBuf,
+    name: String,
+    contents: String,
+    what: String,
+    events: UnboundedSender<SyncEvent>,
+) {
+    let r =
+        tokio::task::spawn_blocking(move || write_file(&dir, &name, &contents).map_err(|e| (dir.join(&name), e))).await;
+    let ev = match r {
+        Ok(Ok(path)) => SyncEvent::FileWritten { what, path },
+        Ok(Err((path, e))) => SyncEvent::Failed {
+            job: JobKind::Download,
+            message: format!("could not write {what} to {}: {e}", path.display()),
+        },
+        Err(e) => SyncEvent::Failed {
+            job: JobKind::Download,
+            message: format!("could not write {what}: {e}"),
+        },
+    };
+    let _ = events.send(ev);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_file_creates_the_directory_and_leaves_no_part_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("downloads");
+        let p = write_file(&sub, "a.csv", "x,y\n1,2\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "x,y\n1,2\n");
+        assert_eq!(std::fs::read_dir(&sub).unwrap().count(), 1);
+    }
 }

@@ -4,6 +4,7 @@
 //! popup's scroll limit). [`runner::run`] owns the terminal and the event loop.
 
 pub mod dashboard;
+pub mod export_ledger;
 pub mod fmt;
 pub mod help;
 pub mod info;
@@ -61,6 +62,7 @@ pub fn render(f: &mut Frame, state: &AppState) {
         Some(Popup::Help(h)) => help::render(f, body, state, h, theme),
         Some(Popup::PeriodPicker(p)) => period_picker::render(f, body, state, p, theme),
         Some(Popup::Pager(kind, pg)) => info::render(f, body, state, *kind, pg, theme),
+        Some(Popup::ExportLedger(p)) => export_ledger::render(f, body, state, p, theme),
     }
     toasts::render(f, body, state, theme);
 }
