@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{Local, Utc};
-use futures::future::try_join_all;
+use futures::{StreamExt, TryStreamExt};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::{JobKind, SyncEvent};
@@ -20,9 +20,9 @@ use crate::domain::{FinancialYear, ReturnPeriod};
 /// before GSTR-1 is filed, `RT-R3BQ1004`) or when any section has documents; GSTR-1A only when
 /// it has documents.
 pub async fn fetch_period_returns(client: &Client, period: ReturnPeriod) -> Result<PeriodReturns, ApiError> {
-    let r1 = try_join_all(GSTR1_SECTIONS.iter().map(|s| client.gstr1_section(false, s, period)));
-    let r1a = try_join_all(GSTR1_SECTIONS.iter().map(|s| client.gstr1_section(true, s, period)));
-    let (r1, r1a, r3b) = futures::try_join!(r1, r1a, client.gstr3b_details(period))?;
+    let r1 = fetch_sections(client, false, period).await?;
+    let r1a = fetch_sections(client, true, period).await?;
+    let r3b = patiently(|| client.gstr3b_details(period)).await?;
     let merge = |parts: Vec<Gstr1Sections>| {
         let mut all = Gstr1Sections::default();
         for p in parts {
@@ -37,6 +37,58 @@ pub async fn fetch_period_returns(client: &Client, period: ReturnPeriod) -> Resu
         gstr1a: (!r1a.is_empty()).then_some(r1a),
         gstr3b: r3b,
     })
+}
+
+async fn fetch_section(
+    client: &Client,
+    amendment_form: bool,
+    section: &'static str,
+    period: ReturnPeriod,
+) -> Result<Gstr1Sections, ApiError> {
+    patiently(|| client.gstr1_section(amendment_form, section, period)).await
+}
+
+async fn fetch_sections(
+    client: &Client,
+    amendment_form: bool,
+    period: ReturnPeriod,
+) -> Result<Vec<Gstr1Sections>, ApiError> {
+    // Futures built first: a closure inside the stream trips the `Send` check of the engine's
+    // spawned task (rust-lang/rust#102211).
+    let calls: Vec<_> = GSTR1_SECTIONS
+        .iter()
+        .map(|s| fetch_section(client, amendment_form, s, period))
+        .collect();
+    futures::stream::iter(calls).buffered(CONCURRENCY).try_collect().await
+}
+
+/// Calls in flight at once while fetching a period.
+const CONCURRENCY: usize = 4;
+/// Longest `Retry-After` a bulk fetch waits out by itself (Sandbox counts per minute).
+const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(90);
+
+/// Runs `call`, waiting out rate limits the client hands back (it gives up on a
+/// `Retry-After` longer than its own backoff): a fetch of a whole year is 200 calls, more than
+/// Sandbox's 100 a minute, so the job waits instead of failing half-way.
+async fn patiently<T, F, Fut>(mut call: F) -> Result<T, ApiError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, ApiError>>,
+{
+    let mut waits = 0;
+    loop {
+        match call().await {
+            Err(e) if waits < 6 => match e.kind {
+                crate::api::ErrorKind::RateLimited { retry_after } => {
+                    waits += 1;
+                    let ra = retry_after.unwrap_or(std::time::Duration::from_secs(10)).min(MAX_WAIT);
+                    tokio::time::sleep(ra).await;
+                }
+                _ => return Err(e),
+            },
+            r => return r,
+        }
+    }
 }
 
 /// The returns of `periods`, oldest first, one period at a time (17 calls each).
