@@ -27,16 +27,19 @@ pub enum Context {
     Pager,
     /// The export ledger popup (`e`).
     ExportLedger,
+    /// The quick balance popup (`b`).
+    QuickBalance,
 }
 
 impl Context {
-    pub const ALL: [Context; 6] = [
+    pub const ALL: [Context; 7] = [
         Context::Global,
         Context::Dashboard,
         Context::Help,
         Context::PeriodPicker,
         Context::Pager,
         Context::ExportLedger,
+        Context::QuickBalance,
     ];
 
     pub fn label(self) -> &'static str {
@@ -47,6 +50,7 @@ impl Context {
             Context::PeriodPicker => "Period picker",
             Context::Pager => "Info and warnings",
             Context::ExportLedger => "Export ledger",
+            Context::QuickBalance => "Quick balance",
         }
     }
     /// Contexts that must not bind plain characters: Help types them into its filter, and
@@ -87,10 +91,11 @@ pub enum Action {
     OpenExportLedger,
     DownloadCsv,
     DownloadTransactionsCsv,
+    OpenQuickBalance,
 }
 
 impl Action {
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 30] = [
         Action::Quit,
         Action::OpenHelp,
         Action::Refresh,
@@ -120,6 +125,7 @@ impl Action {
         Action::OpenExportLedger,
         Action::DownloadCsv,
         Action::DownloadTransactionsCsv,
+        Action::OpenQuickBalance,
     ];
 
     /// Stable name for config files (`quit`, `select_tab_isd`, …).
@@ -154,6 +160,7 @@ impl Action {
             Action::OpenExportLedger => "open_export_ledger",
             Action::DownloadCsv => "download_csv",
             Action::DownloadTransactionsCsv => "download_transactions_csv",
+            Action::OpenQuickBalance => "open_quick_balance",
         }
     }
 
@@ -364,7 +371,9 @@ const fn b(
     }
 }
 
-use Context::{Dashboard as D, ExportLedger as EL, Global as G, Help as H, Pager as P, PeriodPicker as PP};
+use Context::{
+    Dashboard as D, ExportLedger as EL, Global as G, Help as H, Pager as P, PeriodPicker as PP, QuickBalance as QB,
+};
 
 const ESC: KeySpec = KeySpec::plain(KeyCode::Esc);
 const ENTER: KeySpec = KeySpec::plain(KeyCode::Enter);
@@ -394,6 +403,7 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(D, &[KeySpec::ch('h'), LEFT, KeySpec::plain(KeyCode::BackTab)], Action::PrevTab, "Previous goods-type tab", None),
     b(D, &[KeySpec::ch('i')], Action::OpenInfo, "Explain deemed acceptance, pending and 2B/3B dates", hint(4, "info")),
     b(D, &[KeySpec::ch('w')], Action::OpenWarnings, "Show ledger arithmetic warnings", hint(5, "warnings")),
+    b(D, &[KeySpec::ch('b')], Action::OpenQuickBalance, "Quick balance: cash and ITC per head for the period", hint(6, "balance")),
     b(D, &[KeySpec::ch('e')], Action::OpenExportLedger, "Export ledger (IGST refund on exports), computed", hint(6, "export ledger")),
     b(D, &[ESC], Action::DismissToasts, "Dismiss notifications (errors stay until then)", hint(6, "dismiss")),
     // Last, so Enter on a freshly opened help never quits.
@@ -439,6 +449,12 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(EL, &[PGDN, KeySpec::ctrl('d'), KeySpec::ch(' ')], Action::PageDown, "Page down", None),
     b(EL, &[KeySpec::ch('g'), HOME], Action::Top, "Top", None),
     b(EL, &[KeySpec::ch('G'), END], Action::Bottom, "Bottom", None),
+    // Quick balance
+    b(QB, &[ESC, KeySpec::ch('q'), KeySpec::ch('b')], Action::Close, "Close the quick balance", hint(0, "close")),
+    b(QB, &[KeySpec::ch('r')], Action::Refresh, "Fetch the balance again", hint(1, "refresh")),
+    b(QB, &[KeySpec::ch('[')], Action::PrevPeriod, "Balance of the previous period", hint_keys(1, "[ ]", "period")),
+    b(QB, &[KeySpec::ch(']')], Action::NextPeriod, "Balance of the next period", None),
+    b(QB, &[KeySpec::ch('w')], Action::OpenWarnings, "Show the balance's arithmetic warnings", hint(2, "warnings")),
 ];
 
 /// One item of the hint bar, ready to draw.

@@ -143,6 +143,8 @@ pub enum Popup {
     PeriodPicker(PickerState),
     Pager(PagerKind, PagerState),
     ExportLedger(super::export_ledger::ExportLedgerPopup),
+    /// `b`: cash and ITC balance of the selected period.
+    QuickBalance,
 }
 
 impl Popup {
@@ -152,6 +154,7 @@ impl Popup {
             Popup::PeriodPicker(_) => Context::PeriodPicker,
             Popup::Pager(..) => Context::Pager,
             Popup::ExportLedger(_) => Context::ExportLedger,
+            Popup::QuickBalance => Context::QuickBalance,
         }
     }
 }

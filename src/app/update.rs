@@ -99,6 +99,7 @@ pub fn run(state: &mut AppState, ctx: Context, action: Action) -> Vec<SyncComman
             vec![]
         }
         Context::ExportLedger => super::export_ledger::action(state, action),
+        Context::QuickBalance => quick_balance_action(state, action),
     }
 }
 
@@ -122,9 +123,37 @@ fn dashboard_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
             return vec![];
         }
         Action::OpenExportLedger => return super::export_ledger::open(state),
+        Action::OpenQuickBalance => {
+            state.popup = Some(Popup::QuickBalance);
+            state.dirty = true;
+            // Fetch unless a figure for the period is on screen or on its way.
+            if state.balance().is_none() && !state.is_loading(JobKind::Balance) {
+                state.in_flight.insert(JobKind::Balance);
+                return vec![SyncCommand::RefreshBalance { period: state.period }];
+            }
+            return vec![];
+        }
         _ => return vec![],
     }
     state.dirty = true;
+    vec![]
+}
+
+/// `b` popup: the balance of the selected period; `[`/`]` move the period as on the dashboard.
+fn quick_balance_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
+    state.dirty = true;
+    match action {
+        Action::Close => state.popup = None,
+        Action::Refresh => {
+            state.balance_error = None;
+            state.in_flight.insert(JobKind::Balance);
+            return vec![SyncCommand::RefreshBalance { period: state.period }];
+        }
+        Action::PrevPeriod => return set_period(state, state.period.prev()),
+        Action::NextPeriod => return set_period(state, state.period.next()),
+        Action::OpenWarnings => state.popup = Some(Popup::Pager(PagerKind::Warnings, PagerState::default())),
+        _ => {}
+    }
     vec![]
 }
 

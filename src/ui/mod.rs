@@ -9,6 +9,7 @@ pub mod fmt;
 pub mod help;
 pub mod info;
 pub mod period_picker;
+pub mod quick_balance;
 pub mod runner;
 pub mod terminal;
 pub mod theme;
@@ -63,6 +64,7 @@ pub fn render(f: &mut Frame, state: &AppState) {
         Some(Popup::PeriodPicker(p)) => period_picker::render(f, body, state, p, theme),
         Some(Popup::Pager(kind, pg)) => info::render(f, body, state, *kind, pg, theme),
         Some(Popup::ExportLedger(p)) => export_ledger::render(f, body, state, p, theme),
+        Some(Popup::QuickBalance) => quick_balance::render(f, body, state, theme),
     }
     toasts::render(f, body, state, theme);
 }
