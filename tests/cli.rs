@@ -409,3 +409,109 @@ fn export_ledger_shortfall_in_the_last_filed_period() {
         assert_eq!(b["gstr3b_filed"], p <= last, "{b}");
     }
 }
+
+#[test]
+fn icegate_counts_failed_invoices_and_imported_verdicts() {
+    let srv = Server::start(common::config(200));
+    let dir = tempfile::tempdir().unwrap();
+    ok(run(gstdash(srv.sim(), dir.path()), &["login", "--otp", sim::DEMO_OTP]));
+    let aug = ReturnPeriod::new(2024, 8).unwrap();
+    let out = ok(run(
+        gstdash(srv.sim(), dir.path()),
+        &["icegate", "--period", "2024-08", "--format", "json"],
+    ));
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let invoices = v["invoices"].as_array().unwrap();
+    // Processed = the period's 6A invoices with payment, as the API lists them.
+    let exp = srv.rt.block_on(async {
+        let c = common::logged_in(srv.sim()).await;
+        c.gstr1_section(false, "exp", aug).await.unwrap()
+    });
+    let wpay: Vec<_> = exp
+        .exp
+        .iter()
+        .filter(|g| g.exp_typ == "WPAY")
+        .flat_map(|g| &g.inv)
+        .collect();
+    assert_eq!(invoices.len(), wpay.len());
+    assert_eq!(v["counts"][0]["count"], wpay.len());
+    // Each invoice missing its shipping bill or port code is held for that reason; the rest
+    // were transmitted once October's 3.1(b) cleared August's shortfall.
+    for (inv, src) in invoices.iter().zip(&wpay) {
+        let st = &inv["status"];
+        if src.sbnum.is_none() {
+            assert!(
+                st["NotTransmitted"].to_string().contains("ShippingBillMissing"),
+                "{inv}"
+            );
+        } else if src.sbpcode.is_none() {
+            assert!(st["NotTransmitted"].to_string().contains("PortCodeMissing"), "{inv}");
+        } else {
+            assert_eq!(st["Transmitted"]["held_until"], "102024", "{inv}");
+        }
+    }
+    // The quarter Jul–Sep 2024 (quarterly filers pick September); import ICEGATE's answers
+    // for two transmitted invoices: one rejection (SB005) and one validation.
+    let q: Value = serde_json::from_str(&ok(run(
+        gstdash(srv.sim(), dir.path()),
+        &["icegate", "--period", "2024-09", "--quarterly", "--format", "json"],
+    )))
+    .unwrap();
+    assert_eq!(q["periods"], serde_json::json!(["072024", "082024", "092024"]));
+    let sent: Vec<&Value> = q["invoices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["status"].get("Transmitted").is_some())
+        .collect();
+    assert!(sent.len() >= 2, "{q:#}");
+    let csv_path = dir.path().join("icegate.csv");
+    std::fs::write(
+        &csv_path,
+        format!(
+            "Invoice No,Invoice Date,Response Code\n{},{},SB005\n{},{},SB000\n",
+            sent[0]["inum"].as_str().unwrap(),
+            sent[0]["idt"].as_str().unwrap(),
+            sent[1]["inum"].as_str().unwrap(),
+            sent[1]["idt"].as_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let table = ok(run(
+        gstdash(srv.sim(), dir.path()),
+        &[
+            "icegate",
+            "--period",
+            "2024-09",
+            "--quarterly",
+            "--icegate-csv",
+            csv_path.to_str().unwrap(),
+        ],
+    ));
+    let rejected = table.lines().find(|l| l.starts_with("Rejected by ICEGATE")).unwrap();
+    assert!(rejected.split_whitespace().any(|w| w == "1"), "{table}");
+    let failed = ok(run(
+        gstdash(srv.sim(), dir.path()),
+        &[
+            "icegate",
+            "--period",
+            "2024-09",
+            "--quarterly",
+            "--icegate-csv",
+            csv_path.to_str().unwrap(),
+            "--failed",
+            "--format",
+            "csv",
+        ],
+    ));
+    assert_eq!(
+        failed.lines().next().unwrap(),
+        "Period,Invoice No,Invoice Date,Shipping Bill,Port,IGST,CESS,Reason"
+    );
+    assert!(failed.contains("SB005: Invalid invoice number"), "{failed}");
+    let e = one_line_error(&run(
+        gstdash(srv.sim(), dir.path()),
+        &["icegate", "--period", "2024-08", "--quarterly"],
+    ));
+    assert!(e.contains("--period") && e.contains("last month"), "{e}");
+}

@@ -78,6 +78,25 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// Export invoices and ICEGATE: processed from 6A, transmitted, not transmitted (with the
+    /// reason), rejected by ICEGATE. Computed, not an official GSTN figure.
+    Icegate {
+        /// Return period: 2024-05 (quarterly filers: the quarter's last month).
+        #[arg(long)]
+        period: String,
+        /// The period is a quarter's last month and the result covers the quarter.
+        #[arg(long)]
+        quarterly: bool,
+        /// ICEGATE's responses (SB000–SB006) as downloaded from the portal: a CSV with Invoice
+        /// No, Invoice Date and Response Code columns.
+        #[arg(long, value_name = "FILE")]
+        icegate_csv: Option<PathBuf>,
+        /// List the failed invoices with their reasons instead of the counts.
+        #[arg(long)]
+        failed: bool,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
     /// Invoice Management System.
     Ims {
         #[command(subcommand)]
@@ -228,6 +247,22 @@ async fn dispatch(cli: Cli) -> Result<(), error::CliError> {
             view,
             format,
         }) => reports::export_ledger(&commands::Ctx::open(&g)?, &fy, since.as_deref(), view, format).await,
+        Some(Command::Icegate {
+            period,
+            quarterly,
+            icegate_csv,
+            failed,
+            format,
+        }) => {
+            let args = reports::IcegateArgs {
+                period,
+                quarterly,
+                icegate_csv,
+                failed,
+                format,
+            };
+            reports::icegate(&commands::Ctx::open(&g)?, args).await
+        }
         Some(Command::Ims { cmd }) => commands::ims(&commands::Ctx::open(&g)?, cmd).await,
         None => {
             let ctx = commands::Ctx::open(&g)?;

@@ -203,3 +203,150 @@ pub async fn export_ledger(
     emit(format, &doc, &table, &notes)?;
     Ok(())
 }
+
+/// `gstdash icegate`: the portal's counts table, or the failed invoices.
+#[derive(Clone, Debug)]
+pub struct IcegateArgs {
+    pub period: String,
+    pub quarterly: bool,
+    pub icegate_csv: Option<std::path::PathBuf>,
+    pub failed: bool,
+    pub format: Format,
+}
+
+pub fn icegate_counts_table(t: &crate::domain::icegate::Tracking, a: Amounts) -> Table {
+    let mut table = Table::new(&[
+        ("Status", Align::Left),
+        ("Count", Align::Right),
+        ("IGST", Align::Right),
+        ("CESS", Align::Right),
+    ]);
+    for c in t.counts() {
+        table.row(vec![c.label, c.count.to_string(), a.fmt(c.tax.igst), a.fmt(c.tax.cess)]);
+    }
+    table
+}
+
+/// "DOWNLOAD FAILED INVOICES": not transmitted or rejected by ICEGATE, with the reason.
+pub fn icegate_failed_table<'a>(
+    invoices: impl IntoIterator<Item = &'a crate::domain::icegate::InvoiceStatus>,
+    a: Amounts,
+) -> Table {
+    let mut table = Table::new(&[
+        ("Period", Align::Left),
+        ("Invoice No", Align::Left),
+        ("Invoice Date", Align::Left),
+        ("Shipping Bill", Align::Left),
+        ("Port", Align::Left),
+        ("IGST", Align::Right),
+        ("CESS", Align::Right),
+        ("Reason", Align::Left),
+    ]);
+    for i in invoices {
+        table.row(vec![
+            i.period.wire(),
+            i.inum.clone(),
+            i.idt.clone(),
+            i.sbnum.clone().unwrap_or_default(),
+            i.sbpcode.clone().unwrap_or_default(),
+            a.fmt(i.tax.igst),
+            a.fmt(i.tax.cess),
+            i.reason(),
+        ]);
+    }
+    table
+}
+
+pub async fn icegate(ctx: &Ctx, args: IcegateArgs) -> Result<(), CliError> {
+    use crate::domain::icegate;
+    let period = ReturnPeriod::parse_user(&args.period).map_err(CliError::field("--period"))?;
+    let today = Local::now().date_naive();
+    if period > ReturnPeriod::of_date(today) {
+        return Err(CliError::new(format!("--period {period}: has not started yet")));
+    }
+    let periods: Vec<ReturnPeriod> = if args.quarterly {
+        if period.month() % 3 != 0 {
+            return Err(CliError::new(format!(
+                "--period {period}: quarterly filers pick the quarter's last month (Jun, Sep, Dec or Mar)"
+            )));
+        }
+        vec![period.plus_months(-2), period.prev(), period]
+    } else {
+        vec![period]
+    };
+    let verdicts = match &args.icegate_csv {
+        Some(p) => {
+            let text =
+                std::fs::read_to_string(p).map_err(|e| CliError::new(format!("--icegate-csv {}: {e}", p.display())))?;
+            icegate::parse_verdicts(&text).map_err(|e| CliError::new(format!("--icegate-csv {}: {e}", p.display())))?
+        }
+        None => vec![],
+    };
+    let fy = FinancialYear::of_period(period);
+    let ledger_periods = ledger_periods(fy, fy, today);
+    ctx.require_session()?;
+    let returns = crate::sync::reports::fetch_export_returns(&ctx.client, &ledger_periods).await?;
+    let ledger = export_ledger::compute(&returns);
+    let t = icegate::track(&returns, &periods, &ledger, &verdicts);
+    let a = if args.format == Format::Table {
+        Amounts::Grouped
+    } else {
+        Amounts::Plain
+    };
+    let table = if args.failed {
+        icegate_failed_table(t.failed(), a)
+    } else {
+        icegate_counts_table(&t, a)
+    };
+    let span = match periods.as_slice() {
+        [one] => one.to_string(),
+        [first, .., last] => format!("{first} – {last}"),
+        [] => String::new(),
+    };
+    let mut notes = vec![
+        format!(
+            "ICEGATE tracking, {} ({}), {span}: {} export invoice(s) with payment in Table 6A",
+            ctx.profile.gstin,
+            ctx.profile.name,
+            t.invoices.len()
+        ),
+        format!(
+            "Estimate: {DERIVED_LABEL}; export ledger cumulated from April {}.",
+            fy.start_year()
+        ),
+    ];
+    if verdicts.is_empty() {
+        notes.push(
+            "No ICEGATE responses imported: pass --icegate-csv with the portal's file to see SB000–SB006 results."
+                .into(),
+        );
+    }
+    for v in &t.unmatched_verdicts {
+        notes.push(format!(
+            "⚠ ICEGATE response {} for invoice {} of {} matches no 6A invoice of {span}",
+            v.code, v.inum, v.idt
+        ));
+    }
+    if !args.failed && t.failed().next().is_some() {
+        notes.push("Failed invoices with reasons: add --failed (with --format csv to download them).".into());
+    }
+    #[derive(Serialize)]
+    struct Doc<'a> {
+        gstin: &'a str,
+        periods: Vec<String>,
+        label: &'static str,
+        counts: Vec<icegate::CountLine>,
+        invoices: &'a [icegate::InvoiceStatus],
+        unmatched_verdicts: &'a [icegate::Verdict],
+    }
+    let doc = Doc {
+        gstin: ctx.profile.gstin.as_str(),
+        periods: periods.iter().map(|p| p.wire()).collect(),
+        label: DERIVED_LABEL,
+        counts: t.counts(),
+        invoices: &t.invoices,
+        unmatched_verdicts: &t.unmatched_verdicts,
+    };
+    emit(args.format, &doc, &table, &notes)?;
+    Ok(())
+}

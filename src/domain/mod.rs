@@ -2,6 +2,7 @@
 
 pub mod export_ledger;
 pub mod gstin;
+pub mod icegate;
 pub mod ims;
 pub mod ledger;
 pub mod money;
