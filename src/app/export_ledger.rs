@@ -11,22 +11,34 @@ use super::state::{AppState, Fetched, Popup};
 use super::toast::ToastLevel;
 use crate::cli::report::Amounts;
 use crate::cli::reports::{export_ledger_table, transactions_table};
-use crate::domain::FinancialYear;
-use crate::domain::export_ledger::ExportLedger;
+use crate::domain::export_ledger::{ExportLedger, PeriodReturns};
+use crate::domain::icegate::{self, Tracking};
+use crate::domain::{FinancialYear, ReturnPeriod};
 use crate::sync::{JobKind, SyncCommand};
 
 /// Data of the popup, kept while it is closed (reopening shows what was fetched).
 #[derive(Clone, Debug, Default)]
 pub struct ExportLedgerState {
     pub ledgers: BTreeMap<FinancialYear, Fetched<Arc<ExportLedger>>>,
+    /// The returns each ledger was computed from (the ICEGATE view's 6A invoices).
+    pub returns: BTreeMap<FinancialYear, Arc<Vec<PeriodReturns>>>,
     /// Last failure of the fetch for the year on screen.
     pub error: Option<String>,
+}
+
+/// What the popup shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LedgerView {
+    Ledger,
+    /// ICEGATE tracking of one month's 6A invoices.
+    Icegate(ReturnPeriod),
 }
 
 /// The open popup.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExportLedgerPopup {
     pub fy: FinancialYear,
+    pub view: LedgerView,
     pub scroll: u16,
     /// Largest useful scroll, recorded by the view.
     pub max_scroll: std::cell::Cell<u16>,
@@ -36,6 +48,7 @@ impl ExportLedgerPopup {
     pub fn new(fy: FinancialYear) -> Self {
         ExportLedgerPopup {
             fy,
+            view: LedgerView::Ledger,
             scroll: 0,
             max_scroll: std::cell::Cell::new(0),
         }
@@ -118,10 +131,78 @@ fn download(state: &mut AppState, fy: FinancialYear, transactions: bool) -> Vec<
     }]
 }
 
+/// ICEGATE tracking of `month` from the loaded returns of its year (no imported verdicts in
+/// the TUI yet: `gstdash icegate --icegate-csv` reads them).
+pub fn tracking(state: &AppState, month: ReturnPeriod) -> Option<Tracking> {
+    let fy = month.financial_year();
+    let ledger = state.export_ledger.ledgers.get(&fy)?;
+    let returns = state.export_ledger.returns.get(&fy)?;
+    Some(icegate::track(returns, &[month], &ledger.value, &[]))
+}
+
+fn download_failed(state: &mut AppState, month: ReturnPeriod) -> Vec<SyncCommand> {
+    let Some(t) = tracking(state, month) else {
+        return vec![];
+    };
+    let Some(dir) = state.downloads_dir.clone() else {
+        state.toasts.push(
+            ToastLevel::Error,
+            "No downloads folder",
+            "Set downloads_dir in the config file to save CSV files.",
+            state.now,
+        );
+        return vec![];
+    };
+    let contents = match crate::cli::reports::icegate_failed_table(t.failed(), Amounts::Plain).to_csv() {
+        Ok(c) => c,
+        Err(e) => {
+            state
+                .toasts
+                .push(ToastLevel::Error, "Could not build the CSV", e.to_string(), state.now);
+            return vec![];
+        }
+    };
+    state.in_flight.insert(JobKind::Download);
+    let name = format!(
+        "icegate-failed-{}-{}-{}.csv",
+        state.profile.gstin,
+        month.wire(),
+        state.now.with_timezone(&super::state::ist()).format("%Y%m%d-%H%M%S")
+    );
+    vec![SyncCommand::WriteFile {
+        dir,
+        name,
+        contents,
+        what: "failed invoices CSV".into(),
+    }]
+}
+
+/// The month the ICEGATE view opens on: the selected period when it is in the year, else the
+/// year's last started month.
+fn icegate_month(state: &AppState, fy: FinancialYear) -> ReturnPeriod {
+    if fy.contains(state.period) {
+        return state.period;
+    }
+    let latest = state.latest_period();
+    fy.periods()
+        .into_iter()
+        .rfind(|p| *p <= latest)
+        .unwrap_or(fy.periods()[0])
+}
+
 /// Keys of the popup.
 pub fn action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
     let page = state.size.1.saturating_sub(12).max(1);
-    let latest = state.latest_period().financial_year();
+    let latest_period = state.latest_period();
+    let latest = latest_period.financial_year();
+    let month0 = state
+        .popup
+        .as_ref()
+        .and_then(|p| match p {
+            Popup::ExportLedger(p) => Some(icegate_month(state, p.fy)),
+            _ => None,
+        })
+        .unwrap_or(latest_period);
     let Some(Popup::ExportLedger(p)) = state.popup.as_mut() else {
         return vec![];
     };
@@ -152,6 +233,31 @@ pub fn action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
                 return fetch(state, next);
             }
         }
+        Action::NextTab => {
+            p.view = match p.view {
+                LedgerView::Ledger => LedgerView::Icegate(month0),
+                LedgerView::Icegate(_) => LedgerView::Ledger,
+            };
+            p.scroll = 0;
+        }
+        Action::PrevPeriod | Action::NextPeriod => {
+            if let LedgerView::Icegate(m) = p.view {
+                let next = if action == Action::NextPeriod {
+                    m.next()
+                } else {
+                    m.prev()
+                };
+                if fy.contains(next) && next <= latest_period {
+                    p.view = LedgerView::Icegate(next);
+                    p.scroll = 0;
+                }
+            }
+        }
+        Action::DownloadFailedCsv => {
+            if let LedgerView::Icegate(m) = p.view {
+                return download_failed(state, m);
+            }
+        }
         Action::Refresh => return fetch(state, fy),
         Action::DownloadCsv => return download(state, fy, false),
         Action::DownloadTransactionsCsv => return download(state, fy, true),
@@ -161,7 +267,14 @@ pub fn action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
 }
 
 /// A computed ledger arrived.
-pub fn on_loaded(state: &mut AppState, fy: FinancialYear, ledger: Arc<ExportLedger>, fetched_at: DateTime<Utc>) {
+pub fn on_loaded(
+    state: &mut AppState,
+    fy: FinancialYear,
+    ledger: Arc<ExportLedger>,
+    returns: Arc<Vec<PeriodReturns>>,
+    fetched_at: DateTime<Utc>,
+) {
+    state.export_ledger.returns.insert(fy, returns);
     state.in_flight.remove(&JobKind::ExportLedger);
     state.last_errors.remove(&JobKind::ExportLedger);
     state.export_ledger.error = None;

@@ -92,10 +92,11 @@ pub enum Action {
     DownloadCsv,
     DownloadTransactionsCsv,
     OpenQuickBalance,
+    DownloadFailedCsv,
 }
 
 impl Action {
-    pub const ALL: [Action; 30] = [
+    pub const ALL: [Action; 31] = [
         Action::Quit,
         Action::OpenHelp,
         Action::Refresh,
@@ -126,6 +127,7 @@ impl Action {
         Action::DownloadCsv,
         Action::DownloadTransactionsCsv,
         Action::OpenQuickBalance,
+        Action::DownloadFailedCsv,
     ];
 
     /// Stable name for config files (`quit`, `select_tab_isd`, …).
@@ -161,6 +163,7 @@ impl Action {
             Action::DownloadCsv => "download_csv",
             Action::DownloadTransactionsCsv => "download_transactions_csv",
             Action::OpenQuickBalance => "open_quick_balance",
+            Action::DownloadFailedCsv => "download_failed_csv",
         }
     }
 
@@ -440,8 +443,12 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(EL, &[ESC, KeySpec::ch('q'), KeySpec::ch('c')], Action::Close, "CLOSE the export ledger", hint(0, "close")),
     b(EL, &[KeySpec::ch('d')], Action::DownloadCsv, "DOWNLOAD AS CSV (ledger rows)", hint(1, "csv")),
     b(EL, &[KeySpec::ch('t')], Action::DownloadTransactionsCsv, "DOWNLOAD TRANSACTION AS CSV (per period)", hint(1, "transactions csv")),
-    b(EL, &[KeySpec::ch('h'), LEFT, KeySpec::ch('[')], Action::PrevYear, "Previous financial year", hint_keys(2, "h/l", "year")),
-    b(EL, &[KeySpec::ch('l'), RIGHT, KeySpec::ch(']')], Action::NextYear, "Next financial year", None),
+    b(EL, &[KeySpec::plain(KeyCode::Tab), KeySpec::ch('i')], Action::NextTab, "Switch between the ledger and ICEGATE tracking", hint_keys(1, "Tab", "ledger/ICEGATE")),
+    b(EL, &[KeySpec::ch('f')], Action::DownloadFailedCsv, "DOWNLOAD FAILED INVOICES (ICEGATE view)", None),
+    b(EL, &[KeySpec::ch('['), KeySpec::ch('p')], Action::PrevPeriod, "Previous month (ICEGATE view)", None),
+    b(EL, &[KeySpec::ch(']'), KeySpec::ch('n')], Action::NextPeriod, "Next month (ICEGATE view)", None),
+    b(EL, &[KeySpec::ch('h'), LEFT], Action::PrevYear, "Previous financial year", hint_keys(2, "h/l", "year")),
+    b(EL, &[KeySpec::ch('l'), RIGHT], Action::NextYear, "Next financial year", None),
     b(EL, &[KeySpec::ch('r')], Action::Refresh, "Fetch GSTR-1/1A and GSTR-3B again", hint(3, "refresh")),
     b(EL, &[KeySpec::ch('k'), UP], Action::Up, "Scroll up", hint_keys(2, "j/k", "scroll")),
     b(EL, &[KeySpec::ch('j'), DOWN], Action::Down, "Scroll down", None),

@@ -391,9 +391,12 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) {
                 None => SessionState::LoggedOut,
             };
         }
-        SyncEvent::ExportLedgerLoaded { fy, ledger, fetched_at } => {
-            super::export_ledger::on_loaded(state, fy, ledger, fetched_at)
-        }
+        SyncEvent::ExportLedgerLoaded {
+            fy,
+            ledger,
+            returns,
+            fetched_at,
+        } => super::export_ledger::on_loaded(state, fy, ledger, returns, fetched_at),
         SyncEvent::FileWritten { what, path } => {
             state.in_flight.remove(&JobKind::Download);
             state.last_errors.remove(&JobKind::Download);

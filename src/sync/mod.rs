@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::api::wire::CountGroup;
-use crate::domain::export_ledger::ExportLedger;
+use crate::domain::export_ledger::{ExportLedger, PeriodReturns};
 use crate::domain::ims::{ImsRecord, ItcReduction, RecordKey};
 use crate::domain::ledger::{CashItcBalance, LedgerWarning};
 use crate::domain::{Action, FinancialYear, GoodsType, ReturnPeriod, Section};
@@ -162,6 +162,8 @@ pub enum SyncEvent {
     ExportLedgerLoaded {
         fy: FinancialYear,
         ledger: Arc<ExportLedger>,
+        /// What it was computed from (the ICEGATE view reads the 6A invoices).
+        returns: Arc<Vec<PeriodReturns>>,
         fetched_at: DateTime<Utc>,
     },
     /// A download was written.

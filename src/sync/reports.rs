@@ -113,6 +113,7 @@ pub async fn export_ledger_job(client: Client, fy: FinancialYear, events: Unboun
         Ok(returns) => SyncEvent::ExportLedgerLoaded {
             fy,
             ledger: Arc::new(export_ledger::compute(&returns)),
+            returns: Arc::new(returns),
             fetched_at: Utc::now(),
         },
         Err(e) => SyncEvent::Failed {
