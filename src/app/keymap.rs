@@ -29,10 +29,12 @@ pub enum Context {
     ExportLedger,
     /// The quick balance popup (`b`).
     QuickBalance,
+    /// The ledgers screen (`L`).
+    Ledgers,
 }
 
 impl Context {
-    pub const ALL: [Context; 7] = [
+    pub const ALL: [Context; 8] = [
         Context::Global,
         Context::Dashboard,
         Context::Help,
@@ -40,6 +42,7 @@ impl Context {
         Context::Pager,
         Context::ExportLedger,
         Context::QuickBalance,
+        Context::Ledgers,
     ];
 
     pub fn label(self) -> &'static str {
@@ -51,6 +54,7 @@ impl Context {
             Context::Pager => "Info and warnings",
             Context::ExportLedger => "Export ledger",
             Context::QuickBalance => "Quick balance",
+            Context::Ledgers => "Ledgers",
         }
     }
     /// Contexts that must not bind plain characters: Help types them into its filter, and
@@ -93,10 +97,12 @@ pub enum Action {
     DownloadTransactionsCsv,
     OpenQuickBalance,
     DownloadFailedCsv,
+    OpenLedgers,
+    ToggleColumns,
 }
 
 impl Action {
-    pub const ALL: [Action; 31] = [
+    pub const ALL: [Action; 33] = [
         Action::Quit,
         Action::OpenHelp,
         Action::Refresh,
@@ -128,6 +134,8 @@ impl Action {
         Action::DownloadTransactionsCsv,
         Action::OpenQuickBalance,
         Action::DownloadFailedCsv,
+        Action::OpenLedgers,
+        Action::ToggleColumns,
     ];
 
     /// Stable name for config files (`quit`, `select_tab_isd`, …).
@@ -164,6 +172,8 @@ impl Action {
             Action::DownloadTransactionsCsv => "download_transactions_csv",
             Action::OpenQuickBalance => "open_quick_balance",
             Action::DownloadFailedCsv => "download_failed_csv",
+            Action::OpenLedgers => "open_ledgers",
+            Action::ToggleColumns => "toggle_columns",
         }
     }
 
@@ -375,7 +385,8 @@ const fn b(
 }
 
 use Context::{
-    Dashboard as D, ExportLedger as EL, Global as G, Help as H, Pager as P, PeriodPicker as PP, QuickBalance as QB,
+    Dashboard as D, ExportLedger as EL, Global as G, Help as H, Ledgers as LG, Pager as P, PeriodPicker as PP,
+    QuickBalance as QB,
 };
 
 const ESC: KeySpec = KeySpec::plain(KeyCode::Esc);
@@ -407,6 +418,7 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(D, &[KeySpec::ch('i')], Action::OpenInfo, "Explain deemed acceptance, pending and 2B/3B dates", hint(4, "info")),
     b(D, &[KeySpec::ch('w')], Action::OpenWarnings, "Show ledger arithmetic warnings", hint(5, "warnings")),
     b(D, &[KeySpec::ch('b')], Action::OpenQuickBalance, "Quick balance: cash and ITC per head for the period", hint(6, "balance")),
+    b(D, &[KeySpec::ch('L')], Action::OpenLedgers, "Ledgers: cash, ITC (from April) and liability", hint(6, "ledgers")),
     b(D, &[KeySpec::ch('e')], Action::OpenExportLedger, "Export ledger (IGST refund on exports), computed", hint(6, "export ledger")),
     b(D, &[ESC], Action::DismissToasts, "Dismiss notifications (errors stay until then)", hint(6, "dismiss")),
     // Last, so Enter on a freshly opened help never quits.
@@ -456,6 +468,20 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(EL, &[PGDN, KeySpec::ctrl('d'), KeySpec::ch(' ')], Action::PageDown, "Page down", None),
     b(EL, &[KeySpec::ch('g'), HOME], Action::Top, "Top", None),
     b(EL, &[KeySpec::ch('G'), END], Action::Bottom, "Bottom", None),
+    // Ledgers
+    b(LG, &[ESC, KeySpec::ch('q')], Action::Close, "Close the ledgers", hint(0, "close")),
+    b(LG, &[KeySpec::plain(KeyCode::Tab), KeySpec::ch('l'), RIGHT], Action::NextTab, "Next ledger (cash, ITC, liability)", hint_keys(1, "Tab", "ledger")),
+    b(LG, &[KeySpec::plain(KeyCode::BackTab), KeySpec::ch('h'), LEFT], Action::PrevTab, "Previous ledger", None),
+    b(LG, &[KeySpec::ch('v')], Action::ToggleColumns, "Amount and balance, or the movement per head", hint(2, "columns")),
+    b(LG, &[KeySpec::ch('[')], Action::PrevPeriod, "Previous period", hint_keys(2, "[ ]", "period")),
+    b(LG, &[KeySpec::ch(']')], Action::NextPeriod, "Next period", None),
+    b(LG, &[KeySpec::ch('r')], Action::Refresh, "Fetch the ledgers again", hint(3, "refresh")),
+    b(LG, &[KeySpec::ch('k'), UP], Action::Up, "Scroll up", hint_keys(3, "j/k", "scroll")),
+    b(LG, &[KeySpec::ch('j'), DOWN], Action::Down, "Scroll down", None),
+    b(LG, &[PGUP, KeySpec::ctrl('u')], Action::PageUp, "Page up", None),
+    b(LG, &[PGDN, KeySpec::ctrl('d'), KeySpec::ch(' ')], Action::PageDown, "Page down", None),
+    b(LG, &[KeySpec::ch('g'), HOME], Action::Top, "Top", None),
+    b(LG, &[KeySpec::ch('G'), END], Action::Bottom, "Bottom", None),
     // Quick balance
     b(QB, &[ESC, KeySpec::ch('q'), KeySpec::ch('b')], Action::Close, "Close the quick balance", hint(0, "close")),
     b(QB, &[KeySpec::ch('r')], Action::Refresh, "Fetch the balance again", hint(1, "refresh")),

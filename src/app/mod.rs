@@ -6,6 +6,7 @@
 pub mod export_ledger;
 pub mod help;
 pub mod keymap;
+pub mod ledgers;
 pub mod msg;
 pub mod picker;
 pub mod state;

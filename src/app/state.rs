@@ -145,6 +145,8 @@ pub enum Popup {
     ExportLedger(super::export_ledger::ExportLedgerPopup),
     /// `b`: cash and ITC balance of the selected period.
     QuickBalance,
+    /// `L`: cash, ITC and liability ledgers.
+    Ledgers(super::ledgers::LedgersPopup),
 }
 
 impl Popup {
@@ -155,12 +157,13 @@ impl Popup {
             Popup::Pager(..) => Context::Pager,
             Popup::ExportLedger(_) => Context::ExportLedger,
             Popup::QuickBalance => Context::QuickBalance,
+            Popup::Ledgers(_) => Context::Ledgers,
         }
     }
 }
 
 /// Jobs in the order the status bar lists them.
-pub const JOB_ORDER: [JobKind; 7] = [
+pub const JOB_ORDER: [JobKind; 8] = [
     JobKind::Counts(GoodsType::Others),
     JobKind::Counts(GoodsType::Isd),
     JobKind::Counts(GoodsType::Imports),
@@ -168,6 +171,7 @@ pub const JOB_ORDER: [JobKind; 7] = [
     JobKind::Session,
     JobKind::ExportLedger,
     JobKind::Download,
+    JobKind::Ledgers,
 ];
 
 pub fn job_label(job: JobKind) -> &'static str {
@@ -183,6 +187,7 @@ pub fn job_label(job: JobKind) -> &'static str {
         JobKind::Gstr2b => "GSTR-2B",
         JobKind::ExportLedger => "export ledger",
         JobKind::Download => "download",
+        JobKind::Ledgers => "ledgers",
     }
 }
 
@@ -225,6 +230,8 @@ pub struct AppState {
     pub engine_stopped: bool,
     /// The export ledger popup's data (`e`).
     pub export_ledger: super::export_ledger::ExportLedgerState,
+    /// The Ledgers screen's data by period (`L`).
+    pub ledgers: super::ledgers::LedgersState,
     /// Where CSV downloads go (`Config::resolve_downloads_dir`); `None` = not configured.
     pub downloads_dir: Option<std::path::PathBuf>,
 }
@@ -254,6 +261,7 @@ impl AppState {
             engine_stopped: false,
             export_ledger: Default::default(),
             downloads_dir: None,
+            ledgers: Default::default(),
         }
     }
 

@@ -100,6 +100,7 @@ pub fn run(state: &mut AppState, ctx: Context, action: Action) -> Vec<SyncComman
         }
         Context::ExportLedger => super::export_ledger::action(state, action),
         Context::QuickBalance => quick_balance_action(state, action),
+        Context::Ledgers => super::ledgers::action(state, action),
     }
 }
 
@@ -123,6 +124,7 @@ fn dashboard_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
             return vec![];
         }
         Action::OpenExportLedger => return super::export_ledger::open(state),
+        Action::OpenLedgers => return super::ledgers::open(state),
         Action::OpenQuickBalance => {
             state.popup = Some(Popup::QuickBalance);
             state.dirty = true;
@@ -373,6 +375,7 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) {
                 JobKind::Counts(g) => state.counts_mut(g).error = Some(message.clone()),
                 JobKind::Balance => state.balance_error = Some(message.clone()),
                 JobKind::ExportLedger => state.export_ledger.error = Some(message.clone()),
+                JobKind::Ledgers => state.ledgers.error = Some(message.clone()),
                 JobKind::Session
                 | JobKind::Records(_)
                 | JobKind::Stage
@@ -397,6 +400,15 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) {
             returns,
             fetched_at,
         } => super::export_ledger::on_loaded(state, fy, ledger, returns, fetched_at),
+        SyncEvent::LedgersLoaded {
+            period,
+            from,
+            to,
+            cash,
+            itc,
+            tax,
+            fetched_at,
+        } => super::ledgers::on_loaded(state, period, from, to, cash, itc, tax, fetched_at),
         SyncEvent::FileWritten { what, path } => {
             state.in_flight.remove(&JobKind::Download);
             state.last_errors.remove(&JobKind::Download);

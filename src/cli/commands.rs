@@ -14,7 +14,7 @@ use super::report::{self, Amounts, Doc};
 use super::{GlobalArgs, ImsCmd, LedgerCmd, RangeArgs};
 use crate::api::{Client, ClientConfig, TaxpayerTokens};
 use crate::config::{Config, ResolvedProfile};
-use crate::domain::ledger::{self, LedgerWarning};
+use crate::domain::ledger::LedgerWarning;
 use crate::domain::period::{self, ReturnPeriod, parse_user_date};
 use crate::domain::{Action, GoodsType, Section};
 use crate::store::{LedgerKind, Store, StoredProfile};
@@ -271,9 +271,6 @@ fn parse_range(r: &RangeArgs, today: NaiveDate) -> Result<(NaiveDate, NaiveDate)
     Ok((from, to))
 }
 
-/// Ledgers longer than the portal's six months are fetched in slices and stitched.
-const LEDGER_WINDOW_MONTHS: u32 = 6;
-
 fn range_key(from: NaiveDate, to: NaiveDate) -> String {
     format!("{}-{}", period::fmt_slash(from), period::fmt_slash(to))
 }
@@ -288,11 +285,7 @@ pub async fn ledger(ctx: &Ctx, kind: LedgerCmd) -> Result<(), CliError> {
         LedgerCmd::Cash(r) => {
             let (from, to) = parse_range(&r, today)?;
             ctx.require_session()?;
-            let mut parts = Vec::new();
-            for (f, t) in period::split_range(from, to, LEDGER_WINDOW_MONTHS) {
-                parts.push(ctx.client.ledger_cash(f, t).await?);
-            }
-            let l = ledger::stitch_cash(parts).expect("at least one window");
+            let l = crate::sync::reports::cash_ledger_range(&ctx.client, from, to).await?;
             let out = LedgerOut {
                 kind: LedgerKind::Cash,
                 key: range_key(from, to),
@@ -313,11 +306,7 @@ pub async fn ledger(ctx: &Ctx, kind: LedgerCmd) -> Result<(), CliError> {
         LedgerCmd::Itc(r) => {
             let (from, to) = parse_range(&r, today)?;
             ctx.require_session()?;
-            let mut parts = Vec::new();
-            for (f, t) in period::split_range(from, to, LEDGER_WINDOW_MONTHS) {
-                parts.push(ctx.client.ledger_itc(f, t).await?);
-            }
-            let l = ledger::stitch_itc(parts).expect("at least one window");
+            let l = crate::sync::reports::itc_ledger_range(&ctx.client, from, to).await?;
             let d = &l.details;
             let out = LedgerOut {
                 kind: LedgerKind::Itc,

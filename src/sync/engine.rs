@@ -76,6 +76,10 @@ impl Engine {
                     let job = super::reports::write_file_job(dir, name, contents, what, self.events.clone());
                     self.start(JobKind::Download, job);
                 }
+                SyncCommand::RefreshLedgers { period } => {
+                    let job = super::reports::ledgers_job(self.client.clone(), period, self.events.clone());
+                    self.start(JobKind::Ledgers, job);
+                }
                 SyncCommand::Shutdown => break,
                 // Outbox, push and records jobs arrive with the sync engine issue; until then
                 // the UI gets a clear refusal rather than silence.

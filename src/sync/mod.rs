@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::api::wire::CountGroup;
 use crate::domain::export_ledger::{ExportLedger, PeriodReturns};
 use crate::domain::ims::{ImsRecord, ItcReduction, RecordKey};
-use crate::domain::ledger::{CashItcBalance, LedgerWarning};
+use crate::domain::ledger::{CashItcBalance, CashLedger, ItcLedger, LedgerWarning, LiabilityLedger};
 use crate::domain::{Action, FinancialYear, GoodsType, ReturnPeriod, Section};
 
 /// What a decision asks GSTN to do with a record.
@@ -88,6 +88,8 @@ pub enum SyncCommand {
         /// What it is, for the message ("export ledger CSV").
         what: String,
     },
+    /// Cash and ITC ledgers from April of the period's year to its end, and its liability ledger.
+    RefreshLedgers { period: ReturnPeriod },
     /// Stop the engine (app quitting).
     Shutdown,
 }
@@ -104,6 +106,7 @@ pub enum JobKind {
     Gstr2b,
     ExportLedger,
     Download,
+    Ledgers,
 }
 
 /// What the engine reports back. Each result carries when it was fetched, so the UI can show
@@ -164,6 +167,16 @@ pub enum SyncEvent {
         ledger: Arc<ExportLedger>,
         /// What it was computed from (the ICEGATE view reads the 6A invoices).
         returns: Arc<Vec<PeriodReturns>>,
+        fetched_at: DateTime<Utc>,
+    },
+    /// The Ledgers screen's data (`from`..`to` for cash and ITC, the period for liability).
+    LedgersLoaded {
+        period: ReturnPeriod,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        cash: Arc<CashLedger>,
+        itc: Arc<ItcLedger>,
+        tax: Arc<LiabilityLedger>,
         fetched_at: DateTime<Utc>,
     },
     /// A download was written.

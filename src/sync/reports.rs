@@ -4,13 +4,15 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use chrono::{Local, Utc};
+use chrono::{Local, NaiveDate, Utc};
 use futures::{StreamExt, TryStreamExt};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::{JobKind, SyncEvent};
 use crate::api::{ApiError, Client};
 use crate::domain::export_ledger::{self, GSTR1_SECTIONS, Gstr1Sections, PeriodReturns};
+use crate::domain::ledger::{self, CashLedger, ItcLedger};
+use crate::domain::period;
 use crate::domain::{FinancialYear, ReturnPeriod};
 
 /// Every section the export ledger reads for one period, from GSTR-1 and GSTR-1A, plus the
@@ -60,6 +62,55 @@ async fn fetch_sections(
         .map(|s| fetch_section(client, amendment_form, s, period))
         .collect();
     futures::stream::iter(calls).buffered(CONCURRENCY).try_collect().await
+}
+
+/// The portal serves at most six months of a ledger per call: longer ranges are fetched in
+/// slices and stitched (running balances continue across slices; `check()` runs on the whole).
+pub const LEDGER_WINDOW_MONTHS: u32 = 6;
+
+pub async fn cash_ledger_range(client: &Client, from: NaiveDate, to: NaiveDate) -> Result<CashLedger, ApiError> {
+    let mut parts = Vec::new();
+    for (f, t) in period::split_range(from, to, LEDGER_WINDOW_MONTHS) {
+        parts.push(client.ledger_cash(f, t).await?);
+    }
+    Ok(ledger::stitch_cash(parts).unwrap_or_default())
+}
+
+pub async fn itc_ledger_range(client: &Client, from: NaiveDate, to: NaiveDate) -> Result<ItcLedger, ApiError> {
+    let mut parts = Vec::new();
+    for (f, t) in period::split_range(from, to, LEDGER_WINDOW_MONTHS) {
+        parts.push(client.ledger_itc(f, t).await?);
+    }
+    Ok(ledger::stitch_itc(parts).unwrap_or_default())
+}
+
+/// The Ledgers screen's data for `period`: cash and ITC ledgers from April of its financial
+/// year to the end of the period (or today), and the period's return-liability ledger.
+pub async fn ledgers_job(client: Client, period: ReturnPeriod, events: UnboundedSender<SyncEvent>) {
+    let today = Local::now().date_naive();
+    let from = period.financial_year().periods()[0].first_day();
+    let to = period.last_day().min(today);
+    let r = futures::try_join!(
+        cash_ledger_range(&client, from, to),
+        itc_ledger_range(&client, from, to),
+        client.ledger_tax(period, period.first_day().min(to), to),
+    );
+    let ev = match r {
+        Ok((cash, itc, tax)) => SyncEvent::LedgersLoaded {
+            period,
+            from,
+            to,
+            cash: Arc::new(cash),
+            itc: Arc::new(itc),
+            tax: Arc::new(tax),
+            fetched_at: Utc::now(),
+        },
+        Err(e) => SyncEvent::Failed {
+            job: JobKind::Ledgers,
+            message: e.to_string(),
+        },
+    };
+    let _ = events.send(ev);
 }
 
 /// Calls in flight at once while fetching a period.

@@ -8,6 +8,7 @@ pub mod export_ledger;
 pub mod fmt;
 pub mod help;
 pub mod info;
+pub mod ledgers;
 pub mod period_picker;
 pub mod quick_balance;
 pub mod runner;
@@ -65,6 +66,7 @@ pub fn render(f: &mut Frame, state: &AppState) {
         Some(Popup::Pager(kind, pg)) => info::render(f, body, state, *kind, pg, theme),
         Some(Popup::ExportLedger(p)) => export_ledger::render(f, body, state, p, theme),
         Some(Popup::QuickBalance) => quick_balance::render(f, body, state, theme),
+        Some(Popup::Ledgers(p)) => ledgers::render(f, body, state, p, theme),
     }
     toasts::render(f, body, state, theme);
 }
