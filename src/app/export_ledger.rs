@@ -259,6 +259,8 @@ pub fn action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
             }
         }
         Action::Refresh => return fetch(state, fy),
+        Action::OpenQuickBalance => return super::update::open_quick_balance(state),
+        Action::OpenLedgers => return super::ledgers::open(state),
         Action::DownloadCsv => return download(state, fy, false),
         Action::DownloadTransactionsCsv => return download(state, fy, true),
         _ => {}

@@ -456,6 +456,8 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(EL, &[KeySpec::ch('d')], Action::DownloadCsv, "DOWNLOAD AS CSV (ledger rows)", hint(1, "csv")),
     b(EL, &[KeySpec::ch('t')], Action::DownloadTransactionsCsv, "DOWNLOAD TRANSACTION AS CSV (per period)", hint(1, "transactions csv")),
     b(EL, &[KeySpec::plain(KeyCode::Tab), KeySpec::ch('i')], Action::NextTab, "Switch between the ledger and ICEGATE tracking", hint_keys(1, "Tab", "ledger/ICEGATE")),
+    b(EL, &[KeySpec::ch('b')], Action::OpenQuickBalance, "Quick balance of the period", None),
+    b(EL, &[KeySpec::ch('L')], Action::OpenLedgers, "Ledgers of the period", None),
     b(EL, &[KeySpec::ch('f')], Action::DownloadFailedCsv, "DOWNLOAD FAILED INVOICES (ICEGATE view)", None),
     b(EL, &[KeySpec::ch('['), KeySpec::ch('p')], Action::PrevPeriod, "Previous month (ICEGATE view)", None),
     b(EL, &[KeySpec::ch(']'), KeySpec::ch('n')], Action::NextPeriod, "Next month (ICEGATE view)", None),
@@ -469,6 +471,8 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(EL, &[KeySpec::ch('g'), HOME], Action::Top, "Top", None),
     b(EL, &[KeySpec::ch('G'), END], Action::Bottom, "Bottom", None),
     // Ledgers
+    b(LG, &[KeySpec::ch('b')], Action::OpenQuickBalance, "Quick balance of the period", None),
+    b(LG, &[KeySpec::ch('e')], Action::OpenExportLedger, "Export ledger of the period's year", None),
     b(LG, &[ESC, KeySpec::ch('q')], Action::Close, "Close the ledgers", hint(0, "close")),
     b(LG, &[KeySpec::plain(KeyCode::Tab), KeySpec::ch('l'), RIGHT], Action::NextTab, "Next ledger (cash, ITC, liability)", hint_keys(1, "Tab", "ledger")),
     b(LG, &[KeySpec::plain(KeyCode::BackTab), KeySpec::ch('h'), LEFT], Action::PrevTab, "Previous ledger", None),
@@ -483,6 +487,8 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(LG, &[KeySpec::ch('g'), HOME], Action::Top, "Top", None),
     b(LG, &[KeySpec::ch('G'), END], Action::Bottom, "Bottom", None),
     // Quick balance
+    b(QB, &[KeySpec::ch('e')], Action::OpenExportLedger, "Export ledger of the period's year", None),
+    b(QB, &[KeySpec::ch('L')], Action::OpenLedgers, "Ledgers of the period", None),
     b(QB, &[ESC, KeySpec::ch('q'), KeySpec::ch('b')], Action::Close, "Close the quick balance", hint(0, "close")),
     b(QB, &[KeySpec::ch('r')], Action::Refresh, "Fetch the balance again", hint(1, "refresh")),
     b(QB, &[KeySpec::ch('[')], Action::PrevPeriod, "Balance of the previous period", hint_keys(1, "[ ]", "period")),

@@ -106,6 +106,8 @@ pub fn action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
         Action::Top => p.scroll = 0,
         Action::Bottom => p.scroll = max,
         Action::Refresh => return fetch(state),
+        Action::OpenQuickBalance => return super::update::open_quick_balance(state),
+        Action::OpenExportLedger => return super::export_ledger::open(state),
         Action::PrevPeriod | Action::NextPeriod => {
             let next = if action == Action::NextPeriod {
                 state.period.next()

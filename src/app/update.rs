@@ -125,19 +125,22 @@ fn dashboard_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
         }
         Action::OpenExportLedger => return super::export_ledger::open(state),
         Action::OpenLedgers => return super::ledgers::open(state),
-        Action::OpenQuickBalance => {
-            state.popup = Some(Popup::QuickBalance);
-            state.dirty = true;
-            // Fetch unless a figure for the period is on screen or on its way.
-            if state.balance().is_none() && !state.is_loading(JobKind::Balance) {
-                state.in_flight.insert(JobKind::Balance);
-                return vec![SyncCommand::RefreshBalance { period: state.period }];
-            }
-            return vec![];
-        }
+        Action::OpenQuickBalance => return open_quick_balance(state),
         _ => return vec![],
     }
     state.dirty = true;
+    vec![]
+}
+
+/// `b` from the dashboard or any report popup.
+pub(crate) fn open_quick_balance(state: &mut AppState) -> Vec<SyncCommand> {
+    state.popup = Some(Popup::QuickBalance);
+    state.dirty = true;
+    // Fetch unless a figure for the period is on screen or on its way.
+    if state.balance().is_none() && !state.is_loading(JobKind::Balance) {
+        state.in_flight.insert(JobKind::Balance);
+        return vec![SyncCommand::RefreshBalance { period: state.period }];
+    }
     vec![]
 }
 
@@ -154,6 +157,8 @@ fn quick_balance_action(state: &mut AppState, action: Action) -> Vec<SyncCommand
         Action::PrevPeriod => return set_period(state, state.period.prev()),
         Action::NextPeriod => return set_period(state, state.period.next()),
         Action::OpenWarnings => state.popup = Some(Popup::Pager(PagerKind::Warnings, PagerState::default())),
+        Action::OpenExportLedger => return super::export_ledger::open(state),
+        Action::OpenLedgers => return super::ledgers::open(state),
         _ => {}
     }
     vec![]

@@ -120,4 +120,22 @@ mod tests {
         let text = draw(&s).backend().to_string();
         assert!(text.contains("Ledger balance"), "{text}");
     }
+
+    #[test]
+    fn report_popups_open_each_other() {
+        let mut s = loaded_state(ThemeName::Dark);
+        press(&mut s, 'b');
+        let fy = s.period.financial_year();
+        assert_eq!(press(&mut s, 'e'), vec![SyncCommand::RefreshExportLedger { fy }]);
+        assert!(matches!(s.popup, Some(Popup::ExportLedger(_))));
+        assert!(press(&mut s, 'b').is_empty());
+        assert_eq!(s.popup, Some(Popup::QuickBalance));
+        assert_eq!(
+            press(&mut s, 'L'),
+            vec![SyncCommand::RefreshLedgers { period: s.period }]
+        );
+        assert!(matches!(s.popup, Some(Popup::Ledgers(_))));
+        press(&mut s, 'e');
+        assert!(matches!(s.popup, Some(Popup::ExportLedger(_))));
+    }
 }
