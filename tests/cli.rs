@@ -515,3 +515,86 @@ fn icegate_counts_failed_invoices_and_imported_verdicts() {
     ));
     assert!(e.contains("--period") && e.contains("last month"), "{e}");
 }
+
+#[test]
+fn outward_supplies_mirror_the_recipients_actions() {
+    use gstdash::domain::{Action, Section};
+    use std::collections::BTreeMap;
+    let srv = Server::start(common::config(8_000));
+    let dir = tempfile::tempdir().unwrap();
+    ok(run(gstdash(srv.sim(), dir.path()), &["login", "--otp", sim::DEMO_OTP]));
+    // What the recipients (the other demo taxpayers) hold from supplier #0 = Acme Traders.
+    let s = srv.sim();
+    let mut by_period: BTreeMap<String, (usize, usize)> = BTreeMap::new(); // (b2b docs, b2b rejected)
+    let mut rejected_notes: BTreeMap<String, usize> = BTreeMap::new();
+    for tp in &s.taxpayers[1..] {
+        let stin = s.suppliers(&tp.gstin)[0].gstin.clone();
+        for r in s
+            .records(&tp.gstin, Section::B2b)
+            .into_iter()
+            .filter(|r| r.stin == stin)
+        {
+            let e = by_period.entry(r.rtnprd.clone()).or_default();
+            e.0 += 1;
+            e.1 += usize::from(r.action == Action::Rejected);
+        }
+        for sec in [
+            Section::B2ba,
+            Section::B2bCn,
+            Section::B2bDn,
+            Section::B2bCna,
+            Section::B2bDna,
+        ] {
+            for r in s
+                .records(&tp.gstin, sec)
+                .into_iter()
+                .filter(|r| r.stin == stin && r.action == Action::Rejected)
+            {
+                *rejected_notes.entry(r.rtnprd.clone()).or_default() += 1;
+            }
+        }
+    }
+    let (wire, (docs, rejected)) = by_period
+        .iter()
+        .max_by_key(|(_, v)| v.0)
+        .expect("supplier #0 has records");
+    let p = ReturnPeriod::from_wire(wire).unwrap();
+    let out = ok(run(
+        gstdash(s, dir.path()),
+        &["outward", "--period", &p.iso(), "--format", "json"],
+    ));
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let sum = |sec: &str, k: &str| -> usize {
+        v["summary"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| l["section"] == sec)
+            .map(|l| l["counts"][k].as_u64().unwrap() as usize)
+            .sum()
+    };
+    let total: usize = ["accepted", "rejected", "pending", "no_action", "other"]
+        .iter()
+        .map(|k| sum("b2b", k))
+        .sum();
+    assert_eq!(total, *docs, "{v:#}");
+    assert_eq!(sum("b2b", "rejected"), *rejected);
+    // The added-back view: the rejected notes and amendments of a period, or "none" (IMS0027).
+    let empty = (1..=12)
+        .map(|m| ReturnPeriod::new(2025, m).unwrap())
+        .find(|q| !rejected_notes.contains_key(&q.wire()))
+        .unwrap();
+    let none = ok(run(
+        gstdash(s, dir.path()),
+        &["outward", "--period", &empty.iso(), "--rejected"],
+    ));
+    assert!(none.contains(": none"), "{none}");
+    if let Some((w, n)) = rejected_notes.iter().next() {
+        let q = ReturnPeriod::from_wire(w).unwrap();
+        let out = ok(run(
+            gstdash(s, dir.path()),
+            &["outward", "--period", &q.iso(), "--rejected", "--format", "csv"],
+        ));
+        assert_eq!(out.lines().count(), 1 + n, "{out}");
+    }
+}

@@ -23,6 +23,7 @@ use super::wire::{
 use crate::domain::export_ledger::{Gstr1Sections, Gstr3bDetails};
 use crate::domain::ims::ImsRecord;
 use crate::domain::ledger::{CashItcBalance, CashLedger, ItcLedger, LiabilityLedger};
+use crate::domain::outward::{AddedBack, SalesDoc};
 use crate::domain::period::fmt_slash;
 use crate::domain::{Action, GoodsType, Gstin, ReturnPeriod, Section};
 use crate::secret::Secret;
@@ -528,6 +529,30 @@ impl Client {
         {
             Ok(d) => Ok(Some(d)),
             Err(e) if e.is_empty_result() || e.code == "RT-R3BQ1004" => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    // ---- Supplier view (`api.md` §4) ----------------------------------------------------
+
+    pub async fn sales(&self, period: ReturnPeriod) -> Result<SalesDoc, ApiError> {
+        let p = path::sales(&period.path_year(), &period.path_month());
+        self.call(Method::GET, &p, &[], None::<&()>, Auth::Taxpayer, Shape::Gstn)
+            .await
+    }
+
+    /// Rejected records whose liability was added back; `IMS0027` (none) is an empty result.
+    pub async fn added_back_liabilities(&self, period: ReturnPeriod) -> Result<AddedBack, ApiError> {
+        let p = path::added_back(&period.path_year(), &period.path_month());
+        match self
+            .call(Method::GET, &p, &[], None::<&()>, Auth::Taxpayer, Shape::Gstn)
+            .await
+        {
+            Ok(a) => Ok(a),
+            Err(e) if e.is_empty_result() => Ok(AddedBack {
+                rtnprd: period.wire(),
+                ..Default::default()
+            }),
             Err(e) => Err(e),
         }
     }

@@ -43,6 +43,14 @@ pub mod path {
     pub fn gstr1a_section(section: &str, year: &str, month: &str) -> String {
         format!("/gst/compliance/tax-payer/gstrs/gstr-1a/{section}/{year}/{month}")
     }
+    /// `/gst/compliance/tax-payer/invoices/{year}/{month}/sales` (supplier view, `api.md` §4.1).
+    pub fn sales(year: &str, month: &str) -> String {
+        format!("/gst/compliance/tax-payer/invoices/{year}/{month}/sales")
+    }
+    /// `/gst/compliance/tax-payer/invoices/added-back-liabilities/{year}/{month}` (§4.2).
+    pub fn added_back(year: &str, month: &str) -> String {
+        format!("/gst/compliance/tax-payer/invoices/added-back-liabilities/{year}/{month}")
+    }
     /// `/gst/compliance/tax-payer/gstrs/gstr-3b/{year}/{month}` (`getGstr3bDetails`).
     pub fn gstr3b(year: &str, month: &str) -> String {
         format!("/gst/compliance/tax-payer/gstrs/gstr-3b/{year}/{month}")

@@ -97,6 +97,16 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// Outward supplies (supplier view): counts by the recipients' IMS actions per section,
+    /// or with --rejected the records whose liability was added back.
+    Outward {
+        #[arg(long)]
+        period: String,
+        #[arg(long)]
+        rejected: bool,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
     /// Invoice Management System.
     Ims {
         #[command(subcommand)]
@@ -263,6 +273,11 @@ async fn dispatch(cli: Cli) -> Result<(), error::CliError> {
             };
             reports::icegate(&commands::Ctx::open(&g)?, args).await
         }
+        Some(Command::Outward {
+            period,
+            rejected,
+            format,
+        }) => reports::outward(&commands::Ctx::open(&g)?, &period, rejected, format).await,
         Some(Command::Ims { cmd }) => commands::ims(&commands::Ctx::open(&g)?, cmd).await,
         None => {
             let ctx = commands::Ctx::open(&g)?;

@@ -350,3 +350,114 @@ pub async fn icegate(ctx: &Ctx, args: IcegateArgs) -> Result<(), CliError> {
     emit(args.format, &doc, &table, &notes)?;
     Ok(())
 }
+
+/// `gstdash outward`: the supplier view of a period, or the rejected records whose liability
+/// was added back.
+pub async fn outward(ctx: &Ctx, period: &str, rejected: bool, format: Format) -> Result<(), CliError> {
+    use crate::domain::outward;
+    let period = ReturnPeriod::parse_user(period).map_err(CliError::field("--period"))?;
+    ctx.require_session()?;
+    let a = if format == Format::Table {
+        Amounts::Grouped
+    } else {
+        Amounts::Plain
+    };
+    if rejected {
+        let ab = ctx.client.added_back_liabilities(period).await?;
+        let mut t = Table::new(&[
+            ("Section", Align::Left),
+            ("Recipient", Align::Left),
+            ("Document", Align::Left),
+            ("Date", Align::Left),
+            ("Taxable", Align::Right),
+            ("IGST", Align::Right),
+            ("CGST", Align::Right),
+            ("SGST", Align::Right),
+            ("Cess", Align::Right),
+            ("Form", Align::Left),
+        ]);
+        for (s, r) in ab.all() {
+            t.row(vec![
+                s.to_string(),
+                r.ctin.clone().unwrap_or_default(),
+                r.nt_num.clone().or(r.inum.clone()).unwrap_or_default(),
+                r.nt_dt.clone().or(r.idt.clone()).unwrap_or_default(),
+                a.fmt(r.txval),
+                a.fmt(r.iamt),
+                a.fmt(r.camt),
+                a.fmt(r.samt),
+                a.fmt(r.csamt),
+                r.form.clone(),
+            ]);
+        }
+        let [tx, i, c, s, cs] = ab.totals();
+        let mut notes = vec![format!(
+            "Rejected records (liability added back), {} ({}), {period}: {}",
+            ctx.profile.gstin,
+            ctx.profile.name,
+            if ab.all().is_empty() {
+                "none".to_string()
+            } else {
+                format!("{} record(s)", ab.all().len())
+            }
+        )];
+        if !ab.all().is_empty() {
+            notes.push(format!(
+                "Added back to your liability: taxable ₹{tx}, IGST ₹{i}, CGST ₹{c}, SGST ₹{s}, cess ₹{cs}"
+            ));
+        }
+        emit(format, &ab, &t, &notes)?;
+        return Ok(());
+    }
+    let doc = ctx.client.sales(period).await?;
+    let lines = outward::summarise(&doc);
+    let mut t = Table::new(&[
+        ("Form", Align::Left),
+        ("Table", Align::Left),
+        ("Section", Align::Left),
+        ("Accepted", Align::Right),
+        ("Rejected", Align::Right),
+        ("Pending", Align::Right),
+        ("No action", Align::Right),
+        ("Other", Align::Right),
+        ("Value", Align::Right),
+        ("Tax", Align::Right),
+    ]);
+    for l in &lines {
+        let c = &l.counts;
+        t.row(vec![
+            l.form.to_string(),
+            l.table.to_string(),
+            l.section.clone(),
+            c.accepted.to_string(),
+            c.rejected.to_string(),
+            c.pending.to_string(),
+            c.no_action.to_string(),
+            c.other.to_string(),
+            a.fmt(c.value),
+            a.fmt(c.tax),
+        ]);
+    }
+    let mut notes = vec![format!(
+        "Outward supplies as recipients acted on them in IMS, {} ({}), {period}",
+        ctx.profile.gstin, ctx.profile.name
+    )];
+    if lines.is_empty() {
+        notes.push("No outward documents for this period.".into());
+    }
+    #[derive(Serialize)]
+    struct Doc<'a> {
+        summary: &'a [outward::SummaryLine],
+        data: &'a outward::SalesDoc,
+    }
+    emit(
+        format,
+        &Doc {
+            summary: &lines,
+            data: &doc,
+        },
+        &t,
+        &notes,
+    )?;
+    Ok(())
+}

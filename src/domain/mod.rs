@@ -6,6 +6,7 @@ pub mod icegate;
 pub mod ims;
 pub mod ledger;
 pub mod money;
+pub mod outward;
 pub mod period;
 
 pub use gstin::{Gstin, GstinKind};

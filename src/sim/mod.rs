@@ -25,6 +25,7 @@ mod auth;
 mod data;
 mod faults;
 mod ledgers;
+mod outward;
 mod reply;
 mod returns;
 mod rng;

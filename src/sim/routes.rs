@@ -82,6 +82,11 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router {
             get(super::returns::gstr1a_section),
         )
         .route(&path::gstr3b("{year}", "{month}"), get(super::returns::gstr3b))
+        .route(&path::sales("{year}", "{month}"), get(super::outward::sales_handler))
+        .route(
+            &path::added_back("{year}", "{month}"),
+            get(super::outward::added_back_handler),
+        )
         .fallback(|| async { reply::platform_error(404, "Not Found") })
         .method_not_allowed_fallback(|| async { reply::platform_error(405, "Method Not Allowed") })
         .layer(DefaultBodyLimit::max(MAX_BODY))
