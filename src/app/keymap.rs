@@ -31,10 +31,12 @@ pub enum Context {
     QuickBalance,
     /// The ledgers screen (`L`).
     Ledgers,
+    /// Outward supplies (`o`).
+    Outward,
 }
 
 impl Context {
-    pub const ALL: [Context; 8] = [
+    pub const ALL: [Context; 9] = [
         Context::Global,
         Context::Dashboard,
         Context::Help,
@@ -43,6 +45,7 @@ impl Context {
         Context::ExportLedger,
         Context::QuickBalance,
         Context::Ledgers,
+        Context::Outward,
     ];
 
     pub fn label(self) -> &'static str {
@@ -55,6 +58,7 @@ impl Context {
             Context::ExportLedger => "Export ledger",
             Context::QuickBalance => "Quick balance",
             Context::Ledgers => "Ledgers",
+            Context::Outward => "Outward supplies",
         }
     }
     /// Contexts that must not bind plain characters: Help types them into its filter, and
@@ -99,10 +103,11 @@ pub enum Action {
     DownloadFailedCsv,
     OpenLedgers,
     ToggleColumns,
+    OpenOutward,
 }
 
 impl Action {
-    pub const ALL: [Action; 33] = [
+    pub const ALL: [Action; 34] = [
         Action::Quit,
         Action::OpenHelp,
         Action::Refresh,
@@ -136,6 +141,7 @@ impl Action {
         Action::DownloadFailedCsv,
         Action::OpenLedgers,
         Action::ToggleColumns,
+        Action::OpenOutward,
     ];
 
     /// Stable name for config files (`quit`, `select_tab_isd`, …).
@@ -174,6 +180,7 @@ impl Action {
             Action::DownloadFailedCsv => "download_failed_csv",
             Action::OpenLedgers => "open_ledgers",
             Action::ToggleColumns => "toggle_columns",
+            Action::OpenOutward => "open_outward",
         }
     }
 
@@ -385,8 +392,8 @@ const fn b(
 }
 
 use Context::{
-    Dashboard as D, ExportLedger as EL, Global as G, Help as H, Ledgers as LG, Pager as P, PeriodPicker as PP,
-    QuickBalance as QB,
+    Dashboard as D, ExportLedger as EL, Global as G, Help as H, Ledgers as LG, Outward as OW, Pager as P,
+    PeriodPicker as PP, QuickBalance as QB,
 };
 
 const ESC: KeySpec = KeySpec::plain(KeyCode::Esc);
@@ -419,6 +426,7 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(D, &[KeySpec::ch('w')], Action::OpenWarnings, "Show ledger arithmetic warnings", hint(5, "warnings")),
     b(D, &[KeySpec::ch('b')], Action::OpenQuickBalance, "Quick balance: cash and ITC per head for the period", hint(6, "balance")),
     b(D, &[KeySpec::ch('L')], Action::OpenLedgers, "Ledgers: cash, ITC (from April) and liability", hint(6, "ledgers")),
+    b(D, &[KeySpec::ch('o')], Action::OpenOutward, "Outward supplies: recipients' actions", hint(6, "outward")),
     b(D, &[KeySpec::ch('e')], Action::OpenExportLedger, "Export ledger (IGST refund on exports), computed", hint(6, "export ledger")),
     b(D, &[ESC], Action::DismissToasts, "Dismiss notifications (errors stay until then)", hint(6, "dismiss")),
     // Last, so Enter on a freshly opened help never quits.
@@ -486,6 +494,13 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(LG, &[PGDN, KeySpec::ctrl('d'), KeySpec::ch(' ')], Action::PageDown, "Page down", None),
     b(LG, &[KeySpec::ch('g'), HOME], Action::Top, "Top", None),
     b(LG, &[KeySpec::ch('G'), END], Action::Bottom, "Bottom", None),
+    // Outward supplies
+    b(OW, &[ESC, KeySpec::ch('q'), KeySpec::ch('o')], Action::Close, "Close outward supplies", hint(0, "close")),
+    b(OW, &[KeySpec::ch('[')], Action::PrevPeriod, "Previous period", hint_keys(1, "[ ]", "period")),
+    b(OW, &[KeySpec::ch(']')], Action::NextPeriod, "Next period", None),
+    b(OW, &[KeySpec::ch('r')], Action::Refresh, "Fetch the supplier view again", hint(2, "refresh")),
+    b(OW, &[KeySpec::ch('k'), UP], Action::Up, "Scroll up", hint_keys(2, "j/k", "scroll")),
+    b(OW, &[KeySpec::ch('j'), DOWN], Action::Down, "Scroll down", None),
     // Quick balance
     b(QB, &[KeySpec::ch('e')], Action::OpenExportLedger, "Export ledger of the period's year", None),
     b(QB, &[KeySpec::ch('L')], Action::OpenLedgers, "Ledgers of the period", None),

@@ -8,6 +8,7 @@ pub mod help;
 pub mod keymap;
 pub mod ledgers;
 pub mod msg;
+pub mod outward;
 pub mod picker;
 pub mod state;
 pub mod toast;

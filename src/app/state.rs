@@ -147,6 +147,8 @@ pub enum Popup {
     QuickBalance,
     /// `L`: cash, ITC and liability ledgers.
     Ledgers(super::ledgers::LedgersPopup),
+    /// `o`: outward supplies (supplier view) of the period.
+    Outward(super::outward::OutwardPopup),
 }
 
 impl Popup {
@@ -158,12 +160,13 @@ impl Popup {
             Popup::ExportLedger(_) => Context::ExportLedger,
             Popup::QuickBalance => Context::QuickBalance,
             Popup::Ledgers(_) => Context::Ledgers,
+            Popup::Outward(_) => Context::Outward,
         }
     }
 }
 
 /// Jobs in the order the status bar lists them.
-pub const JOB_ORDER: [JobKind; 8] = [
+pub const JOB_ORDER: [JobKind; 9] = [
     JobKind::Counts(GoodsType::Others),
     JobKind::Counts(GoodsType::Isd),
     JobKind::Counts(GoodsType::Imports),
@@ -172,6 +175,7 @@ pub const JOB_ORDER: [JobKind; 8] = [
     JobKind::ExportLedger,
     JobKind::Download,
     JobKind::Ledgers,
+    JobKind::Outward,
 ];
 
 pub fn job_label(job: JobKind) -> &'static str {
@@ -188,6 +192,7 @@ pub fn job_label(job: JobKind) -> &'static str {
         JobKind::ExportLedger => "export ledger",
         JobKind::Download => "download",
         JobKind::Ledgers => "ledgers",
+        JobKind::Outward => "outward supplies",
     }
 }
 
@@ -232,6 +237,8 @@ pub struct AppState {
     pub export_ledger: super::export_ledger::ExportLedgerState,
     /// The Ledgers screen's data by period (`L`).
     pub ledgers: super::ledgers::LedgersState,
+    /// Supplier view by period (`o`).
+    pub outward: super::outward::OutwardState,
     /// Where CSV downloads go (`Config::resolve_downloads_dir`); `None` = not configured.
     pub downloads_dir: Option<std::path::PathBuf>,
 }
@@ -262,6 +269,7 @@ impl AppState {
             export_ledger: Default::default(),
             downloads_dir: None,
             ledgers: Default::default(),
+            outward: Default::default(),
         }
     }
 

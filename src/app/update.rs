@@ -101,6 +101,7 @@ pub fn run(state: &mut AppState, ctx: Context, action: Action) -> Vec<SyncComman
         Context::ExportLedger => super::export_ledger::action(state, action),
         Context::QuickBalance => quick_balance_action(state, action),
         Context::Ledgers => super::ledgers::action(state, action),
+        Context::Outward => super::outward::action(state, action),
     }
 }
 
@@ -125,6 +126,7 @@ fn dashboard_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
         }
         Action::OpenExportLedger => return super::export_ledger::open(state),
         Action::OpenLedgers => return super::ledgers::open(state),
+        Action::OpenOutward => return super::outward::open(state),
         Action::OpenQuickBalance => return open_quick_balance(state),
         _ => return vec![],
     }
@@ -381,6 +383,7 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) {
                 JobKind::Balance => state.balance_error = Some(message.clone()),
                 JobKind::ExportLedger => state.export_ledger.error = Some(message.clone()),
                 JobKind::Ledgers => state.ledgers.error = Some(message.clone()),
+                JobKind::Outward => state.outward.error = Some(message.clone()),
                 JobKind::Session
                 | JobKind::Records(_)
                 | JobKind::Stage
@@ -414,6 +417,12 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) {
             tax,
             fetched_at,
         } => super::ledgers::on_loaded(state, period, from, to, cash, itc, tax, fetched_at),
+        SyncEvent::OutwardLoaded {
+            period,
+            sales,
+            added_back,
+            fetched_at,
+        } => super::outward::on_loaded(state, period, sales, added_back, fetched_at),
         SyncEvent::FileWritten { what, path } => {
             state.in_flight.remove(&JobKind::Download);
             state.last_errors.remove(&JobKind::Download);

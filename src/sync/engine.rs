@@ -80,6 +80,10 @@ impl Engine {
                     let job = super::reports::ledgers_job(self.client.clone(), period, self.events.clone());
                     self.start(JobKind::Ledgers, job);
                 }
+                SyncCommand::RefreshOutward { period } => {
+                    let job = super::reports::outward_job(self.client.clone(), period, self.events.clone());
+                    self.start(JobKind::Outward, job);
+                }
                 SyncCommand::Shutdown => break,
                 // Outbox, push and records jobs arrive with the sync engine issue; until then
                 // the UI gets a clear refusal rather than silence.

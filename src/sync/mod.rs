@@ -90,6 +90,8 @@ pub enum SyncCommand {
     },
     /// Cash and ITC ledgers from April of the period's year to its end, and its liability ledger.
     RefreshLedgers { period: ReturnPeriod },
+    /// Supplier view of a period: sales with the recipients' actions and added-back liabilities.
+    RefreshOutward { period: ReturnPeriod },
     /// Stop the engine (app quitting).
     Shutdown,
 }
@@ -107,6 +109,7 @@ pub enum JobKind {
     ExportLedger,
     Download,
     Ledgers,
+    Outward,
 }
 
 /// What the engine reports back. Each result carries when it was fetched, so the UI can show
@@ -177,6 +180,12 @@ pub enum SyncEvent {
         cash: Arc<CashLedger>,
         itc: Arc<ItcLedger>,
         tax: Arc<LiabilityLedger>,
+        fetched_at: DateTime<Utc>,
+    },
+    OutwardLoaded {
+        period: ReturnPeriod,
+        sales: Arc<crate::domain::outward::SalesDoc>,
+        added_back: Arc<crate::domain::outward::AddedBack>,
         fetched_at: DateTime<Utc>,
     },
     /// A download was written.

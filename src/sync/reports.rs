@@ -113,6 +113,24 @@ pub async fn ledgers_job(client: Client, period: ReturnPeriod, events: Unbounded
     let _ = events.send(ev);
 }
 
+/// Engine job: the supplier view of `period`.
+pub async fn outward_job(client: Client, period: ReturnPeriod, events: UnboundedSender<SyncEvent>) {
+    let r = futures::try_join!(client.sales(period), client.added_back_liabilities(period));
+    let ev = match r {
+        Ok((sales, added_back)) => SyncEvent::OutwardLoaded {
+            period,
+            sales: Arc::new(sales),
+            added_back: Arc::new(added_back),
+            fetched_at: Utc::now(),
+        },
+        Err(e) => SyncEvent::Failed {
+            job: JobKind::Outward,
+            message: e.to_string(),
+        },
+    };
+    let _ = events.send(ev);
+}
+
 /// Calls in flight at once while fetching a period.
 const CONCURRENCY: usize = 4;
 /// Longest `Retry-After` a bulk fetch waits out by itself (Sandbox counts per minute).

@@ -9,6 +9,7 @@ pub mod fmt;
 pub mod help;
 pub mod info;
 pub mod ledgers;
+pub mod outward;
 pub mod period_picker;
 pub mod quick_balance;
 pub mod runner;
@@ -67,6 +68,7 @@ pub fn render(f: &mut Frame, state: &AppState) {
         Some(Popup::ExportLedger(p)) => export_ledger::render(f, body, state, p, theme),
         Some(Popup::QuickBalance) => quick_balance::render(f, body, state, theme),
         Some(Popup::Ledgers(p)) => ledgers::render(f, body, state, p, theme),
+        Some(Popup::Outward(p)) => outward::render(f, body, state, p, theme),
     }
     toasts::render(f, body, state, theme);
 }
