@@ -465,3 +465,28 @@ async fn otp_errors_auth403_tec4001_and_422() {
     assert_eq!(e.message, "Invalid GSTIN pattern");
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn gstr1_and_gstr3b_for_the_export_ledger() {
+    let sim = common::start(common::config(100)).await;
+    let c = common::logged_in(&sim).await;
+    let jul = gstdash::domain::ReturnPeriod::new(2024, 7).unwrap();
+    let exp = c.gstr1_section(false, "exp", jul).await.unwrap();
+    assert_eq!(exp.exp.len(), 2, "WPAY and WOPAY groups");
+    assert!(exp.exp[0].inv.iter().all(|i| !i.itms.is_empty()));
+    // No amendments in July: RET11416 arrives as an empty section, not an error.
+    let expa = c.gstr1_section(false, "expa", jul).await.unwrap();
+    assert!(expa.is_empty());
+    let r3b = c.gstr3b_details(jul).await.unwrap().expect("filed");
+    assert_eq!(r3b.ret_period, "072024");
+    let zero = &r3b.sup_details.osup_zero;
+    let igst: gstdash::domain::Money = exp.exp[0].inv.iter().flat_map(|i| &i.itms).map(|i| i.iamt).sum();
+    assert_eq!(zero.iamt, igst, "3.1(b) pays July's 6A IGST exactly");
+    // The current period's GSTR-3B cannot exist yet.
+    let now = gstdash::domain::ReturnPeriod::of_date(chrono::Local::now().date_naive());
+    assert_eq!(c.gstr3b_details(now).await.unwrap(), None);
+    // An unknown section is a GSTN error naming what is served.
+    let e = c.gstr1_section(false, "bogus", jul).await.unwrap_err();
+    assert!(e.message.contains("exp, expa"), "{e}");
+    sim.shutdown().await;
+}

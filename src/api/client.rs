@@ -20,8 +20,10 @@ use super::wire::{
     self, CountGroup, CountResponse, OtpRequest, PlatformToken, RawEnvelope, ReferenceId, RegenStatus, SaveRequest,
     SaveStatus, TaxpayerSession, header, path,
 };
+use crate::domain::export_ledger::{Gstr1Sections, Gstr3bDetails};
 use crate::domain::ims::ImsRecord;
 use crate::domain::ledger::{CashItcBalance, CashLedger, ItcLedger, LiabilityLedger};
+use crate::domain::outward::{AddedBack, SalesDoc};
 use crate::domain::period::fmt_slash;
 use crate::domain::{Action, GoodsType, Gstin, ReturnPeriod, Section};
 use crate::secret::Secret;
@@ -488,6 +490,71 @@ impl Client {
             Shape::Gstn,
         )
         .await
+    }
+
+    // ---- GSTR-1 / GSTR-1A / GSTR-3B (export ledger, `api.md` §8) ------------------------
+
+    /// One GSTR-1 (or, with `amendment_form`, GSTR-1A) section of a period: `exp`, `expa`,
+    /// `b2b`, `b2ba`, `cdnr`, `cdnra`, `cdnur` or `cdnura`. `RET11416` (no document) is an empty
+    /// section, not an error.
+    pub async fn gstr1_section(
+        &self,
+        amendment_form: bool,
+        section: &str,
+        period: ReturnPeriod,
+    ) -> Result<Gstr1Sections, ApiError> {
+        let (y, m) = (period.path_year(), period.path_month());
+        let p = if amendment_form {
+            path::gstr1a_section(section, &y, &m)
+        } else {
+            path::gstr1_section(section, &y, &m)
+        };
+        match self
+            .call(Method::GET, &p, &[], None::<&()>, Auth::Taxpayer, Shape::Gstn)
+            .await
+        {
+            Ok(s) => Ok(s),
+            Err(e) if e.is_empty_result() => Ok(Gstr1Sections::default()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// GSTR-3B details of a period; `None` when it cannot exist yet (`RT-R3BQ1004`, GSTR-1 not
+    /// filed).
+    pub async fn gstr3b_details(&self, period: ReturnPeriod) -> Result<Option<Gstr3bDetails>, ApiError> {
+        let p = path::gstr3b(&period.path_year(), &period.path_month());
+        match self
+            .call(Method::GET, &p, &[], None::<&()>, Auth::Taxpayer, Shape::Gstn)
+            .await
+        {
+            Ok(d) => Ok(Some(d)),
+            Err(e) if e.is_empty_result() || e.code == "RT-R3BQ1004" => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    // ---- Supplier view (`api.md` §4) ----------------------------------------------------
+
+    pub async fn sales(&self, period: ReturnPeriod) -> Result<SalesDoc, ApiError> {
+        let p = path::sales(&period.path_year(), &period.path_month());
+        self.call(Method::GET, &p, &[], None::<&()>, Auth::Taxpayer, Shape::Gstn)
+            .await
+    }
+
+    /// Rejected records whose liability was added back; `IMS0027` (none) is an empty result.
+    pub async fn added_back_liabilities(&self, period: ReturnPeriod) -> Result<AddedBack, ApiError> {
+        let p = path::added_back(&period.path_year(), &period.path_month());
+        match self
+            .call(Method::GET, &p, &[], None::<&()>, Auth::Taxpayer, Shape::Gstn)
+            .await
+        {
+            Ok(a) => Ok(a),
+            Err(e) if e.is_empty_result() => Ok(AddedBack {
+                rtnprd: period.wire(),
+                ..Default::default()
+            }),
+            Err(e) => Err(e),
+        }
     }
 
     // ---- Transport ----------------------------------------------------------------------

@@ -35,6 +35,26 @@ pub mod path {
     pub fn gstr2b_regenerate(year: &str, month: &str) -> String {
         format!("/gst/compliance/tax-payer/gstrs/gstr-2b/{year}/{month}/regenerate")
     }
+    /// `/gst/compliance/tax-payer/gstrs/gstr-1/{section}/{year}/{month}` (`api.md` §8.1).
+    pub fn gstr1_section(section: &str, year: &str, month: &str) -> String {
+        format!("/gst/compliance/tax-payer/gstrs/gstr-1/{section}/{year}/{month}")
+    }
+    /// `/gst/compliance/tax-payer/gstrs/gstr-1a/{section}/{year}/{month}`.
+    pub fn gstr1a_section(section: &str, year: &str, month: &str) -> String {
+        format!("/gst/compliance/tax-payer/gstrs/gstr-1a/{section}/{year}/{month}")
+    }
+    /// `/gst/compliance/tax-payer/invoices/{year}/{month}/sales` (supplier view, `api.md` §4.1).
+    pub fn sales(year: &str, month: &str) -> String {
+        format!("/gst/compliance/tax-payer/invoices/{year}/{month}/sales")
+    }
+    /// `/gst/compliance/tax-payer/invoices/added-back-liabilities/{year}/{month}` (§4.2).
+    pub fn added_back(year: &str, month: &str) -> String {
+        format!("/gst/compliance/tax-payer/invoices/added-back-liabilities/{year}/{month}")
+    }
+    /// `/gst/compliance/tax-payer/gstrs/gstr-3b/{year}/{month}` (`getGstr3bDetails`).
+    pub fn gstr3b(year: &str, month: &str) -> String {
+        format!("/gst/compliance/tax-payer/gstrs/gstr-3b/{year}/{month}")
+    }
 }
 
 /// Header names (`api.md` §1.2).

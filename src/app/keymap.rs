@@ -33,10 +33,18 @@ pub enum Context {
     Confirm,
     /// The record table's `:` command line; plain characters type the command.
     CommandLine,
+    /// The export ledger popup (`e`).
+    ExportLedger,
+    /// The quick balance popup (`b`).
+    QuickBalance,
+    /// The ledgers screen (`L`).
+    Ledgers,
+    /// Outward supplies (`o`).
+    Outward,
 }
 
 impl Context {
-    pub const ALL: [Context; 9] = [
+    pub const ALL: [Context; 13] = [
         Context::Global,
         Context::Dashboard,
         Context::Help,
@@ -46,6 +54,10 @@ impl Context {
         Context::RecordFilter,
         Context::Confirm,
         Context::CommandLine,
+        Context::ExportLedger,
+        Context::QuickBalance,
+        Context::Ledgers,
+        Context::Outward,
     ];
 
     pub fn label(self) -> &'static str {
@@ -59,6 +71,10 @@ impl Context {
             Context::RecordFilter => "Record filter",
             Context::Confirm => "Confirm",
             Context::CommandLine => "Command line",
+            Context::ExportLedger => "Export ledger",
+            Context::QuickBalance => "Quick balance",
+            Context::Ledgers => "Ledgers",
+            Context::Outward => "Outward supplies",
         }
     }
     /// Parses a context name as written in `[keys.<context>]`: `dashboard`, `help`,
@@ -143,10 +159,18 @@ pub enum Action {
     Compute2b,
     NextChoice,
     OpenCommand,
+    OpenExportLedger,
+    DownloadCsv,
+    DownloadTransactionsCsv,
+    OpenQuickBalance,
+    DownloadFailedCsv,
+    OpenLedgers,
+    ToggleColumns,
+    OpenOutward,
 }
 
 impl Action {
-    pub const ALL: [Action; 47] = [
+    pub const ALL: [Action; 55] = [
         Action::Quit,
         Action::OpenHelp,
         Action::Refresh,
@@ -194,6 +218,14 @@ impl Action {
         Action::Compute2b,
         Action::NextChoice,
         Action::OpenCommand,
+        Action::OpenExportLedger,
+        Action::DownloadCsv,
+        Action::DownloadTransactionsCsv,
+        Action::OpenQuickBalance,
+        Action::DownloadFailedCsv,
+        Action::OpenLedgers,
+        Action::ToggleColumns,
+        Action::OpenOutward,
     ];
 
     /// Stable name for config files (`quit`, `select_tab_isd`, …).
@@ -246,6 +278,14 @@ impl Action {
             Action::Compute2b => "compute_2b",
             Action::NextChoice => "next_choice",
             Action::OpenCommand => "open_command",
+            Action::OpenExportLedger => "open_export_ledger",
+            Action::DownloadCsv => "download_csv",
+            Action::DownloadTransactionsCsv => "download_transactions_csv",
+            Action::OpenQuickBalance => "open_quick_balance",
+            Action::DownloadFailedCsv => "download_failed_csv",
+            Action::OpenLedgers => "open_ledgers",
+            Action::ToggleColumns => "toggle_columns",
+            Action::OpenOutward => "open_outward",
         }
     }
 
@@ -457,8 +497,8 @@ const fn b(
 }
 
 use Context::{
-    CommandLine as CL, Confirm as CF, Dashboard as D, Global as G, Help as H, Pager as P, PeriodPicker as PP,
-    RecordFilter as RF, Records as RS,
+    CommandLine as CL, Confirm as CF, Dashboard as D, ExportLedger as EL, Global as G, Help as H, Ledgers as LG,
+    Outward as OW, Pager as P, PeriodPicker as PP, QuickBalance as QB, RecordFilter as RF, Records as RS,
 };
 
 const ESC: KeySpec = KeySpec::plain(KeyCode::Esc);
@@ -494,6 +534,10 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(D, &[ENTER], Action::DrillDown, "Open the records of the selected cell", hint(1, "open")),
     b(D, &[KeySpec::ch('i')], Action::OpenInfo, "Explain deemed acceptance, pending and 2B/3B dates", hint(4, "info")),
     b(D, &[KeySpec::ch('w')], Action::OpenWarnings, "Show ledger arithmetic warnings", hint(5, "warnings")),
+    b(D, &[KeySpec::ch('b')], Action::OpenQuickBalance, "Quick balance: cash and ITC per head for the period", hint(6, "balance")),
+    b(D, &[KeySpec::ch('L')], Action::OpenLedgers, "Ledgers: cash, ITC (from April) and liability", hint(6, "ledgers")),
+    b(D, &[KeySpec::ch('o')], Action::OpenOutward, "Outward supplies: recipients' actions", hint(6, "outward")),
+    b(D, &[KeySpec::ch('e')], Action::OpenExportLedger, "Export ledger (IGST refund on exports), computed", hint(6, "export ledger")),
     b(D, &[ESC], Action::DismissToasts, "Dismiss notifications (errors stay until then)", hint(6, "dismiss")),
     // Last, so Enter on a freshly opened help never quits.
     b(D, &[KeySpec::ch('q')], Action::Quit, "Quit gstdash", hint(0, "quit")),
@@ -569,6 +613,56 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(CF, &[ESC], Action::Close, "Cancel", hint(0, "cancel")),
     b(CF, &[KeySpec::plain(KeyCode::Tab)], Action::NextChoice, "Next choice (ITC reduction declaration)", hint(1, "choice")),
     b(CF, &[KeySpec::plain(KeyCode::Backspace)], Action::DeleteChar, "Delete the last remarks character", hint(2, "delete")),
+    // Export ledger
+    b(EL, &[ESC, KeySpec::ch('q'), KeySpec::ch('c')], Action::Close, "CLOSE the export ledger", hint(0, "close")),
+    b(EL, &[KeySpec::ch('d')], Action::DownloadCsv, "DOWNLOAD AS CSV (ledger rows)", hint(1, "csv")),
+    b(EL, &[KeySpec::ch('t')], Action::DownloadTransactionsCsv, "DOWNLOAD TRANSACTION AS CSV (per period)", hint(1, "transactions csv")),
+    b(EL, &[KeySpec::plain(KeyCode::Tab), KeySpec::ch('i')], Action::NextTab, "Switch between the ledger and ICEGATE tracking", hint_keys(1, "Tab", "ledger/ICEGATE")),
+    b(EL, &[KeySpec::ch('b')], Action::OpenQuickBalance, "Quick balance of the period", None),
+    b(EL, &[KeySpec::ch('L')], Action::OpenLedgers, "Ledgers of the period", None),
+    b(EL, &[KeySpec::ch('f')], Action::DownloadFailedCsv, "DOWNLOAD FAILED INVOICES (ICEGATE view)", None),
+    b(EL, &[KeySpec::ch('['), KeySpec::ch('p')], Action::PrevPeriod, "Previous month (ICEGATE view)", None),
+    b(EL, &[KeySpec::ch(']'), KeySpec::ch('n')], Action::NextPeriod, "Next month (ICEGATE view)", None),
+    b(EL, &[KeySpec::ch('h'), LEFT], Action::PrevYear, "Previous financial year", hint_keys(2, "h/l", "year")),
+    b(EL, &[KeySpec::ch('l'), RIGHT], Action::NextYear, "Next financial year", None),
+    b(EL, &[KeySpec::ch('r')], Action::Refresh, "Fetch GSTR-1/1A and GSTR-3B again", hint(3, "refresh")),
+    b(EL, &[KeySpec::ch('k'), UP], Action::Up, "Scroll up", hint_keys(2, "j/k", "scroll")),
+    b(EL, &[KeySpec::ch('j'), DOWN], Action::Down, "Scroll down", None),
+    b(EL, &[PGUP, KeySpec::ctrl('u')], Action::PageUp, "Page up", None),
+    b(EL, &[PGDN, KeySpec::ctrl('d'), KeySpec::ch(' ')], Action::PageDown, "Page down", None),
+    b(EL, &[KeySpec::ch('g'), HOME], Action::Top, "Top", None),
+    b(EL, &[KeySpec::ch('G'), END], Action::Bottom, "Bottom", None),
+    // Ledgers
+    b(LG, &[KeySpec::ch('b')], Action::OpenQuickBalance, "Quick balance of the period", None),
+    b(LG, &[KeySpec::ch('e')], Action::OpenExportLedger, "Export ledger of the period's year", None),
+    b(LG, &[ESC, KeySpec::ch('q')], Action::Close, "Close the ledgers", hint(0, "close")),
+    b(LG, &[KeySpec::plain(KeyCode::Tab), KeySpec::ch('l'), RIGHT], Action::NextTab, "Next ledger (cash, ITC, liability)", hint_keys(1, "Tab", "ledger")),
+    b(LG, &[KeySpec::plain(KeyCode::BackTab), KeySpec::ch('h'), LEFT], Action::PrevTab, "Previous ledger", None),
+    b(LG, &[KeySpec::ch('v')], Action::ToggleColumns, "Amount and balance, or the movement per head", hint(2, "columns")),
+    b(LG, &[KeySpec::ch('[')], Action::PrevPeriod, "Previous period", hint_keys(2, "[ ]", "period")),
+    b(LG, &[KeySpec::ch(']')], Action::NextPeriod, "Next period", None),
+    b(LG, &[KeySpec::ch('r')], Action::Refresh, "Fetch the ledgers again", hint(3, "refresh")),
+    b(LG, &[KeySpec::ch('k'), UP], Action::Up, "Scroll up", hint_keys(3, "j/k", "scroll")),
+    b(LG, &[KeySpec::ch('j'), DOWN], Action::Down, "Scroll down", None),
+    b(LG, &[PGUP, KeySpec::ctrl('u')], Action::PageUp, "Page up", None),
+    b(LG, &[PGDN, KeySpec::ctrl('d'), KeySpec::ch(' ')], Action::PageDown, "Page down", None),
+    b(LG, &[KeySpec::ch('g'), HOME], Action::Top, "Top", None),
+    b(LG, &[KeySpec::ch('G'), END], Action::Bottom, "Bottom", None),
+    // Outward supplies
+    b(OW, &[ESC, KeySpec::ch('q'), KeySpec::ch('o')], Action::Close, "Close outward supplies", hint(0, "close")),
+    b(OW, &[KeySpec::ch('[')], Action::PrevPeriod, "Previous period", hint_keys(1, "[ ]", "period")),
+    b(OW, &[KeySpec::ch(']')], Action::NextPeriod, "Next period", None),
+    b(OW, &[KeySpec::ch('r')], Action::Refresh, "Fetch the supplier view again", hint(2, "refresh")),
+    b(OW, &[KeySpec::ch('k'), UP], Action::Up, "Scroll up", hint_keys(2, "j/k", "scroll")),
+    b(OW, &[KeySpec::ch('j'), DOWN], Action::Down, "Scroll down", None),
+    // Quick balance
+    b(QB, &[KeySpec::ch('e')], Action::OpenExportLedger, "Export ledger of the period's year", None),
+    b(QB, &[KeySpec::ch('L')], Action::OpenLedgers, "Ledgers of the period", None),
+    b(QB, &[ESC, KeySpec::ch('q'), KeySpec::ch('b')], Action::Close, "Close the quick balance", hint(0, "close")),
+    b(QB, &[KeySpec::ch('r')], Action::Refresh, "Fetch the balance again", hint(1, "refresh")),
+    b(QB, &[KeySpec::ch('[')], Action::PrevPeriod, "Balance of the previous period", hint_keys(1, "[ ]", "period")),
+    b(QB, &[KeySpec::ch(']')], Action::NextPeriod, "Balance of the next period", None),
+    b(QB, &[KeySpec::ch('w')], Action::OpenWarnings, "Show the balance's arithmetic warnings", hint(2, "warnings")),
 ];
 
 /// One item of the hint bar, ready to draw.

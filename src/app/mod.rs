@@ -3,10 +3,13 @@
 //! the [`keymap`] that turns keys into actions. Features keep their own state next to it
 //! (`help`, `picker`, `toast`); their views live in `crate::ui`.
 
+pub mod export_ledger;
 pub mod help;
 pub mod ims;
 pub mod keymap;
+pub mod ledgers;
 pub mod msg;
+pub mod outward;
 pub mod picker;
 pub mod state;
 pub mod toast;

@@ -146,6 +146,13 @@ pub enum Popup {
     Pager(PagerKind, PagerState),
     /// The confirm popup of bulk and irreversible actions.
     Confirm(Box<ConfirmState>),
+    ExportLedger(super::export_ledger::ExportLedgerPopup),
+    /// `b`: cash and ITC balance of the selected period.
+    QuickBalance,
+    /// `L`: cash, ITC and liability ledgers.
+    Ledgers(super::ledgers::LedgersPopup),
+    /// `o`: outward supplies (supplier view) of the period.
+    Outward(super::outward::OutwardPopup),
 }
 
 impl Popup {
@@ -155,17 +162,25 @@ impl Popup {
             Popup::PeriodPicker(_) => Context::PeriodPicker,
             Popup::Pager(..) => Context::Pager,
             Popup::Confirm(_) => Context::Confirm,
+            Popup::ExportLedger(_) => Context::ExportLedger,
+            Popup::QuickBalance => Context::QuickBalance,
+            Popup::Ledgers(_) => Context::Ledgers,
+            Popup::Outward(_) => Context::Outward,
         }
     }
 }
 
 /// Jobs in the order the status bar lists them.
-pub const JOB_ORDER: [JobKind; 5] = [
+pub const JOB_ORDER: [JobKind; 9] = [
     JobKind::Counts(GoodsType::Others),
     JobKind::Counts(GoodsType::Isd),
     JobKind::Counts(GoodsType::Imports),
     JobKind::Balance,
     JobKind::Session,
+    JobKind::ExportLedger,
+    JobKind::Download,
+    JobKind::Ledgers,
+    JobKind::Outward,
 ];
 
 pub fn job_label(job: JobKind) -> &'static str {
@@ -179,6 +194,10 @@ pub fn job_label(job: JobKind) -> &'static str {
         JobKind::Stage => "outbox",
         JobKind::Push => "push",
         JobKind::Gstr2b => "GSTR-2B",
+        JobKind::ExportLedger => "export ledger",
+        JobKind::Download => "download",
+        JobKind::Ledgers => "ledgers",
+        JobKind::Outward => "outward supplies",
     }
 }
 
@@ -221,6 +240,14 @@ pub struct AppState {
     pub engine_stopped: bool,
     /// The IMS review screen: grid cursor, record table, outbox.
     pub ims: ImsState,
+    /// The export ledger popup's data (`e`).
+    pub export_ledger: super::export_ledger::ExportLedgerState,
+    /// The Ledgers screen's data by period (`L`).
+    pub ledgers: super::ledgers::LedgersState,
+    /// Supplier view by period (`o`).
+    pub outward: super::outward::OutwardState,
+    /// Where CSV downloads go (`Config::resolve_downloads_dir`); `None` = not configured.
+    pub downloads_dir: Option<std::path::PathBuf>,
 }
 
 impl AppState {
@@ -247,6 +274,10 @@ impl AppState {
             clock_minute: 0,
             engine_stopped: false,
             ims: ImsState::default(),
+            export_ledger: Default::default(),
+            downloads_dir: None,
+            ledgers: Default::default(),
+            outward: Default::default(),
         }
     }
 

@@ -110,6 +110,10 @@ pub fn run(state: &mut AppState, ctx: Context, action: Action) -> Vec<SyncComman
         Context::RecordFilter => ims::update::filter_action(state, action),
         Context::Confirm => ims::update::confirm_action(state, action),
         Context::CommandLine => ims::update::command_action(state, action),
+        Context::ExportLedger => super::export_ledger::action(state, action),
+        Context::QuickBalance => quick_balance_action(state, action),
+        Context::Ledgers => super::ledgers::action(state, action),
+        Context::Outward => super::outward::action(state, action),
     }
 }
 
@@ -135,9 +139,45 @@ fn dashboard_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
             state.dirty |= state.toasts.dismiss_all();
             return vec![];
         }
+        Action::OpenExportLedger => return super::export_ledger::open(state),
+        Action::OpenLedgers => return super::ledgers::open(state),
+        Action::OpenOutward => return super::outward::open(state),
+        Action::OpenQuickBalance => return open_quick_balance(state),
         _ => return vec![],
     }
     state.dirty = true;
+    vec![]
+}
+
+/// `b` from the dashboard or any report popup.
+pub(crate) fn open_quick_balance(state: &mut AppState) -> Vec<SyncCommand> {
+    state.popup = Some(Popup::QuickBalance);
+    state.dirty = true;
+    // Fetch unless a figure for the period is on screen or on its way.
+    if state.balance().is_none() && !state.is_loading(JobKind::Balance) {
+        state.in_flight.insert(JobKind::Balance);
+        return vec![SyncCommand::RefreshBalance { period: state.period }];
+    }
+    vec![]
+}
+
+/// `b` popup: the balance of the selected period; `[`/`]` move the period as on the dashboard.
+fn quick_balance_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
+    state.dirty = true;
+    match action {
+        Action::Close => state.popup = None,
+        Action::Refresh => {
+            state.balance_error = None;
+            state.in_flight.insert(JobKind::Balance);
+            return vec![SyncCommand::RefreshBalance { period: state.period }];
+        }
+        Action::PrevPeriod => return set_period(state, state.period.prev()),
+        Action::NextPeriod => return set_period(state, state.period.next()),
+        Action::OpenWarnings => state.popup = Some(Popup::Pager(PagerKind::Warnings, PagerState::default())),
+        Action::OpenExportLedger => return super::export_ledger::open(state),
+        Action::OpenLedgers => return super::ledgers::open(state),
+        _ => {}
+    }
     vec![]
 }
 
@@ -357,7 +397,15 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
             match job {
                 JobKind::Counts(g) => state.counts_mut(g).error = Some(message.clone()),
                 JobKind::Balance => state.balance_error = Some(message.clone()),
-                JobKind::Session | JobKind::Records(_) | JobKind::Stage | JobKind::Push | JobKind::Gstr2b => {}
+                JobKind::ExportLedger => state.export_ledger.error = Some(message.clone()),
+                JobKind::Ledgers => state.ledgers.error = Some(message.clone()),
+                JobKind::Outward => state.outward.error = Some(message.clone()),
+                JobKind::Session
+                | JobKind::Records(_)
+                | JobKind::Stage
+                | JobKind::Push
+                | JobKind::Gstr2b
+                | JobKind::Download => {}
             }
             let title = match job {
                 JobKind::Stage => "Could not queue the decisions".to_string(),
@@ -374,6 +422,37 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
                 Some(expires_at) => SessionState::Active { expires_at },
                 None => SessionState::LoggedOut,
             };
+        }
+        SyncEvent::ExportLedgerLoaded {
+            fy,
+            ledger,
+            returns,
+            fetched_at,
+        } => super::export_ledger::on_loaded(state, fy, ledger, returns, fetched_at),
+        SyncEvent::LedgersLoaded {
+            period,
+            from,
+            to,
+            cash,
+            itc,
+            tax,
+            fetched_at,
+        } => super::ledgers::on_loaded(state, period, from, to, cash, itc, tax, fetched_at),
+        SyncEvent::OutwardLoaded {
+            period,
+            sales,
+            added_back,
+            fetched_at,
+        } => super::outward::on_loaded(state, period, sales, added_back, fetched_at),
+        SyncEvent::FileWritten { what, path } => {
+            state.in_flight.remove(&JobKind::Download);
+            state.last_errors.remove(&JobKind::Download);
+            state.toasts.push(
+                ToastLevel::Info,
+                "Saved",
+                format!("{what}: {}", path.display()),
+                state.now,
+            );
         }
         // Records, outbox and push events belong to the IMS review screen.
         ev @ (SyncEvent::RecordsLoaded { .. }

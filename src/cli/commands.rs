@@ -14,7 +14,7 @@ use super::report::{self, Amounts, Doc};
 use super::{GlobalArgs, ImsCmd, LedgerCmd};
 use crate::api::{Client, ClientConfig, TaxpayerTokens};
 use crate::config::{Config, ResolvedProfile};
-use crate::domain::ledger::{self, LedgerWarning};
+use crate::domain::ledger::LedgerWarning;
 use crate::domain::period::{self, ReturnPeriod, parse_user_date};
 use crate::domain::{Action, GoodsType, Section};
 use crate::store::{LedgerKind, Store, StoredProfile};
@@ -298,26 +298,24 @@ pub(crate) fn tax_range(
     Ok((p, from, to))
 }
 
-/// The cash ledger for any range: fetched in ≤ 6-month windows and stitched.
-pub(crate) async fn fetch_cash(ctx: &Ctx, from: NaiveDate, to: NaiveDate) -> Result<ledger::CashLedger, CliError> {
-    let mut parts = Vec::new();
-    for (f, t) in period::split_range(from, to, LEDGER_WINDOW_MONTHS) {
-        parts.push(ctx.client.ledger_cash(f, t).await?);
-    }
-    Ok(ledger::stitch_cash(parts).expect("at least one window"))
+/// The cash ledger for any range (fetched in ≤ 6-month windows and stitched by the engine's
+/// report job, so the CLI and the screen agree).
+pub(crate) async fn fetch_cash(
+    ctx: &Ctx,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<crate::domain::ledger::CashLedger, CliError> {
+    Ok(crate::sync::reports::cash_ledger_range(&ctx.client, from, to).await?)
 }
 
-/// The ITC ledger for any range: fetched in ≤ 6-month windows and stitched.
-pub(crate) async fn fetch_itc(ctx: &Ctx, from: NaiveDate, to: NaiveDate) -> Result<ledger::ItcLedger, CliError> {
-    let mut parts = Vec::new();
-    for (f, t) in period::split_range(from, to, LEDGER_WINDOW_MONTHS) {
-        parts.push(ctx.client.ledger_itc(f, t).await?);
-    }
-    Ok(ledger::stitch_itc(parts).expect("at least one window"))
+/// The ITC ledger for any range, the same way.
+pub(crate) async fn fetch_itc(
+    ctx: &Ctx,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<crate::domain::ledger::ItcLedger, CliError> {
+    Ok(crate::sync::reports::itc_ledger_range(&ctx.client, from, to).await?)
 }
-
-/// Ledgers longer than the portal's six months are fetched in slices and stitched.
-const LEDGER_WINDOW_MONTHS: u32 = 6;
 
 pub(crate) fn range_key(from: NaiveDate, to: NaiveDate) -> String {
     format!("{}-{}", period::fmt_slash(from), period::fmt_slash(to))

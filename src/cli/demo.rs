@@ -67,7 +67,10 @@ pub async fn run_demo(g: &GlobalArgs, args: &DemoArgs) -> Result<(), CliError> {
         Secret::new(sim::DEMO_API_KEY),
         Some(Secret::new(sim::DEMO_API_SECRET)),
     ))?;
-    let ctx = Ctx::with(profile, store, client);
+    let mut ctx = Ctx::with(profile, store, client);
+    if let Ok(c) = crate::config::Config::load(g.config.as_deref()) {
+        ctx.downloads_dir = c.resolve_downloads_dir();
+    }
     // Log in through the real HTTP client, exactly as against Sandbox. Said on stderr, since
     // with --latency-ms this takes a moment before the screen opens.
     eprintln!(
@@ -142,6 +145,7 @@ async fn run_tui_with(ctx: Ctx, environment: &str, theme: Option<ThemeName>) -> 
     let (cmd_tx, handle) = engine::spawn(ctx.client.clone(), ctx.store.clone(), ctx.profile.name.clone(), ev_tx);
     let mut state = AppState::new(info, period, ThemeName::from_env(theme));
     crate::config::KeyOverride::apply_all(&ctx.keys, &mut state.keymap).map_err(CliError::new)?;
+    state.downloads_dir = Some(ctx.downloads_dir.clone());
     let r = crate::ui::runner::run(state, cmd_tx, ev_rx).await;
     handle.abort();
     r.map_err(CliError::io("terminal"))

@@ -8,6 +8,7 @@ pub mod error;
 pub mod export;
 pub mod output;
 pub mod report;
+pub mod reports;
 pub mod sync_cmds;
 
 use std::path::PathBuf;
@@ -64,6 +65,50 @@ pub enum Command {
     Ledger {
         #[command(subcommand)]
         kind: LedgerCmd,
+    },
+    /// Export ledger (IGST refund on exports), computed from GSTR-1/1A and GSTR-3B: not an
+    /// official GSTN figure.
+    ExportLedger {
+        /// Financial year: 2024-25 or 2024.
+        #[arg(long)]
+        fy: String,
+        /// Cumulate the balance from this earlier financial year (default: --fy).
+        #[arg(long)]
+        since: Option<String>,
+        /// ledger (rows as on the portal) or transactions (the breakup per period).
+        #[arg(long, value_enum, default_value_t)]
+        view: reports::LedgerView,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Export invoices and ICEGATE: processed from 6A, transmitted, not transmitted (with the
+    /// reason), rejected by ICEGATE. Computed, not an official GSTN figure.
+    Icegate {
+        /// Return period: 2024-05 (quarterly filers: the quarter's last month).
+        #[arg(long)]
+        period: String,
+        /// The period is a quarter's last month and the result covers the quarter.
+        #[arg(long)]
+        quarterly: bool,
+        /// ICEGATE's responses (SB000–SB006) as downloaded from the portal: a CSV with Invoice
+        /// No, Invoice Date and Response Code columns.
+        #[arg(long, value_name = "FILE")]
+        icegate_csv: Option<PathBuf>,
+        /// List the failed invoices with their reasons instead of the counts.
+        #[arg(long)]
+        failed: bool,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Outward supplies (supplier view): counts by the recipients' IMS actions per section,
+    /// or with --rejected the records whose liability was added back.
+    Outward {
+        #[arg(long)]
+        period: String,
+        #[arg(long)]
+        rejected: bool,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
     },
     /// Invoice Management System.
     Ims {
@@ -406,6 +451,33 @@ async fn dispatch(cli: Cli) -> Result<(), error::CliError> {
             commands::balance(&commands::Ctx::open(&g)?, &period, format).await
         }
         Some(Command::Ledger { kind }) => commands::ledger(&commands::Ctx::open(&g)?, kind).await,
+        Some(Command::ExportLedger {
+            fy,
+            since,
+            view,
+            format,
+        }) => reports::export_ledger(&commands::Ctx::open(&g)?, &fy, since.as_deref(), view, format).await,
+        Some(Command::Icegate {
+            period,
+            quarterly,
+            icegate_csv,
+            failed,
+            format,
+        }) => {
+            let args = reports::IcegateArgs {
+                period,
+                quarterly,
+                icegate_csv,
+                failed,
+                format,
+            };
+            reports::icegate(&commands::Ctx::open(&g)?, args).await
+        }
+        Some(Command::Outward {
+            period,
+            rejected,
+            format,
+        }) => reports::outward(&commands::Ctx::open(&g)?, &period, rejected, format).await,
         Some(Command::Ims { cmd }) => commands::ims(&commands::Ctx::open(&g)?, cmd).await,
         Some(Command::Export { cmd }) => export::run(&commands::Ctx::open(&g)?, cmd).await,
         Some(Command::Journal { format }) => sync_cmds::journal(&commands::Ctx::open(&g)?, format),

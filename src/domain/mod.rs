@@ -1,9 +1,12 @@
 //! Pure GST types and rules. No I/O: no network, no disk, no clock (callers pass `today`).
 
+pub mod export_ledger;
 pub mod gstin;
+pub mod icegate;
 pub mod ims;
 pub mod ledger;
 pub mod money;
+pub mod outward;
 pub mod period;
 pub mod query;
 

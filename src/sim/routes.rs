@@ -73,6 +73,20 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router {
         .route(path::LEDGER_CASH, get(ledger_cash))
         .route(path::LEDGER_ITC, get(ledger_itc))
         .route(&format!("{}/{{year}}/{{month}}", path::LEDGER_TAX), get(ledger_tax))
+        .route(
+            &path::gstr1_section("{section}", "{year}", "{month}"),
+            get(super::returns::gstr1_section),
+        )
+        .route(
+            &path::gstr1a_section("{section}", "{year}", "{month}"),
+            get(super::returns::gstr1a_section),
+        )
+        .route(&path::gstr3b("{year}", "{month}"), get(super::returns::gstr3b))
+        .route(&path::sales("{year}", "{month}"), get(super::outward::sales_handler))
+        .route(
+            &path::added_back("{year}", "{month}"),
+            get(super::outward::added_back_handler),
+        )
         .fallback(|| async { reply::platform_error(404, "Not Found") })
         .method_not_allowed_fallback(|| async { reply::platform_error(405, "Method Not Allowed") })
         .layer(DefaultBodyLimit::max(MAX_BODY))

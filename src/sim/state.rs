@@ -72,6 +72,8 @@ pub(crate) struct TaxpayerData {
     pub info: DemoTaxpayer,
     pub ims: RwLock<ImsBook>,
     pub ledgers: LedgerBook,
+    /// GSTR-1/1A sections and GSTR-3B details (export ledger).
+    pub returns: super::returns::ReturnsBook,
 }
 
 pub(crate) struct Session {
@@ -152,6 +154,12 @@ impl Sim {
                     },
                     ims: RwLock::new(data::generate_book(cfg.seed, t, state, n, cfg.today)),
                     ledgers: generate_ledgers(cfg.seed, t, &gstin, p.state, cfg.today),
+                    returns: super::returns::generate_returns(
+                        cfg.seed,
+                        t,
+                        &gstin,
+                        super::ledgers::last_filed(cfg.today),
+                    ),
                 }
             })
             .collect();

@@ -129,6 +129,27 @@ impl Engine {
                     }
                     self.balance(period);
                 }
+                SyncCommand::RefreshExportLedger { fy } => {
+                    let job = super::reports::export_ledger_job(self.client.clone(), fy, self.events.clone());
+                    self.start(JobKind::ExportLedger, job);
+                }
+                SyncCommand::WriteFile {
+                    dir,
+                    name,
+                    contents,
+                    what,
+                } => {
+                    let job = super::reports::write_file_job(dir, name, contents, what, self.events.clone());
+                    self.start(JobKind::Download, job);
+                }
+                SyncCommand::RefreshLedgers { period } => {
+                    let job = super::reports::ledgers_job(self.client.clone(), period, self.events.clone());
+                    self.start(JobKind::Ledgers, job);
+                }
+                SyncCommand::RefreshOutward { period } => {
+                    let job = super::reports::outward_job(self.client.clone(), period, self.events.clone());
+                    self.start(JobKind::Outward, job);
+                }
                 SyncCommand::PullRecords { section } => self.pull(section),
                 SyncCommand::Stage { batch, decisions } => self.stage(batch, &decisions),
                 SyncCommand::Unstage { batch } => {

@@ -1,14 +1,16 @@
 //! The sync layer: one engine task owns all network work. The UI sends it [`SyncCommand`]s and
 //! receives [`SyncEvent`]s; it never awaits the network (gitui's asyncgit split).
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use crate::api::wire::CountGroup;
+use crate::domain::export_ledger::{ExportLedger, PeriodReturns};
 use crate::domain::ims::{ImsRecord, ItcReduction, RecordKey};
-use crate::domain::ledger::{CashItcBalance, LedgerWarning};
-use crate::domain::{Action, GoodsType, ReturnPeriod, Section};
+use crate::domain::ledger::{CashItcBalance, CashLedger, ItcLedger, LedgerWarning, LiabilityLedger};
+use crate::domain::{Action, FinancialYear, GoodsType, ReturnPeriod, Section};
 
 /// What a decision asks GSTN to do with a record.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -74,6 +76,22 @@ pub enum SyncCommand {
     Push,
     /// Regenerate GSTR-2B for a period and poll until it is done.
     Regenerate2b { period: ReturnPeriod },
+    /// Fetch GSTR-1/1A and GSTR-3B of every started period of `fy` and compute the export
+    /// ledger (cumulated from April of `fy`).
+    RefreshExportLedger { fy: FinancialYear },
+    /// Write `contents` to `dir/name` (downloads). The UI builds the text; the engine does the
+    /// disk work and answers `FileWritten` or `Failed { job: Download }`.
+    WriteFile {
+        dir: PathBuf,
+        name: String,
+        contents: String,
+        /// What it is, for the message ("export ledger CSV").
+        what: String,
+    },
+    /// Cash and ITC ledgers from April of the period's year to its end, and its liability ledger.
+    RefreshLedgers { period: ReturnPeriod },
+    /// Supplier view of a period: sales with the recipients' actions and added-back liabilities.
+    RefreshOutward { period: ReturnPeriod },
     /// Stop the engine (app quitting).
     Shutdown,
 }
@@ -88,6 +106,10 @@ pub enum JobKind {
     Stage,
     Push,
     Gstr2b,
+    ExportLedger,
+    Download,
+    Ledgers,
+    Outward,
 }
 
 /// What the engine reports back. Each result carries when it was fetched, so the UI can show
@@ -145,6 +167,32 @@ pub enum SyncEvent {
         status: String,
         message: Option<String>,
     },
+    /// The export ledger of `fy`, computed from GSTR-1/1A and GSTR-3B.
+    ExportLedgerLoaded {
+        fy: FinancialYear,
+        ledger: Arc<ExportLedger>,
+        /// What it was computed from (the ICEGATE view reads the 6A invoices).
+        returns: Arc<Vec<PeriodReturns>>,
+        fetched_at: DateTime<Utc>,
+    },
+    /// The Ledgers screen's data (`from`..`to` for cash and ITC, the period for liability).
+    LedgersLoaded {
+        period: ReturnPeriod,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        cash: Arc<CashLedger>,
+        itc: Arc<ItcLedger>,
+        tax: Arc<LiabilityLedger>,
+        fetched_at: DateTime<Utc>,
+    },
+    OutwardLoaded {
+        period: ReturnPeriod,
+        sales: Arc<crate::domain::outward::SalesDoc>,
+        added_back: Arc<crate::domain::outward::AddedBack>,
+        fetched_at: DateTime<Utc>,
+    },
+    /// A download was written.
+    FileWritten { what: String, path: PathBuf },
 }
 
 /// A decision in the outbox as the UI sees it.
@@ -160,3 +208,4 @@ pub struct StagedDecision {
 
 pub mod engine;
 pub mod push;
+pub mod reports;

@@ -494,7 +494,7 @@ fn inset(r: Rect) -> Rect {
 
 // ---- Balance -------------------------------------------------------------------------
 
-struct BalanceView {
+pub(crate) struct BalanceView {
     /// Heads as columns (portal style) when the amounts fit; heads as rows otherwise.
     transposed: bool,
     label_w: usize,
@@ -505,7 +505,7 @@ struct BalanceView {
 }
 
 impl BalanceView {
-    fn new(state: &AppState, width: u16) -> BalanceView {
+    pub(crate) fn new(state: &AppState, width: u16) -> BalanceView {
         let data = state.balance().map(|b| &b.value);
         let dash = || std::array::from_fn::<String, 5, _>(|_| "–".to_string());
         let amounts = |f: &dyn Fn(Head) -> Money| -> [String; 5] {
@@ -560,12 +560,12 @@ impl BalanceView {
         }
     }
 
-    fn height(&self) -> u16 {
+    pub(crate) fn height(&self) -> u16 {
         let body = if self.transposed { 1 + self.rows.len() } else { 1 + 5 };
         (1 + body + self.error_lines.len()) as u16
     }
 
-    fn render(&self, f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    pub(crate) fn render(&self, f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         let mut title = vec![Span::styled(
             format!(" Ledger balance · {} ", state.period),
             theme.title,
@@ -668,9 +668,9 @@ fn money_cell<'a>(s: &str, total: bool, theme: &Theme) -> Cell<'a> {
 
 // ---- Cash ledger by minor head (tall/wide terminals) -----------------------------------
 
-const CASH_DETAIL_H: u16 = 8;
+pub(crate) const CASH_DETAIL_H: u16 = 8;
 
-fn cash_detail(f: &mut Frame, area: Rect, data: &BalanceData, theme: &Theme) {
+pub(crate) fn cash_detail(f: &mut Frame, area: Rect, data: &BalanceData, theme: &Theme) {
     let inner = inset(panel(
         f,
         area,

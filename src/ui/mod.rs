@@ -5,11 +5,15 @@
 
 pub mod bench;
 pub mod dashboard;
+pub mod export_ledger;
 pub mod fmt;
 pub mod help;
 pub mod ims;
 pub mod info;
+pub mod ledgers;
+pub mod outward;
 pub mod period_picker;
+pub mod quick_balance;
 pub mod runner;
 pub mod terminal;
 pub mod theme;
@@ -67,6 +71,10 @@ pub fn render(f: &mut Frame, state: &AppState) {
         Some(Popup::PeriodPicker(p)) => period_picker::render(f, body, state, p, theme),
         Some(Popup::Pager(kind, pg)) => info::render(f, body, state, *kind, pg, theme),
         Some(Popup::Confirm(c)) => ims::confirm::render(f, body, state, c, theme),
+        Some(Popup::ExportLedger(p)) => export_ledger::render(f, body, state, p, theme),
+        Some(Popup::QuickBalance) => quick_balance::render(f, body, state, theme),
+        Some(Popup::Ledgers(p)) => ledgers::render(f, body, state, p, theme),
+        Some(Popup::Outward(p)) => outward::render(f, body, state, p, theme),
     }
     toasts::render(f, body, state, theme);
 }

@@ -1,0 +1,291 @@
+//! The export ledger popup's model: which financial year, the scroll, the computed ledgers by
+//! year, and the downloads. Figures are derived (see `domain::export_ledger`); the view says so.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::keymap::Action;
+use super::state::{AppState, Fetched, Popup};
+use super::toast::ToastLevel;
+use crate::cli::report::Amounts;
+use crate::cli::reports::{export_ledger_table, transactions_table};
+use crate::domain::export_ledger::{ExportLedger, PeriodReturns};
+use crate::domain::icegate::{self, Tracking};
+use crate::domain::{FinancialYear, ReturnPeriod};
+use crate::sync::{JobKind, SyncCommand};
+
+/// Data of the popup, kept while it is closed (reopening shows what was fetched).
+#[derive(Clone, Debug, Default)]
+pub struct ExportLedgerState {
+    pub ledgers: BTreeMap<FinancialYear, Fetched<Arc<ExportLedger>>>,
+    /// The returns each ledger was computed from (the ICEGATE view's 6A invoices).
+    pub returns: BTreeMap<FinancialYear, Arc<Vec<PeriodReturns>>>,
+    /// Last failure of the fetch for the year on screen.
+    pub error: Option<String>,
+}
+
+/// What the popup shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LedgerView {
+    Ledger,
+    /// ICEGATE tracking of one month's 6A invoices.
+    Icegate(ReturnPeriod),
+}
+
+/// The open popup.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExportLedgerPopup {
+    pub fy: FinancialYear,
+    pub view: LedgerView,
+    pub scroll: u16,
+    /// Largest useful scroll, recorded by the view.
+    pub max_scroll: std::cell::Cell<u16>,
+}
+
+impl ExportLedgerPopup {
+    pub fn new(fy: FinancialYear) -> Self {
+        ExportLedgerPopup {
+            fy,
+            view: LedgerView::Ledger,
+            scroll: 0,
+            max_scroll: std::cell::Cell::new(0),
+        }
+    }
+}
+
+fn fetch(state: &mut AppState, fy: FinancialYear) -> Vec<SyncCommand> {
+    state.export_ledger.error = None;
+    state.in_flight.insert(JobKind::ExportLedger);
+    vec![SyncCommand::RefreshExportLedger { fy }]
+}
+
+/// `e`: opens on the selected period's financial year, fetching it unless already loaded.
+pub fn open(state: &mut AppState) -> Vec<SyncCommand> {
+    let fy = state.period.financial_year();
+    state.popup = Some(Popup::ExportLedger(ExportLedgerPopup::new(fy)));
+    state.dirty = true;
+    if state.export_ledger.ledgers.contains_key(&fy) {
+        vec![]
+    } else {
+        fetch(state, fy)
+    }
+}
+
+/// File name of a download: what, GSTIN, year, and the model's clock (so downloads never
+/// overwrite each other).
+pub fn file_name(kind: &str, gstin: &str, fy: FinancialYear, now: DateTime<Utc>) -> String {
+    format!(
+        "export-ledger{kind}-{gstin}-FY{fy}-{}.csv",
+        now.with_timezone(&super::state::ist()).format("%Y%m%d-%H%M%S")
+    )
+}
+
+fn download(state: &mut AppState, fy: FinancialYear, transactions: bool) -> Vec<SyncCommand> {
+    let Some(l) = state.export_ledger.ledgers.get(&fy) else {
+        state.toasts.push(
+            ToastLevel::Info,
+            "Nothing to download yet",
+            format!("The export ledger for FY {fy} has not been loaded; wait for it or press r."),
+            state.now,
+        );
+        return vec![];
+    };
+    let Some(dir) = state.downloads_dir.clone() else {
+        state.toasts.push(
+            ToastLevel::Error,
+            "No downloads folder",
+            "Set downloads_dir in the config file to save CSV files.",
+            state.now,
+        );
+        return vec![];
+    };
+    let in_fy = |p: Option<crate::domain::ReturnPeriod>| p.is_some_and(|p| fy.contains(p));
+    let (table, kind, what) = if transactions {
+        let rows = l.value.breakup.iter().filter(|b| in_fy(b.period));
+        (
+            transactions_table(rows, Amounts::Plain),
+            "-transactions",
+            "export ledger transactions CSV",
+        )
+    } else {
+        let rows = l.value.rows.iter().filter(|r| in_fy(Some(r.period)));
+        (export_ledger_table(rows, Amounts::Plain), "", "export ledger CSV")
+    };
+    let contents = match table.to_csv() {
+        Ok(c) => c,
+        Err(e) => {
+            state
+                .toasts
+                .push(ToastLevel::Error, "Could not build the CSV", e.to_string(), state.now);
+            return vec![];
+        }
+    };
+    state.in_flight.insert(JobKind::Download);
+    vec![SyncCommand::WriteFile {
+        dir,
+        name: file_name(kind, &state.profile.gstin, fy, state.now),
+        contents,
+        what: what.into(),
+    }]
+}
+
+/// ICEGATE tracking of `month` from the loaded returns of its year (no imported verdicts in
+/// the TUI yet: `gstdash icegate --icegate-csv` reads them).
+pub fn tracking(state: &AppState, month: ReturnPeriod) -> Option<Tracking> {
+    let fy = month.financial_year();
+    let ledger = state.export_ledger.ledgers.get(&fy)?;
+    let returns = state.export_ledger.returns.get(&fy)?;
+    Some(icegate::track(returns, &[month], &ledger.value, &[]))
+}
+
+fn download_failed(state: &mut AppState, month: ReturnPeriod) -> Vec<SyncCommand> {
+    let Some(t) = tracking(state, month) else {
+        return vec![];
+    };
+    let Some(dir) = state.downloads_dir.clone() else {
+        state.toasts.push(
+            ToastLevel::Error,
+            "No downloads folder",
+            "Set downloads_dir in the config file to save CSV files.",
+            state.now,
+        );
+        return vec![];
+    };
+    let contents = match crate::cli::reports::icegate_failed_table(t.failed(), Amounts::Plain).to_csv() {
+        Ok(c) => c,
+        Err(e) => {
+            state
+                .toasts
+                .push(ToastLevel::Error, "Could not build the CSV", e.to_string(), state.now);
+            return vec![];
+        }
+    };
+    state.in_flight.insert(JobKind::Download);
+    let name = format!(
+        "icegate-failed-{}-{}-{}.csv",
+        state.profile.gstin,
+        month.wire(),
+        state.now.with_timezone(&super::state::ist()).format("%Y%m%d-%H%M%S")
+    );
+    vec![SyncCommand::WriteFile {
+        dir,
+        name,
+        contents,
+        what: "failed invoices CSV".into(),
+    }]
+}
+
+/// The month the ICEGATE view opens on: the selected period when it is in the year, else the
+/// year's last started month.
+fn icegate_month(state: &AppState, fy: FinancialYear) -> ReturnPeriod {
+    if fy.contains(state.period) {
+        return state.period;
+    }
+    let latest = state.latest_period();
+    fy.periods()
+        .into_iter()
+        .rfind(|p| *p <= latest)
+        .unwrap_or(fy.periods()[0])
+}
+
+/// Keys of the popup.
+pub fn action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
+    let page = state.size.1.saturating_sub(12).max(1);
+    let latest_period = state.latest_period();
+    let latest = latest_period.financial_year();
+    let month0 = state
+        .popup
+        .as_ref()
+        .and_then(|p| match p {
+            Popup::ExportLedger(p) => Some(icegate_month(state, p.fy)),
+            _ => None,
+        })
+        .unwrap_or(latest_period);
+    let Some(Popup::ExportLedger(p)) = state.popup.as_mut() else {
+        return vec![];
+    };
+    let max = p.max_scroll.get();
+    let fy = p.fy;
+    state.dirty = true;
+    match action {
+        Action::Close => state.popup = None,
+        Action::Up => p.scroll = p.scroll.saturating_sub(1),
+        Action::Down => p.scroll = (p.scroll + 1).min(max),
+        Action::PageUp => p.scroll = p.scroll.saturating_sub(page),
+        Action::PageDown => p.scroll = p.scroll.saturating_add(page).min(max),
+        Action::Top => p.scroll = 0,
+        Action::Bottom => p.scroll = max,
+        Action::PrevYear | Action::NextYear => {
+            let next = FinancialYear::new(fy.start_year() + if action == Action::NextYear { 1 } else { -1 });
+            if next > latest || next.start_year() < 2017 {
+                let msg = if next > latest {
+                    format!("FY {next} has not started yet.")
+                } else {
+                    "GST returns start with July 2017 (FY 2017-18).".to_string()
+                };
+                state.toasts.push(ToastLevel::Info, "No such year", msg, state.now);
+                return vec![];
+            }
+            *p = ExportLedgerPopup::new(next);
+            if !state.export_ledger.ledgers.contains_key(&next) {
+                return fetch(state, next);
+            }
+        }
+        Action::NextTab => {
+            p.view = match p.view {
+                LedgerView::Ledger => LedgerView::Icegate(month0),
+                LedgerView::Icegate(_) => LedgerView::Ledger,
+            };
+            p.scroll = 0;
+        }
+        Action::PrevPeriod | Action::NextPeriod => {
+            if let LedgerView::Icegate(m) = p.view {
+                let next = if action == Action::NextPeriod {
+                    m.next()
+                } else {
+                    m.prev()
+                };
+                if fy.contains(next) && next <= latest_period {
+                    p.view = LedgerView::Icegate(next);
+                    p.scroll = 0;
+                }
+            }
+        }
+        Action::DownloadFailedCsv => {
+            if let LedgerView::Icegate(m) = p.view {
+                return download_failed(state, m);
+            }
+        }
+        Action::Refresh => return fetch(state, fy),
+        Action::OpenQuickBalance => return super::update::open_quick_balance(state),
+        Action::OpenLedgers => return super::ledgers::open(state),
+        Action::DownloadCsv => return download(state, fy, false),
+        Action::DownloadTransactionsCsv => return download(state, fy, true),
+        _ => {}
+    }
+    vec![]
+}
+
+/// A computed ledger arrived.
+pub fn on_loaded(
+    state: &mut AppState,
+    fy: FinancialYear,
+    ledger: Arc<ExportLedger>,
+    returns: Arc<Vec<PeriodReturns>>,
+    fetched_at: DateTime<Utc>,
+) {
+    state.export_ledger.returns.insert(fy, returns);
+    state.in_flight.remove(&JobKind::ExportLedger);
+    state.last_errors.remove(&JobKind::ExportLedger);
+    state.export_ledger.error = None;
+    state.export_ledger.ledgers.insert(
+        fy,
+        Fetched {
+            value: ledger,
+            fetched_at,
+            from_cache: false,
+        },
+    );
+}

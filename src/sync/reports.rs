@@ -1,0 +1,243 @@
+//! Fetch jobs for the reports: the export ledger's GSTR-1 / GSTR-1A sections and GSTR-3B
+//! details, period by period. Used by the CLI and the engine alike.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{Local, NaiveDate, Utc};
+use futures::{StreamExt, TryStreamExt};
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::{JobKind, SyncEvent};
+use crate::api::{ApiError, Client};
+use crate::domain::export_ledger::{self, GSTR1_SECTIONS, Gstr1Sections, PeriodReturns};
+use crate::domain::ledger::{self, CashLedger, ItcLedger};
+use crate::domain::period;
+use crate::domain::{FinancialYear, ReturnPeriod};
+
+/// Every section the export ledger reads for one period, from GSTR-1 and GSTR-1A, plus the
+/// GSTR-3B details, fetched concurrently (17 calls).
+///
+/// GSTR-1 of the period counts as filed when its GSTR-3B exists (GSTN refuses GSTR-3B details
+/// before GSTR-1 is filed, `RT-R3BQ1004`) or when any section has documents; GSTR-1A only when
+/// it has documents.
+pub async fn fetch_period_returns(client: &Client, period: ReturnPeriod) -> Result<PeriodReturns, ApiError> {
+    let r1 = fetch_sections(client, false, period).await?;
+    let r1a = fetch_sections(client, true, period).await?;
+    let r3b = patiently(|| client.gstr3b_details(period)).await?;
+    let merge = |parts: Vec<Gstr1Sections>| {
+        let mut all = Gstr1Sections::default();
+        for p in parts {
+            all.absorb(p);
+        }
+        all
+    };
+    let (r1, r1a) = (merge(r1), merge(r1a));
+    Ok(PeriodReturns {
+        period,
+        gstr1: (r3b.is_some() || !r1.is_empty()).then_some(r1),
+        gstr1a: (!r1a.is_empty()).then_some(r1a),
+        gstr3b: r3b,
+    })
+}
+
+async fn fetch_section(
+    client: &Client,
+    amendment_form: bool,
+    section: &'static str,
+    period: ReturnPeriod,
+) -> Result<Gstr1Sections, ApiError> {
+    patiently(|| client.gstr1_section(amendment_form, section, period)).await
+}
+
+async fn fetch_sections(
+    client: &Client,
+    amendment_form: bool,
+    period: ReturnPeriod,
+) -> Result<Vec<Gstr1Sections>, ApiError> {
+    // Futures built first: a closure inside the stream trips the `Send` check of the engine's
+    // spawned task (rust-lang/rust#102211).
+    let calls: Vec<_> = GSTR1_SECTIONS
+        .iter()
+        .map(|s| fetch_section(client, amendment_form, s, period))
+        .collect();
+    futures::stream::iter(calls).buffered(CONCURRENCY).try_collect().await
+}
+
+/// The portal serves at most six months of a ledger per call: longer ranges are fetched in
+/// slices and stitched (running balances continue across slices; `check()` runs on the whole).
+pub const LEDGER_WINDOW_MONTHS: u32 = 6;
+
+pub async fn cash_ledger_range(client: &Client, from: NaiveDate, to: NaiveDate) -> Result<CashLedger, ApiError> {
+    let mut parts = Vec::new();
+    for (f, t) in period::split_range(from, to, LEDGER_WINDOW_MONTHS) {
+        parts.push(client.ledger_cash(f, t).await?);
+    }
+    Ok(ledger::stitch_cash(parts).unwrap_or_default())
+}
+
+pub async fn itc_ledger_range(client: &Client, from: NaiveDate, to: NaiveDate) -> Result<ItcLedger, ApiError> {
+    let mut parts = Vec::new();
+    for (f, t) in period::split_range(from, to, LEDGER_WINDOW_MONTHS) {
+        parts.push(client.ledger_itc(f, t).await?);
+    }
+    Ok(ledger::stitch_itc(parts).unwrap_or_default())
+}
+
+/// The Ledgers screen's data for `period`: cash and ITC ledgers from April of its financial
+/// year to the end of the period (or today), and the period's return-liability ledger.
+pub async fn ledgers_job(client: Client, period: ReturnPeriod, events: UnboundedSender<SyncEvent>) {
+    let today = Local::now().date_naive();
+    let from = period.financial_year().periods()[0].first_day();
+    let to = period.last_day().min(today);
+    let r = futures::try_join!(
+        cash_ledger_range(&client, from, to),
+        itc_ledger_range(&client, from, to),
+        client.ledger_tax(period, period.first_day().min(to), to),
+    );
+    let ev = match r {
+        Ok((cash, itc, tax)) => SyncEvent::LedgersLoaded {
+            period,
+            from,
+            to,
+            cash: Arc::new(cash),
+            itc: Arc::new(itc),
+            tax: Arc::new(tax),
+            fetched_at: Utc::now(),
+        },
+        Err(e) => SyncEvent::Failed {
+            job: JobKind::Ledgers,
+            message: e.to_string(),
+        },
+    };
+    let _ = events.send(ev);
+}
+
+/// Engine job: the supplier view of `period`.
+pub async fn outward_job(client: Client, period: ReturnPeriod, events: UnboundedSender<SyncEvent>) {
+    let r = futures::try_join!(client.sales(period), client.added_back_liabilities(period));
+    let ev = match r {
+        Ok((sales, added_back)) => SyncEvent::OutwardLoaded {
+            period,
+            sales: Arc::new(sales),
+            added_back: Arc::new(added_back),
+            fetched_at: Utc::now(),
+        },
+        Err(e) => SyncEvent::Failed {
+            job: JobKind::Outward,
+            message: e.to_string(),
+        },
+    };
+    let _ = events.send(ev);
+}
+
+/// Calls in flight at once while fetching a period.
+const CONCURRENCY: usize = 4;
+/// Longest `Retry-After` a bulk fetch waits out by itself (Sandbox counts per minute).
+const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(90);
+
+/// Runs `call`, waiting out rate limits the client hands back (it gives up on a
+/// `Retry-After` longer than its own backoff): a fetch of a whole year is 200 calls, more than
+/// Sandbox's 100 a minute, so the job waits instead of failing half-way.
+async fn patiently<T, F, Fut>(mut call: F) -> Result<T, ApiError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, ApiError>>,
+{
+    let mut waits = 0;
+    loop {
+        match call().await {
+            Err(e) if waits < 6 => match e.kind {
+                crate::api::ErrorKind::RateLimited { retry_after } => {
+                    waits += 1;
+                    let ra = retry_after.unwrap_or(std::time::Duration::from_secs(10)).min(MAX_WAIT);
+                    tokio::time::sleep(ra).await;
+                }
+                _ => return Err(e),
+            },
+            r => return r,
+        }
+    }
+}
+
+/// The returns of `periods`, oldest first, one period at a time (17 calls each).
+pub async fn fetch_export_returns(client: &Client, periods: &[ReturnPeriod]) -> Result<Vec<PeriodReturns>, ApiError> {
+    let mut out = Vec::with_capacity(periods.len());
+    for p in periods {
+        out.push(fetch_period_returns(client, *p).await?);
+    }
+    Ok(out)
+}
+
+/// The periods of `fy` that have started by `today`.
+pub fn started_periods(fy: FinancialYear, today: chrono::NaiveDate) -> Vec<ReturnPeriod> {
+    let current = ReturnPeriod::of_date(today);
+    fy.periods().into_iter().filter(|p| *p <= current).collect()
+}
+
+/// Engine job: fetch and compute the export ledger of `fy`.
+pub async fn export_ledger_job(client: Client, fy: FinancialYear, events: UnboundedSender<SyncEvent>) {
+    let periods = started_periods(fy, Local::now().date_naive());
+    let ev = match fetch_export_returns(&client, &periods).await {
+        Ok(returns) => SyncEvent::ExportLedgerLoaded {
+            fy,
+            ledger: Arc::new(export_ledger::compute(&returns)),
+            returns: Arc::new(returns),
+            fetched_at: Utc::now(),
+        },
+        Err(e) => SyncEvent::Failed {
+            job: JobKind::ExportLedger,
+            message: e.to_string(),
+        },
+    };
+    let _ = events.send(ev);
+}
+
+/// Writes `dir/name` through a temporary file in the same directory, so a reader never sees
+/// half a file.
+pub fn write_file(dir: &std::path::Path, name: &str, contents: &str) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(name);
+    let tmp = dir.join(format!(".{name}.part"));
+    std::fs::write(&tmp, contents)?;
+    std::fs::rename(&tmp, &path)?;
+    Ok(path)
+}
+
+/// Engine job: a download.
+pub async fn write_file_job(
+    dir: PathBuf,
+    name: String,
+    contents: String,
+    what: String,
+    events: UnboundedSender<SyncEvent>,
+) {
+    let r =
+        tokio::task::spawn_blocking(move || write_file(&dir, &name, &contents).map_err(|e| (dir.join(&name), e))).await;
+    let ev = match r {
+        Ok(Ok(path)) => SyncEvent::FileWritten { what, path },
+        Ok(Err((path, e))) => SyncEvent::Failed {
+            job: JobKind::Download,
+            message: format!("could not write {what} to {}: {e}", path.display()),
+        },
+        Err(e) => SyncEvent::Failed {
+            job: JobKind::Download,
+            message: format!("could not write {what}: {e}"),
+        },
+    };
+    let _ = events.send(ev);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_file_creates_the_directory_and_leaves_no_part_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("downloads");
+        let p = write_file(&sub, "a.csv", "x,y\n1,2\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "x,y\n1,2\n");
+        assert_eq!(std::fs::read_dir(&sub).unwrap().count(), 1);
+    }
+}

@@ -1,0 +1,558 @@
+//! The Export Ledger popup (`e`): net IGST and CESS balances, "data as on", the rows as the
+//! portal lists them, what to pay when the balance is negative, and the download actions. Every
+//! figure is derived, and the popup says so.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::fmt::{pad_left, pad_right, wrap};
+use super::theme::Theme;
+use super::widgets::{popup, spinner};
+use crate::app::AppState;
+use crate::app::export_ledger::{ExportLedgerPopup, LedgerView, tracking};
+use crate::app::keymap::{Action, Context};
+use crate::app::state::ist;
+use crate::domain::Money;
+use crate::domain::export_ledger::{DERIVED_LABEL, ExportLedger};
+use crate::sync::JobKind;
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+fn money_style(m: Money, theme: &Theme) -> Style {
+    if m < Money::ZERO { theme.error } else { theme.total }
+}
+
+/// Lines above the table: balances, date, label, negative spells and what to pay.
+fn summary<'a>(l: &ExportLedger, fetched: &str, w: usize, theme: &Theme) -> Vec<Line<'a>> {
+    let mut v = vec![
+        Line::from(vec![
+            Span::styled("Net IGST balance ", theme.text),
+            Span::styled(format!("₹{}", l.balance.igst), money_style(l.balance.igst, theme)),
+            Span::styled("   Net CESS balance ", theme.text),
+            Span::styled(format!("₹{}", l.balance.cess), money_style(l.balance.cess, theme)),
+        ]),
+        Line::styled(fetched.to_string(), theme.dim),
+    ];
+    for t in wrap(&capitalised(DERIVED_LABEL), w) {
+        v.push(Line::styled(t, theme.attention));
+    }
+    if let Some(s) = &l.shortfall {
+        let text = format!(
+            "⚠ Short by IGST ₹{} · CESS ₹{}: nothing goes to ICEGATE from {}. Pay it through 3.1(b) of the {} \
+             GSTR-3B or a later one.",
+            s.pay.igst, s.pay.cess, s.blocked_from, s.pay_in
+        );
+        for t in wrap(&text, w) {
+            v.push(Line::styled(t, theme.warn));
+        }
+    }
+    for s in l.spells.iter().filter(|s| s.cleared_in.is_some()) {
+        let c = s.cleared_in.expect("filtered");
+        let text = format!(
+            "Negative {} to {c} (lowest IGST ₹{}, CESS ₹{}); cleared by 3.1(b) of {c}.",
+            s.from, s.worst.igst, s.worst.cess
+        );
+        for t in wrap(&text, w) {
+            v.push(Line::styled(t, theme.dim));
+        }
+    }
+    for warn in &l.warnings {
+        for t in wrap(&format!("⚠ {warn}"), w) {
+            v.push(Line::styled(t, theme.warn));
+        }
+    }
+    v
+}
+
+/// The ICEGATE view: the portal's counts table for the month, then the failed invoices.
+fn icegate_lines<'a>(
+    state: &AppState,
+    m: crate::domain::ReturnPeriod,
+    w: usize,
+    theme: &Theme,
+) -> (Vec<Line<'a>>, Vec<Line<'a>>) {
+    let mut top = vec![];
+    let mut rows = vec![];
+    let Some(t) = tracking(state, m) else {
+        return (top, rows);
+    };
+    for l in wrap(&capitalised(DERIVED_LABEL), w) {
+        top.push(Line::styled(l, theme.attention));
+    }
+    top.push(Line::styled(
+        format!(
+            "{}  {}  {}  {}",
+            pad_right("Status", 28),
+            pad_left("Count", 5),
+            pad_left("IGST", 14),
+            pad_left("CESS", 12)
+        ),
+        theme.table_header,
+    ));
+    for c in t.counts() {
+        let style = if c.label.starts_with("  ") {
+            theme.dim
+        } else {
+            theme.text
+        };
+        top.push(Line::styled(
+            format!(
+                "{}  {}  {}  {}",
+                pad_right(&c.label, 28),
+                pad_left(&c.count.to_string(), 5),
+                pad_left(&c.tax.igst.inr(), 14),
+                pad_left(&c.tax.cess.inr(), 12)
+            ),
+            style,
+        ));
+    }
+    let failed: Vec<_> = t.failed().collect();
+    if failed.is_empty() {
+        top.push(Line::styled(
+            "No failed invoices. ICEGATE's own responses: gstdash icegate --icegate-csv FILE",
+            theme.dim,
+        ));
+        return (top, rows);
+    }
+    let reason_w = w.saturating_sub(12 + 2 + 10 + 2 + 12 + 2);
+    top.push(Line::styled(
+        format!(
+            "{}  {}  {}  {}",
+            pad_right("Invoice No", 12),
+            pad_right("Date", 10),
+            pad_left("IGST", 12),
+            "Reason (failed invoices)"
+        ),
+        theme.table_header,
+    ));
+    for i in failed {
+        rows.push(Line::styled(
+            format!(
+                "{}  {}  {}  {}",
+                pad_right(&crate::ui::fmt::truncate(&i.inum, 12), 12),
+                pad_right(&i.idt, 10),
+                pad_left(&i.tax.igst.inr(), 12),
+                crate::ui::fmt::truncate(&i.reason(), reason_w)
+            ),
+            theme.warn,
+        ));
+    }
+    (top, rows)
+}
+
+pub fn render(f: &mut Frame, area: Rect, state: &AppState, p: &ExportLedgerPopup, theme: &Theme) {
+    let popup_w = area.width.min(96);
+    let rect = popup::centered(area, popup_w, area.height);
+    let loading = state.is_loading(JobKind::ExportLedger);
+    let right = loading.then(|| {
+        Line::from(Span::styled(
+            format!(" {} ", spinner::frame(state.spinner)),
+            theme.spinner,
+        ))
+    });
+    let title = match p.view {
+        LedgerView::Ledger => format!(" Export ledger · FY {} ", p.fy),
+        LedgerView::Icegate(m) => format!(" ICEGATE tracking · {m} "),
+    };
+    let inner = popup::frame(f, rect, Line::from(title), right, theme);
+    let inner = Rect {
+        x: inner.x + 1,
+        width: inner.width.saturating_sub(2),
+        ..inner
+    };
+    let w = inner.width as usize;
+    let mut top: Vec<Line> = Vec::new();
+    let mut rows: Vec<Line> = Vec::new();
+    let icegate = match p.view {
+        LedgerView::Icegate(m) => Some(m),
+        LedgerView::Ledger => None,
+    };
+    match state.export_ledger.ledgers.get(&p.fy) {
+        Some(_) if icegate.is_some() => {
+            let m = icegate.expect("checked");
+            (top, rows) = icegate_lines(state, m, w, theme);
+        }
+        Some(fetched) => {
+            let l = &fetched.value;
+            let at = fetched.fetched_at.with_timezone(&ist()).format("%d-%m-%Y %H:%M");
+            let label = format!(
+                "Data as on {at} IST · balance cumulated from April {}",
+                p.fy.start_year()
+            );
+            top = summary(l, &crate::ui::fmt::truncate(&label, w), w, theme);
+            let wide = w >= 90;
+            let cols = |a: &str, b: &str, c: &str, d: &str, e: &str, g: &str| {
+                let mut s = format!(
+                    "{}  {}  {}  {}  {}",
+                    pad_right(a, 13),
+                    pad_right(b, 4),
+                    pad_right(c, 12),
+                    pad_left(d, 15),
+                    pad_left(e, 12)
+                );
+                if wide {
+                    s.push_str(&format!("  {}", pad_left(g, 15)));
+                }
+                s
+            };
+            top.push(Line::styled(
+                cols("Return period", "Type", "Credit/Debit", "IGST", "CESS", "Balance IGST"),
+                theme.table_header,
+            ));
+            let in_fy: Vec<_> = l.rows.iter().filter(|r| p.fy.contains(r.period)).collect();
+            if in_fy.is_empty() {
+                rows.push(Line::styled(
+                    format!("No GSTR-1 or GSTR-3B filed for FY {} yet.", p.fy),
+                    theme.dim,
+                ));
+            }
+            for r in in_fy {
+                let text = cols(
+                    &r.period.to_string(),
+                    &r.ret_type.to_string(),
+                    &r.dr_cr.to_string(),
+                    &r.amount.igst.inr(),
+                    &r.amount.cess.inr(),
+                    &r.balance.igst.inr(),
+                );
+                let style = if r.balance.is_negative() {
+                    theme.warn
+                } else {
+                    theme.text
+                };
+                rows.push(Line::styled(text, style));
+            }
+        }
+        None => {
+            let msg = match (&state.export_ledger.error, loading) {
+                (Some(e), _) => format!("Could not compute the export ledger: {e}"),
+                (None, true) => format!(
+                    "Fetching GSTR-1, GSTR-1A and GSTR-3B for each period of FY {} (17 calls a period)…",
+                    p.fy
+                ),
+                (None, false) => "Not loaded. Press r to fetch.".to_string(),
+            };
+            for t in wrap(&msg, w) {
+                top.push(Line::styled(t, theme.text));
+            }
+            for t in wrap(&capitalised(DERIVED_LABEL), w) {
+                top.push(Line::styled(t, theme.attention));
+            }
+        }
+    }
+    if let (Some(e), true) = (
+        &state.export_ledger.error,
+        state.export_ledger.ledgers.contains_key(&p.fy),
+    ) {
+        for t in wrap(&format!("Last refresh failed: {e}"), w) {
+            top.insert(0, Line::styled(t, theme.error));
+        }
+    }
+    // Actions, named as on the portal, with their keys from the keymap.
+    let key = |a: Action| {
+        state
+            .keymap
+            .key_for(Context::ExportLedger, a)
+            .map(|k| k.to_string())
+            .unwrap_or_default()
+    };
+    let actions = if icegate.is_some() {
+        Line::from(vec![
+            Span::styled(format!("[{}]", key(Action::NextTab)), theme.key),
+            Span::styled(" LEDGER  ", theme.text),
+            Span::styled(
+                format!("[{} {}]", key(Action::PrevPeriod), key(Action::NextPeriod)),
+                theme.key,
+            ),
+            Span::styled(" MONTH  ", theme.text),
+            Span::styled(format!("[{}]", key(Action::DownloadFailedCsv)), theme.key),
+            Span::styled(" DOWNLOAD FAILED INVOICES  ", theme.text),
+            Span::styled(format!("[{}]", key(Action::Close)), theme.key),
+            Span::styled(" CLOSE", theme.text),
+        ])
+    } else {
+        Line::from(vec![
+            Span::styled(format!("[{}]", key(Action::DownloadCsv)), theme.key),
+            Span::styled(" DOWNLOAD AS CSV  ", theme.text),
+            Span::styled(format!("[{}]", key(Action::DownloadTransactionsCsv)), theme.key),
+            Span::styled(" DOWNLOAD TRANSACTION AS CSV  ", theme.text),
+            Span::styled(format!("[{}]", key(Action::Close)), theme.key),
+            Span::styled(" CLOSE", theme.text),
+        ])
+    };
+    let inner_h = inner.height as usize;
+    let top_h = top.len().min(inner_h.saturating_sub(2));
+    let rows_h = inner_h.saturating_sub(top_h + 1);
+    let max = rows.len().saturating_sub(rows_h) as u16;
+    p.max_scroll.set(max);
+    let scroll = p.scroll.min(max);
+    f.render_widget(
+        Paragraph::new(top),
+        Rect {
+            height: top_h as u16,
+            ..inner
+        },
+    );
+    f.render_widget(
+        Paragraph::new(rows).scroll((scroll, 0)),
+        Rect {
+            y: inner.y + top_h as u16,
+            height: rows_h as u16,
+            ..inner
+        },
+    );
+    f.render_widget(
+        Paragraph::new(actions),
+        Rect {
+            y: inner.y + inner.height.saturating_sub(1),
+            height: 1,
+            ..inner
+        },
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use chrono::TimeDelta;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use insta::assert_snapshot;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use crate::app::fixtures::{loaded_state, now};
+    use crate::app::{AppState, Msg, ThemeName, update};
+    use crate::domain::export_ledger::{
+        ExpGroup, ExpInvoice, Gstr1Sections, Gstr3bDetails, ItemAmounts, PeriodReturns, compute,
+    };
+    use crate::domain::{FinancialYear, Money, ReturnPeriod};
+    use crate::sync::{SyncCommand, SyncEvent};
+
+    fn m(s: &str) -> Money {
+        Money::parse(s).unwrap()
+    }
+
+    /// Six periods of FY 2025-26: July's 3.1(b) is ₹32,140.80 short, September pays it back,
+    /// and the last filed period (Sep… no: Oct) leaves IGST ₹5,000 and cess ₹300 unpaid.
+    fn returns() -> Vec<PeriodReturns> {
+        let periods: Vec<PeriodReturns> = (4..=10)
+            .map(|mo| {
+                let p = ReturnPeriod::new(2025, mo).unwrap();
+                let igst = m("180000") + Money::from(i64::from(mo) * 1000);
+                let cess = if mo == 10 { m("300") } else { Money::ZERO };
+                let r1 = Gstr1Sections {
+                    exp: vec![ExpGroup {
+                        exp_typ: "WPAY".into(),
+                        inv: vec![ExpInvoice {
+                            inum: format!("EXP/25/{mo:04}"),
+                            idt: format!("05-{mo:02}-2025"),
+                            // Odd months carry the shipping bill; September lacks the port code.
+                            sbnum: (mo % 2 == 1).then(|| format!("70{mo:05}")),
+                            sbdt: (mo % 2 == 1).then(|| format!("07-{mo:02}-2025")),
+                            sbpcode: (mo != 9).then(|| "INNSA1".to_string()),
+                            itms: vec![ItemAmounts {
+                                iamt: igst,
+                                csamt: cess,
+                                ..Default::default()
+                            }],
+                            ..Default::default()
+                        }],
+                    }],
+                    ..Default::default()
+                };
+                let paid = match mo {
+                    7 => igst - m("32140.80"),
+                    9 => igst + m("32140.80"),
+                    10 => igst - m("5000"),
+                    _ => igst,
+                };
+                let mut r3b = Gstr3bDetails::default();
+                r3b.sup_details.osup_zero.iamt = paid;
+                PeriodReturns {
+                    period: p,
+                    gstr1: Some(r1),
+                    gstr1a: None,
+                    gstr3b: Some(r3b),
+                }
+            })
+            .collect();
+        periods
+    }
+
+    fn press(s: &mut AppState, code: KeyCode) -> Vec<SyncCommand> {
+        update(s, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+    }
+
+    pub(super) fn opened_for_icegate(theme: ThemeName) -> AppState {
+        opened(theme)
+    }
+
+    fn opened(theme: ThemeName) -> AppState {
+        let mut s = loaded_state(theme);
+        s.downloads_dir = Some("/home/ca/Downloads".into());
+        let cmds = press(&mut s, KeyCode::Char('e'));
+        let fy = s.period.financial_year();
+        assert_eq!(cmds, vec![SyncCommand::RefreshExportLedger { fy }]);
+        update(
+            &mut s,
+            Msg::Sync(SyncEvent::ExportLedgerLoaded {
+                fy: FinancialYear::new(2025),
+                ledger: Arc::new(compute(&returns())),
+                returns: Arc::new(returns()),
+                fetched_at: now() - TimeDelta::minutes(5),
+            }),
+        );
+        s
+    }
+
+    fn draw(s: &AppState) -> Terminal<TestBackend> {
+        let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        t.draw(|f| crate::ui::render(f, s)).unwrap();
+        t
+    }
+
+    #[test]
+    fn fixture_is_in_the_fixture_year() {
+        assert_eq!(
+            loaded_state(ThemeName::Dark).period.financial_year(),
+            FinancialYear::new(2025)
+        );
+    }
+
+    #[test]
+    fn export_ledger_popup_80x24() {
+        let s = opened(ThemeName::Dark);
+        let t = draw(&s);
+        let text = t.backend().to_string();
+        assert!(text.contains("not an official GSTN figure"), "{text}");
+        assert!(text.contains("DOWNLOAD AS CSV"), "{text}");
+        assert_snapshot!(t.backend());
+    }
+
+    #[test]
+    fn export_ledger_popup_scrolled_mono_80x24() {
+        let mut s = opened(ThemeName::Mono);
+        draw(&s); // the view records how far the rows can scroll
+        press(&mut s, KeyCode::Char('G'));
+        let t = draw(&s);
+        assert!(
+            t.backend().to_string().contains("Oct 2025       R3B"),
+            "{}",
+            t.backend()
+        );
+        assert_snapshot!(t.backend());
+    }
+
+    #[test]
+    fn loading_then_failure_is_shown_in_the_popup() {
+        let mut s = loaded_state(ThemeName::Dark);
+        press(&mut s, KeyCode::Char('e'));
+        let text = draw(&s).backend().to_string();
+        assert!(text.contains("Fetching GSTR-1"), "{text}");
+        update(
+            &mut s,
+            Msg::Sync(SyncEvent::Failed {
+                job: crate::sync::JobKind::ExportLedger,
+                message: "GSTN session expired (AUTH4033)".into(),
+            }),
+        );
+        let text = draw(&s).backend().to_string();
+        assert!(text.contains("Could not compute the export ledger"), "{text}");
+        // Downloading with nothing loaded explains instead of writing an empty file.
+        assert!(press(&mut s, KeyCode::Char('d')).is_empty());
+    }
+
+    #[test]
+    fn downloads_go_to_the_engine_as_csv_and_close_closes() {
+        let mut s = opened(ThemeName::Dark);
+        let cmds = press(&mut s, KeyCode::Char('d'));
+        let [
+            SyncCommand::WriteFile {
+                dir, name, contents, ..
+            },
+        ] = cmds.as_slice()
+        else {
+            panic!("{cmds:?}");
+        };
+        assert_eq!(dir.to_str(), Some("/home/ca/Downloads"));
+        assert!(name.starts_with("export-ledger-27") && name.ends_with(".csv"), "{name}");
+        let mut lines = contents.lines();
+        assert_eq!(
+            lines.next(),
+            Some("Return period,Return type,Credit/Debit,IGST,CESS,Balance IGST,Balance CESS")
+        );
+        // July: R1 debit 187,000, then 3.1(b) 32,140.80 short.
+        assert!(
+            contents.contains("072025,R3B,Credit,154859.20,0,-32140.80,0"),
+            "{contents}"
+        );
+        let cmds = press(&mut s, KeyCode::Char('t'));
+        let [SyncCommand::WriteFile { contents, name, .. }] = cmds.as_slice() else {
+            panic!("{cmds:?}");
+        };
+        assert!(name.starts_with("export-ledger-transactions-"), "{name}");
+        assert!(contents.starts_with("Period,6A IGST,6A CESS,9A IGST"), "{contents}");
+        assert_eq!(contents.lines().count(), 8, "header + 7 periods");
+        update(
+            &mut s,
+            Msg::Sync(SyncEvent::FileWritten {
+                what: "export ledger CSV".into(),
+                path: "/home/ca/Downloads/x.csv".into(),
+            }),
+        );
+        press(&mut s, KeyCode::Esc);
+        assert!(s.popup.is_none());
+    }
+}
+
+#[cfg(test)]
+mod icegate_tests {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use insta::assert_snapshot;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use crate::app::export_ledger::LedgerView;
+    use crate::app::{Msg, Popup, ThemeName, update};
+    use crate::domain::ReturnPeriod;
+    use crate::sync::SyncCommand;
+
+    #[test]
+    fn icegate_view_80x24_and_failed_download() {
+        let mut s = super::tests::opened_for_icegate(ThemeName::Dark);
+        let key = |s: &mut crate::app::AppState, c: KeyCode| update(s, Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)));
+        key(&mut s, KeyCode::Tab);
+        let Some(Popup::ExportLedger(p)) = &s.popup else {
+            panic!()
+        };
+        assert_eq!(p.view, LedgerView::Icegate(ReturnPeriod::new(2025, 10).unwrap()));
+        // September: shipping bill present, port code missing; the ledger was negative from
+        // July until September's 3.1(b), so nothing else holds it.
+        key(&mut s, KeyCode::Char('['));
+        let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        t.draw(|f| crate::ui::render(f, &s)).unwrap();
+        let text = t.backend().to_string();
+        assert!(text.contains("ICEGATE tracking · Sep 2025"), "{text}");
+        assert!(text.contains("port code missing"), "{text}");
+        assert_snapshot!(t.backend());
+        let cmds = key(&mut s, KeyCode::Char('f'));
+        let [SyncCommand::WriteFile { name, contents, .. }] = cmds.as_slice() else {
+            panic!("{cmds:?}")
+        };
+        assert!(name.starts_with("icegate-failed-") && name.contains("092025"), "{name}");
+        assert_eq!(contents.lines().count(), 2, "{contents}");
+        assert!(
+            contents.contains("EXP/25/0009") && contents.contains("port code missing"),
+            "{contents}"
+        );
+    }
+}
