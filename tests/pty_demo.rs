@@ -126,3 +126,107 @@ fn demo_opens_switches_tabs_and_quits_cleanly() {
     assert!(left > entered, "the terminal is restored after the last frame");
     assert!(raw[left..].contains("\x1b[?25h"), "cursor shown again");
 }
+
+/// The B2B row of the dashboard grid: (no action, accepted, rejected, pending, total).
+fn b2b_counts(screen: &str) -> [u64; 5] {
+    let line = screen
+        .lines()
+        .find(|l| l.trim_start().starts_with("B2B invoices"))
+        .expect("B2B row");
+    let nums: Vec<u64> = line
+        .split_whitespace()
+        .filter_map(|w| {
+            w.replace(',', "")
+                .replace('→', " ")
+                .split(' ')
+                .next_back()
+                .and_then(|n| n.parse().ok())
+        })
+        .collect();
+    let n = nums.len();
+    assert!(n >= 5, "{line}");
+    [nums[n - 5], nums[n - 4], nums[n - 3], nums[n - 2], nums[n - 1]]
+}
+
+/// Issue 4's end-to-end path through the real binary: open the demo, drill into B2B × No
+/// action, select 10, reject with the confirm popup, save, and see the simulator's counts move.
+#[test]
+fn review_select_reject_save_changes_the_counts() {
+    let home = tempfile::tempdir().unwrap();
+    let pty = native_pty_system();
+    let pair = pty
+        .openpty(PtySize {
+            rows: 24,
+            cols: 80,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_gstdash"));
+    cmd.args(["demo", "--records", "1500"]);
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("HOME", home.path());
+    cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
+    cmd.env("XDG_DATA_HOME", home.path().join("share"));
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let mut writer = pair.master.take_writer().unwrap();
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut s = Screen {
+        parser: vt100::Parser::new(NonZeroU16::new(24).unwrap(), NonZeroU16::new(80).unwrap(), 0),
+        raw: Vec::new(),
+        rx,
+    };
+    let mut key = |s: &mut Screen, bytes: &[u8]| {
+        writer.write_all(bytes).unwrap();
+        s.drain(Duration::from_millis(150));
+    };
+
+    s.wait_for("fetched just now");
+    let before = b2b_counts(&s.parser.screen().contents());
+    // The grid cursor starts on B2B × No action; Enter drills into it.
+    key(&mut s, b"\r");
+    s.wait_for("B2B invoices · No action");
+    s.wait_for(&format!("{} of {}", fmt_count(before[0]), fmt_count(before[0])));
+    for _ in 0..10 {
+        key(&mut s, b" ");
+    }
+    s.wait_for("10 selected");
+    key(&mut s, b"r");
+    s.wait_for("Reject 10 documents");
+    key(&mut s, b"\r");
+    s.wait_for("10 queued");
+    key(&mut s, b"S");
+    s.wait_for("Save 10 documents to GSTN");
+    key(&mut s, b"\r");
+    s.wait_for("10 applied");
+    // Back to the dashboard: the simulator's own counts, fetched again after the push.
+    key(&mut s, b"\x1b");
+    key(&mut s, b"\x1b");
+    let want = format!("{:>7}", fmt_count(before[0] - 10));
+    s.wait_for(&want);
+    let after = b2b_counts(&s.parser.screen().contents());
+    assert_eq!(after[0], before[0] - 10, "no action");
+    assert_eq!(after[2], before[2] + 10, "rejected");
+    assert_eq!(after[4], before[4], "total");
+
+    key(&mut s, b"q");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "did not quit on q");
+        s.drain(Duration::from_millis(100));
+    }
+}
+
+fn fmt_count(n: u64) -> String {
+    gstdash::domain::money::format_count(n)
+}
