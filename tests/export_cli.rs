@@ -699,3 +699,88 @@ fn bench_writes_files_that_read_back() {
         .count();
     assert_eq!(rows, 700);
 }
+
+/// The audit journal as evidence: decisions made through the CLI come out as one row each,
+/// with the remarks, the GSTN reference and the outcome, in xlsx and csv.
+#[test]
+fn journal_export_has_one_row_per_decision_with_its_outcome() {
+    let srv = Server::start(common::config(300));
+    let dir = tempfile::tempdir().unwrap();
+    login(&srv, dir.path());
+    ok(run(&srv, dir.path(), &["ims", "pull", "--sections", "b2b"]));
+    // Reject the no-action B2B documents of one supplier: a handful of decisions.
+    let recs = srv
+        .sim()
+        .records(&srv.sim().taxpayers[0].gstin, gstdash::domain::Section::B2b);
+    let stin = recs
+        .iter()
+        .find(|r| r.action == gstdash::domain::Action::NoAction && r.flags().is_empty())
+        .unwrap()
+        .stin
+        .clone();
+    let want = recs
+        .iter()
+        .filter(|r| r.stin == stin && r.action == gstdash::domain::Action::NoAction)
+        .count();
+    let q = format!("section:b2b status:no-action gstin:{stin}");
+    ok(run(
+        &srv,
+        dir.path(),
+        &["ims", "act", "reject", "--query", &q, "--remarks", "not received"],
+    ));
+    ok(run(&srv, dir.path(), &["ims", "push"]));
+
+    let out = dir.path().join("journal.csv");
+    let stdout = ok(run(
+        &srv,
+        dir.path(),
+        &["export", "journal", "--format", "csv", "--out", out.to_str().unwrap()],
+    ));
+    assert_eq!(written(&stdout), vec![out.clone()], "{stdout}");
+    let mut rdr = csv::Reader::from_path(&out).unwrap();
+    let h = rdr.headers().unwrap().clone();
+    let idx = |t: &str| h.iter().position(|x| x == t).unwrap();
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), want, "one row per decision");
+    for r in &rows {
+        assert_eq!(&r[idx("New action")], "R");
+        assert_eq!(&r[idx("Remarks")], "not received");
+        assert!(r[idx("Outcome")].starts_with("applied"), "{:?}", r);
+        assert!(!r[idx("GSTN reference")].is_empty());
+        assert!(r[idx("Record")].contains(&stin));
+    }
+
+    let xlsx = dir.path().join("journal.xlsx");
+    ok(run(
+        &srv,
+        dir.path(),
+        &["export", "journal", "--out", xlsx.to_str().unwrap()],
+    ));
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&xlsx).unwrap();
+    let range = wb.worksheet_range("Journal").unwrap();
+    assert_eq!(
+        range.rows().count(),
+        want + 1 + 2,
+        "header, rows, a blank line and the note"
+    );
+    let date_cell = range.get((1, 1)).unwrap();
+    assert!(matches!(date_cell, calamine::Data::DateTime(_)), "{date_cell:?}");
+
+    // A month with no decisions gives an empty table, not an error.
+    let none = dir.path().join("none.csv");
+    ok(run(
+        &srv,
+        dir.path(),
+        &[
+            "export",
+            "journal",
+            "--period",
+            "2020-01",
+            "--format",
+            "csv",
+            "--out",
+            none.to_str().unwrap(),
+        ],
+    ));
+    assert_eq!(csv::Reader::from_path(&none).unwrap().records().count(), 0);
+}

@@ -187,6 +187,15 @@ pub enum ExportCmd {
         #[command(flatten)]
         out: OutArgs,
     },
+    /// The audit journal (every decision: when, who, record, old → new action, remarks, GSTN
+    /// reference and outcome), as evidence for notices.
+    Journal {
+        /// Only decisions made in this month (default: all).
+        #[arg(long)]
+        period: Option<String>,
+        #[command(flatten)]
+        out: OutArgs,
+    },
     /// Supplier follow-up pack: per supplier, the documents rejected or kept pending, with
     /// remarks and what the supplier must file. xlsx: a sheet per supplier; csv: a file per
     /// supplier (ready to send) plus Suppliers.csv.
