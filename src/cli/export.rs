@@ -346,41 +346,6 @@ pub async fn run(ctx: &Ctx, cmd: ExportCmd) -> Result<(), CliError> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::Money;
-    use crate::export::FileFormat;
-    use rust_decimal_macros::dec;
-
-    #[test]
-    fn checks_go_in_a_sheet_of_the_workbook_but_not_in_the_csv() {
-        let w = vec![LedgerWarning {
-            rule: "R1",
-            location: "IGST closing".into(),
-            expected: Money(dec!(100.10)),
-            found: Money(dec!(100.00)),
-        }];
-        let main = || ExportTable::new("Cash ledger", vec![ExportColumn::text("A")]);
-        let x = ledger_tables(main(), "note".into(), &w, FileFormat::Xlsx);
-        assert_eq!(x.len(), 2);
-        assert_eq!(x[0].notes, vec!["note".to_string()]);
-        assert_eq!(x[1].name, "Checks");
-        assert_eq!(
-            x[1].rows[0],
-            vec![
-                Cell::text("R1"),
-                Cell::text("IGST closing"),
-                Cell::Money(Money(dec!(100.10))),
-                Cell::Money(Money(dec!(100.00))),
-                Cell::Money(w[0].difference()),
-            ]
-        );
-        assert_eq!(ledger_tables(main(), "note".into(), &w, FileFormat::Csv).len(), 1);
-        assert_eq!(ledger_tables(main(), "note".into(), &[], FileFormat::Xlsx).len(), 1);
-    }
-}
-
 /// The journal as a table: one row per decision, oldest first; times in India Standard Time.
 /// `period` keeps the decisions made in that month.
 pub fn journal_table(entries: &[crate::store::JournalEntry], period: Option<ReturnPeriod>) -> ExportTable {
@@ -426,4 +391,39 @@ pub fn journal_table(entries: &[crate::store::JournalEntry], period: Option<Retu
         ]);
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Money;
+    use crate::export::FileFormat;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn checks_go_in_a_sheet_of_the_workbook_but_not_in_the_csv() {
+        let w = vec![LedgerWarning {
+            rule: "R1",
+            location: "IGST closing".into(),
+            expected: Money(dec!(100.10)),
+            found: Money(dec!(100.00)),
+        }];
+        let main = || ExportTable::new("Cash ledger", vec![ExportColumn::text("A")]);
+        let x = ledger_tables(main(), "note".into(), &w, FileFormat::Xlsx);
+        assert_eq!(x.len(), 2);
+        assert_eq!(x[0].notes, vec!["note".to_string()]);
+        assert_eq!(x[1].name, "Checks");
+        assert_eq!(
+            x[1].rows[0],
+            vec![
+                Cell::text("R1"),
+                Cell::text("IGST closing"),
+                Cell::Money(Money(dec!(100.10))),
+                Cell::Money(Money(dec!(100.00))),
+                Cell::Money(w[0].difference()),
+            ]
+        );
+        assert_eq!(ledger_tables(main(), "note".into(), &w, FileFormat::Csv).len(), 1);
+        assert_eq!(ledger_tables(main(), "note".into(), &[], FileFormat::Xlsx).len(), 1);
+    }
 }
