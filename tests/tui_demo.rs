@@ -134,3 +134,66 @@ fn readme_lists_every_dashboard_key() {
         assert!(readme.contains(b.desc), "README misses {:?}", b.desc);
     }
 }
+
+/// `D` on the record table: the view (here: B2B sorted by taxable value, largest first, a
+/// filtered subset) goes to a real .xlsx through the engine, rows in screen order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn download_excel_writes_the_view_in_screen_order() {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let sim = common::start(common::config(300)).await;
+    let client = common::logged_in(&sim).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Mutex::new(Store::open_in(dir.path()).unwrap()));
+    let records = Arc::new(client.ims_invoices(gstdash::domain::Section::B2b, None).await.unwrap());
+    let mut view: Vec<u32> = (0..records.len() as u32).filter(|i| i % 3 == 0).collect();
+    view.sort_by(|a, b| records[*b as usize].txval.cmp(&records[*a as usize].txval));
+    let (ev_tx, mut ev_rx) = unbounded_channel();
+    let (cmd, _h) = engine::spawn(client.clone(), store, "demo".into(), ev_tx);
+    let downloads = dir.path().join("downloads");
+    std::fs::create_dir_all(&downloads).unwrap();
+    cmd.send(SyncCommand::ExportRecords {
+        section: gstdash::domain::Section::B2b,
+        records: records.clone(),
+        view: view.clone(),
+        target: gstdash::export::OutTarget::new(None, downloads.clone(), "ims-b2b-test".into()),
+        what: "B2B view".into(),
+    })
+    .unwrap();
+    let path = loop {
+        match tokio::time::timeout(Duration::from_secs(20), ev_rx.recv())
+            .await
+            .unwrap()
+            .unwrap()
+        {
+            SyncEvent::FileWritten { path, .. } => break path,
+            SyncEvent::Failed { message, .. } => panic!("{message}"),
+            _ => {}
+        }
+    };
+    assert!(path.starts_with(&downloads), "{}", path.display());
+    let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
+    let sheet = wb.sheet_names()[0].clone();
+    let range = wb.worksheet_range(&sheet).unwrap();
+    let header: Vec<String> = range.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+    let doc_col = header
+        .iter()
+        .position(|h| h.contains("Document"))
+        .expect("document column");
+    let docs: Vec<String> = range
+        .rows()
+        .skip(1)
+        .take(view.len())
+        .map(|r| r[doc_col].to_string())
+        .collect();
+    let want: Vec<String> = view
+        .iter()
+        .map(|i| records[*i as usize].doc_number().to_string())
+        .collect();
+    assert_eq!(docs, want, "rows in screen order");
+    assert!(
+        matches!(range.rows().nth(1).unwrap()[doc_col], Data::String(_)),
+        "document numbers are text"
+    );
+    cmd.send(SyncCommand::Shutdown).unwrap();
+    sim.shutdown().await;
+}

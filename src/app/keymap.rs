@@ -167,10 +167,11 @@ pub enum Action {
     OpenLedgers,
     ToggleColumns,
     OpenOutward,
+    DownloadExcel,
 }
 
 impl Action {
-    pub const ALL: [Action; 55] = [
+    pub const ALL: [Action; 56] = [
         Action::Quit,
         Action::OpenHelp,
         Action::Refresh,
@@ -226,6 +227,7 @@ impl Action {
         Action::OpenLedgers,
         Action::ToggleColumns,
         Action::OpenOutward,
+        Action::DownloadExcel,
     ];
 
     /// Stable name for config files (`quit`, `select_tab_isd`, …).
@@ -286,6 +288,7 @@ impl Action {
             Action::OpenLedgers => "open_ledgers",
             Action::ToggleColumns => "toggle_columns",
             Action::OpenOutward => "open_outward",
+            Action::DownloadExcel => "download_excel",
         }
     }
 
@@ -588,6 +591,7 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(RS, &[ENTER], Action::ToggleDetail, "Detail pane: fields, flags, why not allowed", hint(3, "detail")),
     b(RS, &[KeySpec::ch('S')], Action::Push, "Save: send the local decisions to GSTN", hint(1, "save")),
     b(RS, &[KeySpec::ch('C')], Action::Compute2b, "Compute GSTR-2B for the period", hint(5, "2B")),
+    b(RS, &[KeySpec::ch('D')], Action::DownloadExcel, "DOWNLOAD EXCEL: the view as filtered and sorted", hint(6, "excel")),
     b(RS, &[KeySpec::ch('k'), UP], Action::Up, "Previous record", None),
     b(RS, &[KeySpec::ch('j'), DOWN], Action::Down, "Next record", None),
     b(RS, &[PGUP, KeySpec::ctrl('b')], Action::PageUp, "Page up", None),

@@ -133,6 +133,17 @@ impl Engine {
                     let job = super::reports::export_ledger_job(self.client.clone(), fy, self.events.clone());
                     self.start(JobKind::ExportLedger, job);
                 }
+                SyncCommand::ExportRecords {
+                    section,
+                    records,
+                    view,
+                    target,
+                    what,
+                } => {
+                    let job =
+                        super::reports::export_records_job(section, records, view, target, what, self.events.clone());
+                    self.start(JobKind::Download, job);
+                }
                 SyncCommand::WriteFile {
                     dir,
                     name,

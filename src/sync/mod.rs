@@ -81,6 +81,17 @@ pub enum SyncCommand {
     RefreshExportLedger { fy: FinancialYear },
     /// Write `contents` to `dir/name` (downloads). The UI builds the text; the engine does the
     /// disk work and answers `FileWritten` or `Failed { job: Download }`.
+    /// Write IMS records, in the given order, to an .xlsx file (`D` on the record table: the
+    /// view as filtered and sorted). Built and written off the UI thread; answers
+    /// `FileWritten` or `Failed { job: Download }`.
+    ExportRecords {
+        section: Section,
+        records: Arc<Vec<ImsRecord>>,
+        /// Indices into `records`, in screen order.
+        view: Vec<u32>,
+        target: crate::export::OutTarget,
+        what: String,
+    },
     WriteFile {
         dir: PathBuf,
         name: String,

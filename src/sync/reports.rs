@@ -228,6 +228,47 @@ pub async fn write_file_job(
     let _ = events.send(ev);
 }
 
+/// `D` on the record table: the records of the view, in screen order, to one .xlsx sheet.
+pub async fn export_records_job(
+    section: crate::domain::Section,
+    records: std::sync::Arc<Vec<crate::domain::ImsRecord>>,
+    view: Vec<u32>,
+    target: crate::export::OutTarget,
+    what: String,
+    events: UnboundedSender<SyncEvent>,
+) {
+    let r = tokio::task::spawn_blocking(move || {
+        let rows: Vec<crate::domain::ImsRecord> =
+            view.iter().filter_map(|i| records.get(*i as usize).cloned()).collect();
+        let table = crate::export::tables::records(section, &rows);
+        crate::export::ExportJob {
+            tables: vec![table],
+            format: crate::export::FileFormat::Xlsx,
+            target,
+        }
+        .run(&mut |_| {})
+    })
+    .await;
+    let ev = match r {
+        Ok(Ok(w)) => match w.paths.into_iter().next() {
+            Some(path) => SyncEvent::FileWritten { what, path },
+            None => SyncEvent::Failed {
+                job: JobKind::Download,
+                message: format!("{what}: nothing was written"),
+            },
+        },
+        Ok(Err(e)) => SyncEvent::Failed {
+            job: JobKind::Download,
+            message: format!("could not write {what}: {}", e.0),
+        },
+        Err(e) => SyncEvent::Failed {
+            job: JobKind::Download,
+            message: format!("could not write {what}: {e}"),
+        },
+    };
+    let _ = events.send(ev);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
