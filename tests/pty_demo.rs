@@ -50,28 +50,34 @@ impl Screen {
     }
 }
 
-#[test]
-fn demo_opens_switches_tabs_and_quits_cleanly() {
+/// A running `gstdash demo` in an 80×24 pseudo-terminal: the child, its keyboard, its screen.
+struct Demo {
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    keys: Box<dyn Write + Send>,
+    screen: Screen,
+    _home: tempfile::TempDir,
+}
+
+fn spawn_demo(records: &str) -> Demo {
     let home = tempfile::tempdir().unwrap();
     let pty = native_pty_system();
-    let pair = pty
-        .openpty(PtySize {
-            rows: 24,
-            cols: 80,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
+    let size = PtySize {
+        rows: 24,
+        cols: 80,
+        pixel_width: 0,
+        pixel_height: 0,
+    };
+    let pair = pty.openpty(size).unwrap();
     let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_gstdash"));
-    cmd.args(["demo", "--records", "2000"]);
+    cmd.args(["demo", "--records", records]);
     cmd.env("TERM", "xterm-256color");
     cmd.env("HOME", home.path());
     cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
     cmd.env("XDG_DATA_HOME", home.path().join("share"));
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    let child = pair.slave.spawn_command(cmd).unwrap();
     drop(pair.slave);
     let mut reader = pair.master.try_clone_reader().unwrap();
-    let mut writer = pair.master.take_writer().unwrap();
+    let keys = pair.master.take_writer().unwrap();
     let (tx, rx) = channel();
     std::thread::spawn(move || {
         let mut buf = [0u8; 8192];
@@ -81,11 +87,27 @@ fn demo_opens_switches_tabs_and_quits_cleanly() {
             }
         }
     });
-    let mut s = Screen {
-        parser: vt100::Parser::new(NonZeroU16::new(24).unwrap(), NonZeroU16::new(80).unwrap(), 0),
-        raw: Vec::new(),
-        rx,
-    };
+    let parser = vt100::Parser::new(NonZeroU16::new(24).unwrap(), NonZeroU16::new(80).unwrap(), 0);
+    Demo {
+        child,
+        keys,
+        screen: Screen {
+            parser,
+            raw: Vec::new(),
+            rx,
+        },
+        _home: home,
+    }
+}
+
+#[test]
+fn demo_opens_switches_tabs_and_quits_cleanly() {
+    let Demo {
+        mut child,
+        keys: mut writer,
+        screen: mut s,
+        _home,
+    } = spawn_demo("2000");
 
     // The dashboard with live counts from the simulator.
     s.wait_for("B2B invoices");
@@ -152,40 +174,12 @@ fn b2b_counts(screen: &str) -> [u64; 5] {
 /// action, select 10, reject with the confirm popup, save, and see the simulator's counts move.
 #[test]
 fn review_select_reject_save_changes_the_counts() {
-    let home = tempfile::tempdir().unwrap();
-    let pty = native_pty_system();
-    let pair = pty
-        .openpty(PtySize {
-            rows: 24,
-            cols: 80,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_gstdash"));
-    cmd.args(["demo", "--records", "1500"]);
-    cmd.env("TERM", "xterm-256color");
-    cmd.env("HOME", home.path());
-    cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
-    cmd.env("XDG_DATA_HOME", home.path().join("share"));
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
-    drop(pair.slave);
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    let mut writer = pair.master.take_writer().unwrap();
-    let (tx, rx) = channel();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
-    let mut s = Screen {
-        parser: vt100::Parser::new(NonZeroU16::new(24).unwrap(), NonZeroU16::new(80).unwrap(), 0),
-        raw: Vec::new(),
-        rx,
-    };
+    let Demo {
+        mut child,
+        keys: mut writer,
+        screen: mut s,
+        _home,
+    } = spawn_demo("1500");
     let mut key = |s: &mut Screen, bytes: &[u8]| {
         writer.write_all(bytes).unwrap();
         s.drain(Duration::from_millis(150));
