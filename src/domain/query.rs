@@ -101,7 +101,7 @@ pub struct QueryError {
 
 impl fmt::Display for QueryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}: {}", self.token, self.expected)
+        write!(f, "{:?}: expected {}", self.token, self.expected)
     }
 }
 
