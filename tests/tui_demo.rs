@@ -197,3 +197,102 @@ async fn download_excel_writes_the_view_in_screen_order() {
     cmd.send(SyncCommand::Shutdown).unwrap();
     sim.shutdown().await;
 }
+
+/// The session expires and cannot be refreshed: `O` in the app asks the engine for an OTP,
+/// the engine verifies it, stores the new tokens, and work goes on — nothing restarted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logging_in_again_from_the_app_restores_the_session() {
+    let mut cfg = common::config(100);
+    // Long enough for the steps after the new login, short enough to wait out first.
+    cfg.token_ttl_secs = 3;
+    let sim = common::start(cfg).await;
+    let client = common::logged_in(&sim).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_in(dir.path()).unwrap();
+    let tp = sim.taxpayers[0].clone();
+    store
+        .upsert_profile(&StoredProfile {
+            name: "demo".into(),
+            gstin: tp.gstin.clone(),
+            username: tp.username.clone(),
+            base_url: sim.base_url.clone(),
+            updated_at: Utc::now(),
+        })
+        .unwrap();
+    let store = Arc::new(Mutex::new(store));
+    let sink = store.clone();
+    let client = client.on_session(Arc::new(move |t: &gstdash::api::TaxpayerTokens| {
+        sink.lock()
+            .unwrap()
+            .save_taxpayer_session("demo", &t.token, t.token_expiry, t.session_expiry, Utc::now())
+            .unwrap();
+    }));
+    tokio::time::sleep(Duration::from_millis(3300)).await;
+    let (ev_tx, mut ev_rx) = unbounded_channel();
+    let (cmd, _h) = engine::spawn(client.clone(), store.clone(), "demo".into(), ev_tx);
+    // The next event that `keep` accepts; everything else (start-up outbox, spinners) is skipped.
+    let mut wait = async |keep: &dyn Fn(&SyncEvent) -> bool| loop {
+        let ev = tokio::time::timeout(Duration::from_secs(20), ev_rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        if keep(&ev) {
+            return ev;
+        }
+    };
+    // With the token gone, a refresh fails and says to log in again.
+    cmd.send(SyncCommand::RefreshCounts {
+        goods: GoodsType::Others,
+    })
+    .unwrap();
+    let ev = wait(&|e| {
+        matches!(
+            e,
+            SyncEvent::Failed { .. } | SyncEvent::CountsLoaded { from_cache: false, .. }
+        )
+    })
+    .await;
+    assert!(
+        matches!(&ev, SyncEvent::Failed { message, .. } if message.contains("log in again")),
+        "{ev:?}"
+    );
+
+    cmd.send(SyncCommand::SendOtp).unwrap();
+    let ev = wait(&|e| matches!(e, SyncEvent::OtpSent | SyncEvent::Failed { .. })).await;
+    assert!(matches!(ev, SyncEvent::OtpSent), "{ev:?}");
+    cmd.send(SyncCommand::VerifyOtp {
+        otp: gstdash::secret::Secret::new(gstdash::sim::DEMO_OTP),
+    })
+    .unwrap();
+    let ev = wait(&|e| matches!(e, SyncEvent::Session { expires_at: Some(_) } | SyncEvent::Failed { .. })).await;
+    let SyncEvent::Session { expires_at: Some(exp) } = ev else {
+        panic!("{ev:?}")
+    };
+    let stored = store
+        .lock()
+        .unwrap()
+        .load_tokens("demo")
+        .unwrap()
+        .unwrap()
+        .taxpayer
+        .unwrap();
+    assert_eq!(
+        stored.token_expiry.timestamp(),
+        exp.timestamp(),
+        "the new session is on disk"
+    );
+    cmd.send(SyncCommand::RefreshCounts {
+        goods: GoodsType::Others,
+    })
+    .unwrap();
+    let ev = wait(&|e| {
+        matches!(
+            e,
+            SyncEvent::Failed { .. } | SyncEvent::CountsLoaded { from_cache: false, .. }
+        )
+    })
+    .await;
+    assert!(matches!(ev, SyncEvent::CountsLoaded { .. }), "{ev:?}");
+    cmd.send(SyncCommand::Shutdown).unwrap();
+    sim.shutdown().await;
+}

@@ -41,10 +41,12 @@ pub enum Context {
     Ledgers,
     /// Outward supplies (`o`).
     Outward,
+    /// The log-in popup (`O`): digits type the OTP.
+    Otp,
 }
 
 impl Context {
-    pub const ALL: [Context; 13] = [
+    pub const ALL: [Context; 14] = [
         Context::Global,
         Context::Dashboard,
         Context::Help,
@@ -58,6 +60,7 @@ impl Context {
         Context::QuickBalance,
         Context::Ledgers,
         Context::Outward,
+        Context::Otp,
     ];
 
     pub fn label(self) -> &'static str {
@@ -75,6 +78,7 @@ impl Context {
             Context::QuickBalance => "Quick balance",
             Context::Ledgers => "Ledgers",
             Context::Outward => "Outward supplies",
+            Context::Otp => "Log in (OTP)",
         }
     }
     /// Parses a context name as written in `[keys.<context>]`: `dashboard`, `help`,
@@ -105,7 +109,12 @@ impl Context {
     pub fn takes_text(self) -> bool {
         matches!(
             self,
-            Context::Help | Context::Global | Context::RecordFilter | Context::Confirm | Context::CommandLine
+            Context::Help
+                | Context::Global
+                | Context::RecordFilter
+                | Context::Confirm
+                | Context::CommandLine
+                | Context::Otp
         )
     }
 }
@@ -168,10 +177,11 @@ pub enum Action {
     ToggleColumns,
     OpenOutward,
     DownloadExcel,
+    Login,
 }
 
 impl Action {
-    pub const ALL: [Action; 56] = [
+    pub const ALL: [Action; 57] = [
         Action::Quit,
         Action::OpenHelp,
         Action::Refresh,
@@ -228,6 +238,7 @@ impl Action {
         Action::ToggleColumns,
         Action::OpenOutward,
         Action::DownloadExcel,
+        Action::Login,
     ];
 
     /// Stable name for config files (`quit`, `select_tab_isd`, …).
@@ -289,6 +300,7 @@ impl Action {
             Action::ToggleColumns => "toggle_columns",
             Action::OpenOutward => "open_outward",
             Action::DownloadExcel => "download_excel",
+            Action::Login => "login",
         }
     }
 
@@ -501,7 +513,7 @@ const fn b(
 
 use Context::{
     CommandLine as CL, Confirm as CF, Dashboard as D, ExportLedger as EL, Global as G, Help as H, Ledgers as LG,
-    Outward as OW, Pager as P, PeriodPicker as PP, QuickBalance as QB, RecordFilter as RF, Records as RS,
+    Otp as OT, Outward as OW, Pager as P, PeriodPicker as PP, QuickBalance as QB, RecordFilter as RF, Records as RS,
 };
 
 const ESC: KeySpec = KeySpec::plain(KeyCode::Esc);
@@ -543,7 +555,12 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(D, &[KeySpec::ch('e')], Action::OpenExportLedger, "Export ledger (IGST refund on exports), computed", hint(6, "export ledger")),
     b(D, &[ESC], Action::DismissToasts, "Dismiss notifications (errors stay until then)", hint(6, "dismiss")),
     // Last, so Enter on a freshly opened help never quits.
+    b(D, &[KeySpec::ch('O')], Action::Login, "Log in again: send an OTP and type it here", None),
     b(D, &[KeySpec::ch('q')], Action::Quit, "Quit gstdash", hint(0, "quit")),
+    // Log-in popup
+    b(OT, &[ENTER], Action::Confirm, "Verify the OTP", hint(0, "verify")),
+    b(OT, &[ESC], Action::Close, "Close without logging in", hint(0, "close")),
+    b(OT, &[KeySpec::plain(KeyCode::Backspace)], Action::DeleteChar, "Delete the last digit", hint(1, "delete")),
     // Help
     b(H, &[ESC], Action::Close, "Close help", hint(0, "close")),
     b(H, &[ENTER], Action::Confirm, "Run the selected action", hint(0, "run")),
@@ -602,6 +619,7 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(RS, &[ESC], Action::ClearOrBack, "Clear selection, then filter, then go back", hint(0, "back")),
     b(RS, &[KeySpec::plain(KeyCode::Backspace)], Action::Back, "Back to the summary grid", None),
     b(RS, &[KeySpec::ch('q')], Action::Quit, "Quit gstdash", None),
+    b(RS, &[KeySpec::ch('O')], Action::Login, "Log in again: send an OTP and type it here", None),
     // Record filter (typing)
     b(RF, &[ENTER], Action::Confirm, "Keep the filter and return to the table", hint(0, "done")),
     b(RF, &[ESC], Action::Close, "Clear the filter and return to the table", hint(0, "cancel")),

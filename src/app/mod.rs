@@ -8,6 +8,7 @@ pub mod help;
 pub mod ims;
 pub mod keymap;
 pub mod ledgers;
+pub mod login;
 pub mod msg;
 pub mod outward;
 pub mod picker;

@@ -153,6 +153,17 @@ pub enum Popup {
     Ledgers(super::ledgers::LedgersPopup),
     /// `o`: outward supplies (supplier view) of the period.
     Outward(super::outward::OutwardPopup),
+    /// `O`: log in again with an OTP, without leaving the app (queued decisions stay queued).
+    Otp(OtpState),
+}
+
+/// The log-in popup: whether the OTP went out, the digits typed, the last error.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OtpState {
+    pub sent: bool,
+    pub digits: String,
+    pub verifying: bool,
+    pub error: Option<String>,
 }
 
 impl Popup {
@@ -166,6 +177,7 @@ impl Popup {
             Popup::QuickBalance => Context::QuickBalance,
             Popup::Ledgers(_) => Context::Ledgers,
             Popup::Outward(_) => Context::Outward,
+            Popup::Otp(_) => Context::Otp,
         }
     }
 }

@@ -619,3 +619,64 @@ fn a_no_op_key_does_not_hide_an_undrawn_change() {
     key(&mut s, KeyCode::Left); // unbound in help
     assert!(s.dirty);
 }
+
+#[test]
+fn login_popup_sends_an_otp_takes_digits_and_closes_on_a_new_session() {
+    let mut s = state();
+    assert_eq!(ch(&mut s, 'O'), vec![SyncCommand::SendOtp]);
+    assert!(matches!(&s.popup, Some(Popup::Otp(o)) if !o.sent));
+    assert!(s.is_loading(JobKind::Session));
+    sync(&mut s, SyncEvent::OtpSent);
+    assert!(matches!(&s.popup, Some(Popup::Otp(o)) if o.sent));
+    // Enter with nothing typed asks for the digits instead of sending.
+    assert_eq!(key(&mut s, KeyCode::Enter), vec![]);
+    assert!(matches!(&s.popup, Some(Popup::Otp(o)) if o.error.is_some()));
+    // Letters are not typed; digits are; q types nothing and does not quit.
+    typed(&mut s, "5a7q59");
+    assert!(!s.should_quit);
+    key(&mut s, KeyCode::Backspace);
+    typed(&mut s, "757");
+    assert!(matches!(&s.popup, Some(Popup::Otp(o)) if o.digits == "575757"));
+    let cmds = key(&mut s, KeyCode::Enter);
+    assert_eq!(
+        cmds,
+        vec![SyncCommand::VerifyOtp {
+            otp: crate::secret::Secret::new("575757")
+        }]
+    );
+    assert!(!format!("{cmds:?}").contains("575757"), "the OTP is never printed");
+    // A wrong OTP keeps the popup open with GSTN's message.
+    sync(
+        &mut s,
+        SyncEvent::Failed {
+            job: JobKind::Session,
+            message: "AUTH4033 Invalid Session".into(),
+        },
+    );
+    assert!(
+        matches!(&s.popup, Some(Popup::Otp(o)) if o.error.as_deref() == Some("AUTH4033 Invalid Session") && !o.verifying)
+    );
+    // A new session closes it.
+    sync(
+        &mut s,
+        SyncEvent::Session {
+            expires_at: Some(now() + TimeDelta::hours(6)),
+        },
+    );
+    assert!(s.popup.is_none());
+    assert!(matches!(s.session, SessionState::Active { .. }));
+}
+
+#[test]
+fn an_expired_session_says_how_to_log_in_here() {
+    let mut s = state();
+    sync(
+        &mut s,
+        SyncEvent::Failed {
+            job: JobKind::Push,
+            message: "POST …/save: AUTH4033 Invalid Session — log in again".into(),
+        },
+    );
+    let e = &s.last_errors[&JobKind::Push].message;
+    assert!(e.contains("Press O"), "{e}");
+}

@@ -71,6 +71,12 @@ fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<SyncCommand> {
         ims::update::typed(state, c);
         return vec![];
     }
+    if let Some(c) = spec.typed_char()
+        && contexts[0] == Context::Otp
+    {
+        super::login::typed(state, c);
+        return vec![];
+    }
     // Unbound printable keys type into the help filter.
     let keymap = &state.keymap;
     if let (Some(Popup::Help(h)), Some(c)) = (state.popup.as_mut(), spec.typed_char()) {
@@ -114,6 +120,7 @@ pub fn run(state: &mut AppState, ctx: Context, action: Action) -> Vec<SyncComman
         Context::QuickBalance => quick_balance_action(state, action),
         Context::Ledgers => super::ledgers::action(state, action),
         Context::Outward => super::outward::action(state, action),
+        Context::Otp => super::login::action(state, action),
     }
 }
 
@@ -128,6 +135,7 @@ fn dashboard_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
         Action::PrevPeriod => return set_period(state, state.period.prev()),
         Action::NextPeriod => return set_period(state, state.period.next()),
         Action::OpenInfo => state.popup = Some(Popup::Pager(PagerKind::Info, PagerState::default())),
+        Action::Login => return super::login::open(state),
         Action::OpenWarnings => state.popup = Some(Popup::Pager(PagerKind::Warnings, PagerState::default())),
         Action::SelectTab(g) => state.goods = g,
         Action::NextTab => state.goods = cycle(state.goods, 1),
@@ -394,6 +402,15 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
         }
         SyncEvent::Failed { job, message } => {
             state.in_flight.remove(&job);
+            if job == JobKind::Session && super::login::on_failed(state, &message) {
+                return vec![];
+            }
+            // The session is gone: say where the fix is, without leaving the app.
+            let message = if message.contains("log in again") {
+                format!("{message}. Press O to log in with an OTP here; queued decisions are kept.")
+            } else {
+                message
+            };
             match job {
                 JobKind::Counts(g) => state.counts_mut(g).error = Some(message.clone()),
                 JobKind::Balance => state.balance_error = Some(message.clone()),
@@ -422,6 +439,9 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
                 Some(expires_at) => SessionState::Active { expires_at },
                 None => SessionState::LoggedOut,
             };
+            if expires_at.is_some() {
+                super::login::on_session(state);
+            }
         }
         SyncEvent::ExportLedgerLoaded {
             fy,
@@ -444,6 +464,7 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
             added_back,
             fetched_at,
         } => super::outward::on_loaded(state, period, sales, added_back, fetched_at),
+        SyncEvent::OtpSent => super::login::on_otp_sent(state),
         SyncEvent::FileWritten { what, path } => {
             state.in_flight.remove(&JobKind::Download);
             state.last_errors.remove(&JobKind::Download);

@@ -174,6 +174,8 @@ impl Engine {
                 SyncCommand::UnstageKeys { keys } => self.unstage_keys(&keys),
                 SyncCommand::Push => self.push(),
                 SyncCommand::Regenerate2b { period } => self.regenerate(period),
+                SyncCommand::SendOtp => self.send_otp(),
+                SyncCommand::VerifyOtp { otp } => self.verify_otp(otp),
                 SyncCommand::Shutdown => break,
             }
         }
@@ -311,6 +313,61 @@ impl Engine {
                 });
             }
             session_changed(&ctx.client, before, &ctx.events);
+        });
+    }
+
+    /// Who to log in as: the profile the store remembers (GSTIN and portal username).
+    fn identity(&self) -> Result<(String, crate::domain::Gstin), String> {
+        let p = self
+            .store
+            .lock()
+            .expect("store lock")
+            .get_profile(&self.profile)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("profile {} is not in the local store; run gstdash login", self.profile))?;
+        let gstin = crate::domain::Gstin::parse(&p.gstin).map_err(|e| e.to_string())?;
+        Ok((p.username, gstin))
+    }
+
+    fn send_otp(&mut self) {
+        let (client, events) = (self.client.clone(), self.events.clone());
+        let who = self.identity();
+        self.start(JobKind::Session, async move {
+            let r = match who {
+                Ok((user, gstin)) => client.generate_otp(&user, &gstin).await.map_err(|e| e.to_string()),
+                Err(e) => Err(e),
+            };
+            let _ = events.send(match r {
+                Ok(()) => SyncEvent::OtpSent,
+                Err(message) => SyncEvent::Failed {
+                    job: JobKind::Session,
+                    message,
+                },
+            });
+        });
+    }
+
+    fn verify_otp(&mut self, otp: crate::secret::Secret) {
+        let (client, events) = (self.client.clone(), self.events.clone());
+        let who = self.identity();
+        self.start(JobKind::Session, async move {
+            let r = match who {
+                // The client's session listener writes the new tokens to the store.
+                Ok((user, gstin)) => client
+                    .verify_otp(&user, &gstin, otp.expose())
+                    .await
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e),
+            };
+            let _ = events.send(match r {
+                Ok(t) => SyncEvent::Session {
+                    expires_at: Some(t.token_expiry),
+                },
+                Err(message) => SyncEvent::Failed {
+                    job: JobKind::Session,
+                    message,
+                },
+            });
         });
     }
 

@@ -103,6 +103,11 @@ pub enum SyncCommand {
     RefreshLedgers { period: ReturnPeriod },
     /// Supplier view of a period: sales with the recipients' actions and added-back liabilities.
     RefreshOutward { period: ReturnPeriod },
+    /// Log in again from the screen: platform token if needed, then an OTP to the taxpayer's
+    /// registered mobile/e-mail (answers `OtpSent` or `Failed { job: Session }`).
+    SendOtp,
+    /// Verify the OTP; a new taxpayer session is stored and announced with `Session`.
+    VerifyOtp { otp: crate::secret::Secret },
     /// Stop the engine (app quitting).
     Shutdown,
 }
@@ -204,6 +209,8 @@ pub enum SyncEvent {
     },
     /// A download was written.
     FileWritten { what: String, path: PathBuf },
+    /// An OTP went to the taxpayer's registered mobile/e-mail.
+    OtpSent,
 }
 
 /// A decision in the outbox as the UI sees it.

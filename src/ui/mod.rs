@@ -11,6 +11,7 @@ pub mod help;
 pub mod ims;
 pub mod info;
 pub mod ledgers;
+pub mod login;
 pub mod outward;
 pub mod period_picker;
 pub mod quick_balance;
@@ -75,6 +76,7 @@ pub fn render(f: &mut Frame, state: &AppState) {
         Some(Popup::QuickBalance) => quick_balance::render(f, body, state, theme),
         Some(Popup::Ledgers(p)) => ledgers::render(f, body, state, p, theme),
         Some(Popup::Outward(p)) => outward::render(f, body, state, p, theme),
+        Some(Popup::Otp(o)) => login::render(f, body, state, o, theme),
     }
     toasts::render(f, body, state, theme);
 }

@@ -119,6 +119,17 @@ fn info_popup_80x24() {
 }
 
 #[test]
+fn login_popup_80x24() {
+    let mut s = loaded_state(ThemeName::Dark);
+    keys(&mut s, "O");
+    let _ = crate::app::update::update(&mut s, crate::app::msg::Msg::Sync(crate::sync::SyncEvent::OtpSent));
+    keys(&mut s, "5757");
+    let shown = draw(&s, 80, 24).backend().to_string();
+    assert!(!shown.contains("5757"), "the OTP is masked");
+    assert_snapshot!(draw(&s, 80, 24).backend());
+}
+
+#[test]
 fn warnings_popup_80x24() {
     let mut s = loaded_state(ThemeName::Dark);
     keys(&mut s, "w");
