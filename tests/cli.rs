@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::Server;
+
 use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
@@ -10,37 +12,8 @@ use std::time::Duration;
 use assert_cmd::Command;
 use chrono::Local;
 use gstdash::domain::{GoodsType, ReturnPeriod};
-use gstdash::sim::{self, SimConfig, SimHandle};
+use gstdash::sim::{self, SimHandle};
 use serde_json::Value;
-
-/// A simulator on its own runtime, so plain (blocking) tests can run the binary against it.
-struct Server {
-    rt: tokio::runtime::Runtime,
-    sim: Option<SimHandle>,
-}
-
-impl Server {
-    fn start(cfg: SimConfig) -> Server {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let sim = rt.block_on(common::start(cfg));
-        Server { rt, sim: Some(sim) }
-    }
-    fn sim(&self) -> &SimHandle {
-        self.sim.as_ref().unwrap()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(s) = self.sim.take() {
-            self.rt.block_on(s.shutdown());
-        }
-    }
-}
 
 /// `gstdash` with a clean environment pointed at the simulator and a private data dir.
 fn gstdash(s: &SimHandle, data: &Path) -> Command {

@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::Server;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -15,41 +17,21 @@ use chrono::Local;
 use gstdash::domain::ims::{Action, ImsRecord};
 use gstdash::domain::{GoodsType, Money, ReturnPeriod, Section};
 use gstdash::export::ims::SHEET_ORDER;
-use gstdash::sim::{self, SimConfig, SimHandle};
+use gstdash::sim::{self, SimHandle};
 use rust_decimal::Decimal;
 
-/// A simulator on its own runtime, so plain tests can run the binary against it.
-struct Server {
-    rt: tokio::runtime::Runtime,
-    sim: Option<SimHandle>,
+/// Shortcuts on the shared simulator server.
+trait ServerExt {
+    fn gstin(&self) -> String;
+    fn records(&self, s: Section) -> Vec<ImsRecord>;
 }
 
-impl Server {
-    fn start(cfg: SimConfig) -> Server {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let sim = rt.block_on(common::start(cfg));
-        Server { rt, sim: Some(sim) }
-    }
-    fn sim(&self) -> &SimHandle {
-        self.sim.as_ref().unwrap()
-    }
+impl ServerExt for Server {
     fn gstin(&self) -> String {
         self.sim().taxpayers[0].gstin.clone()
     }
     fn records(&self, s: Section) -> Vec<ImsRecord> {
         self.sim().records(&self.gstin(), s)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(s) = self.sim.take() {
-            self.rt.block_on(s.shutdown());
-        }
     }
 }
 
@@ -614,7 +596,7 @@ fn fresh_cached_sections_export_without_the_network() {
     ));
     let want = srv.records(Section::B2b).len();
     // The server goes away: the cache (fetched seconds ago) still makes the workbook.
-    let sim = srv.sim.take().unwrap();
+    let sim = srv.take_sim();
     let base_url = sim.base_url.clone();
     let tp = sim.taxpayers[0].clone();
     srv.rt.block_on(sim.shutdown());

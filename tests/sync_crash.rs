@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::Server;
+
 use std::collections::HashSet;
 use std::path::Path;
 use std::process::{Command as StdCommand, Output, Stdio};
@@ -12,37 +14,9 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 use gstdash::domain::{Action, RecordKey, Section};
-use gstdash::sim::{self, SimConfig, SimHandle};
+use gstdash::sim::{self, SimHandle};
 use rand::Rng;
 use serde_json::Value;
-
-struct Server {
-    rt: tokio::runtime::Runtime,
-    sim: Option<SimHandle>,
-}
-
-impl Server {
-    fn start(cfg: SimConfig) -> Server {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let sim = rt.block_on(common::start(cfg));
-        Server { rt, sim: Some(sim) }
-    }
-    fn sim(&self) -> &SimHandle {
-        self.sim.as_ref().unwrap()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(s) = self.sim.take() {
-            self.rt.block_on(s.shutdown());
-        }
-    }
-}
 
 fn env(c: &mut StdCommand, s: &SimHandle, data: &Path) {
     let tp = &s.taxpayers[0];

@@ -61,3 +61,36 @@ pub async fn logged_in(sim: &SimHandle) -> Client {
     c.verify_otp(&user, &gstin, sim::DEMO_OTP).await.expect("verify");
     c
 }
+
+/// A simulator on its own runtime, so plain (blocking) tests can run the binary against it.
+pub struct Server {
+    pub rt: tokio::runtime::Runtime,
+    sim: Option<SimHandle>,
+}
+
+impl Server {
+    pub fn start(cfg: SimConfig) -> Server {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let sim = rt.block_on(start(cfg));
+        Server { rt, sim: Some(sim) }
+    }
+    pub fn sim(&self) -> &SimHandle {
+        self.sim.as_ref().unwrap()
+    }
+    /// Takes the simulator out (to stop it mid-test); `sim()` panics afterwards.
+    pub fn take_sim(&mut self) -> SimHandle {
+        self.sim.take().unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(s) = self.sim.take() {
+            self.rt.block_on(s.shutdown());
+        }
+    }
+}
