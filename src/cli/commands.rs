@@ -435,7 +435,7 @@ pub async fn ims(ctx: &Ctx, cmd: ImsCmd) -> Result<(), CliError> {
             let g = ctx.client.ims_count(goods).await?;
             let now = Utc::now();
             ctx.store().put_counts(&ctx.profile.name, goods, &g, now)?;
-            let (t, mut notes) = report::counts_table(goods, &g);
+            let (t, mut notes) = report::counts_table(goods, &g, amounts(format));
             notes.insert(
                 0,
                 format!(

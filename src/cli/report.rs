@@ -27,6 +27,13 @@ impl Amounts {
             Amounts::Plain => m.0.to_string(),
         }
     }
+    /// Counts follow the same choice: `1,23,456` for people, `123456` for scripts.
+    pub fn count(self, n: u64) -> String {
+        match self {
+            Amounts::Grouped => crate::domain::money::format_count(n),
+            Amounts::Plain => n.to_string(),
+        }
+    }
 }
 
 /// JSON document around a result: who, what, when, and the arithmetic warnings.
@@ -51,7 +58,7 @@ pub fn warning_notes(w: &[LedgerWarning]) -> Vec<String> {
     v
 }
 
-/// The text form of a typed table: amounts as `a` says, dates `DD-MM-YYYY`, counts plain;
+/// The text form of a typed table: amounts and counts as `a` says, dates `DD-MM-YYYY`;
 /// money and counts right-aligned.
 pub fn text_table(t: &ExportTable, a: Amounts) -> Table {
     let cols: Vec<(&str, Align)> = t
@@ -75,7 +82,7 @@ pub fn text_table(t: &ExportTable, a: Amounts) -> Table {
                     Cell::Text(s) => s.clone(),
                     Cell::Money(m) => a.fmt(*m),
                     Cell::Date(d) => period::fmt_dash(*d),
-                    Cell::Count(n) => n.to_string(),
+                    Cell::Count(n) => a.count(*n),
                 })
                 .collect(),
         );
@@ -99,9 +106,9 @@ pub fn tax_ledger_table(l: &LiabilityLedger, a: Amounts) -> Table {
     text_table(&tables::tax_ledger(l), a)
 }
 
-pub fn counts_table(goods: GoodsType, g: &CountGroup) -> (Table, Vec<String>) {
+pub fn counts_table(goods: GoodsType, g: &CountGroup, a: Amounts) -> (Table, Vec<String>) {
     let t = tables::counts(goods, g);
-    (text_table(&t, Amounts::Plain), t.notes)
+    (text_table(&t, a), t.notes)
 }
 
 pub fn records_table(section: Section, recs: &[ImsRecord], a: Amounts) -> Table {
