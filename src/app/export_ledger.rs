@@ -9,11 +9,11 @@ use chrono::{DateTime, Utc};
 use super::keymap::Action;
 use super::state::{AppState, Fetched, Popup};
 use super::toast::ToastLevel;
-use crate::cli::report::Amounts;
-use crate::cli::reports::{export_ledger_table, transactions_table};
 use crate::domain::export_ledger::{ExportLedger, PeriodReturns};
 use crate::domain::icegate::{self, Tracking};
 use crate::domain::{FinancialYear, ReturnPeriod};
+use crate::export::text::Amounts;
+use crate::export::text::{export_ledger_table, transactions_table};
 use crate::sync::{JobKind, SyncCommand};
 
 /// Data of the popup, kept while it is closed (reopening shows what was fetched).
@@ -153,7 +153,7 @@ fn download_failed(state: &mut AppState, month: ReturnPeriod) -> Vec<SyncCommand
         );
         return vec![];
     };
-    let contents = match crate::cli::reports::icegate_failed_table(t.failed(), Amounts::Plain).to_csv() {
+    let contents = match crate::export::text::icegate_failed_table(t.failed(), Amounts::Plain).to_csv() {
         Ok(c) => c,
         Err(e) => {
             state

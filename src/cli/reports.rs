@@ -1,5 +1,5 @@
-//! Report commands built on derived figures: `gstdash export-ledger`. The tables are shared
-//! with the TUI's downloads (`export_ledger_table`, `transactions_table`).
+//! Report commands built on derived figures: `gstdash export-ledger`, `gstdash icegate`. The
+//! tables are shared with the TUI (`export::text`).
 
 use chrono::{Local, NaiveDate, Utc};
 use serde::Serialize;
@@ -7,9 +7,11 @@ use serde::Serialize;
 use super::commands::Ctx;
 use super::error::CliError;
 use super::output::{Align, Format, Table, emit};
-use super::report::Amounts;
 use crate::domain::export_ledger::{self, Breakup, DERIVED_LABEL, ExportLedger, LedgerRow};
 use crate::domain::period::{FinancialYear, ReturnPeriod};
+use crate::export::text::{
+    Amounts, export_ledger_table, icegate_counts_table, icegate_failed_table, transactions_table,
+};
 
 /// What `--view` prints.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -19,69 +21,6 @@ pub enum LedgerView {
     Ledger,
     /// The transaction breakup per period (6A, 9A, SEZ, notes, 3.1(b)).
     Transactions,
-}
-
-/// The ledger rows as the portal lists them, with the running balance.
-pub fn export_ledger_table<'a>(rows: impl IntoIterator<Item = &'a LedgerRow>, a: Amounts) -> Table {
-    let mut t = Table::new(&[
-        ("Return period", Align::Left),
-        ("Return type", Align::Left),
-        ("Credit/Debit", Align::Left),
-        ("IGST", Align::Right),
-        ("CESS", Align::Right),
-        ("Balance IGST", Align::Right),
-        ("Balance CESS", Align::Right),
-    ]);
-    for r in rows {
-        t.row(vec![
-            r.period.wire(),
-            r.ret_type.to_string(),
-            r.dr_cr.to_string(),
-            a.fmt(r.amount.igst),
-            a.fmt(r.amount.cess),
-            a.fmt(r.balance.igst),
-            a.fmt(r.balance.cess),
-        ]);
-    }
-    t
-}
-
-/// "DOWNLOAD TRANSACTION AS CSV": one row per period. The note columns hold IGST; the cess of
-/// all notes is in the last column so nothing is left out.
-pub fn transactions_table<'a>(breakup: impl IntoIterator<Item = &'a Breakup>, a: Amounts) -> Table {
-    let mut t = Table::new(&[
-        ("Period", Align::Left),
-        ("6A IGST", Align::Right),
-        ("6A CESS", Align::Right),
-        ("9A IGST", Align::Right),
-        ("9A CESS", Align::Right),
-        ("SEZ IGST", Align::Right),
-        ("SEZ CESS", Align::Right),
-        ("CDNUR", Align::Right),
-        ("CDNURA", Align::Right),
-        ("CDNR", Align::Right),
-        ("3.1(b) IGST", Align::Right),
-        ("3.1(b) CESS", Align::Right),
-        ("Notes CESS", Align::Right),
-    ]);
-    for b in breakup {
-        t.row(vec![
-            b.period.map(|p| p.wire()).unwrap_or_default(),
-            a.fmt(b.tbl6a.igst),
-            a.fmt(b.tbl6a.cess),
-            a.fmt(b.tbl9a.igst),
-            a.fmt(b.tbl9a.cess),
-            a.fmt(b.sez.igst),
-            a.fmt(b.sez.cess),
-            a.fmt(b.cdnur.igst),
-            a.fmt(b.cdnura.igst),
-            a.fmt(b.cdnr.igst),
-            a.fmt(b.tbl3_1b.igst),
-            a.fmt(b.tbl3_1b.cess),
-            a.fmt(b.cdnur.cess + b.cdnura.cess + b.cdnr.cess),
-        ]);
-    }
-    t
 }
 
 /// The periods to fetch for `fy` with the balance cumulated from `since`: every period from
@@ -212,49 +151,6 @@ pub struct IcegateArgs {
     pub icegate_csv: Option<std::path::PathBuf>,
     pub failed: bool,
     pub format: Format,
-}
-
-pub fn icegate_counts_table(t: &crate::domain::icegate::Tracking, a: Amounts) -> Table {
-    let mut table = Table::new(&[
-        ("Status", Align::Left),
-        ("Count", Align::Right),
-        ("IGST", Align::Right),
-        ("CESS", Align::Right),
-    ]);
-    for c in t.counts() {
-        table.row(vec![c.label, c.count.to_string(), a.fmt(c.tax.igst), a.fmt(c.tax.cess)]);
-    }
-    table
-}
-
-/// "DOWNLOAD FAILED INVOICES": not transmitted or rejected by ICEGATE, with the reason.
-pub fn icegate_failed_table<'a>(
-    invoices: impl IntoIterator<Item = &'a crate::domain::icegate::InvoiceStatus>,
-    a: Amounts,
-) -> Table {
-    let mut table = Table::new(&[
-        ("Period", Align::Left),
-        ("Invoice No", Align::Left),
-        ("Invoice Date", Align::Left),
-        ("Shipping Bill", Align::Left),
-        ("Port", Align::Left),
-        ("IGST", Align::Right),
-        ("CESS", Align::Right),
-        ("Reason", Align::Left),
-    ]);
-    for i in invoices {
-        table.row(vec![
-            i.period.wire(),
-            i.inum.clone(),
-            i.idt.clone(),
-            i.sbnum.clone().unwrap_or_default(),
-            i.sbpcode.clone().unwrap_or_default(),
-            a.fmt(i.tax.igst),
-            a.fmt(i.tax.cess),
-            i.reason(),
-        ]);
-    }
-    table
 }
 
 pub async fn icegate(ctx: &Ctx, args: IcegateArgs) -> Result<(), CliError> {

@@ -17,6 +17,7 @@ pub mod files;
 pub mod followup;
 pub mod ims;
 pub mod tables;
+pub mod text;
 pub mod xlsx;
 
 use std::fmt;

@@ -1,5 +1,5 @@
 //! The tables the app shows, built once with typed cells. The CLI prints them as text
-//! (`cli::report`), the writers turn them into `.xlsx`/`.csv`.
+//! (`export::text`), the writers turn them into `.xlsx`/`.csv`.
 
 use super::{Cell, ExportColumn, ExportTable};
 use crate::api::wire::{CountGroup, SectionName};

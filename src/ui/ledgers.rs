@@ -12,9 +12,8 @@ use super::theme::Theme;
 use super::widgets::{popup, spinner};
 use crate::app::AppState;
 use crate::app::ledgers::{LedgerTab, LedgersPopup};
-use crate::cli::output::{Align, Table};
-use crate::cli::report::{self, Amounts};
 use crate::domain::ledger::LedgerWarning;
+use crate::export::text::{self as report, Align, Amounts, Table};
 use crate::sync::JobKind;
 
 /// Columns shown: date, Cr/Dr, description, then amount and balance or the four heads.
