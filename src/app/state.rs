@@ -155,6 +155,8 @@ pub enum Popup {
     Outward(super::outward::OutwardPopup),
     /// `O`: log in again with an OTP, without leaving the app (queued decisions stay queued).
     Otp(OtpState),
+    /// `W`: what the last pull of each section changed.
+    Changes(super::changes::ChangesPopup),
 }
 
 /// The log-in popup: whether the OTP went out, the digits typed, the last error.
@@ -178,6 +180,7 @@ impl Popup {
             Popup::Ledgers(_) => Context::Ledgers,
             Popup::Outward(_) => Context::Outward,
             Popup::Otp(_) => Context::Otp,
+            Popup::Changes(_) => Context::Changes,
         }
     }
 }
@@ -260,6 +263,8 @@ pub struct AppState {
     pub outward: super::outward::OutwardState,
     /// Where CSV downloads go (`Config::resolve_downloads_dir`); `None` = not configured.
     pub downloads_dir: Option<std::path::PathBuf>,
+    /// What the last pull of each section changed (`W`).
+    pub changes: super::changes::ChangesState,
 }
 
 impl AppState {
@@ -290,6 +295,7 @@ impl AppState {
             downloads_dir: None,
             ledgers: Default::default(),
             outward: Default::default(),
+            changes: Default::default(),
         }
     }
 

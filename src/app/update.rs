@@ -112,6 +112,7 @@ pub fn run(state: &mut AppState, ctx: Context, action: Action) -> Vec<SyncComman
             pager_action(state, action);
             vec![]
         }
+        Context::Records if action == Action::OpenChanges => super::changes::open(state),
         Context::Records => ims::update::records_action(state, action),
         Context::RecordFilter => ims::update::filter_action(state, action),
         Context::Confirm => ims::update::confirm_action(state, action),
@@ -121,6 +122,7 @@ pub fn run(state: &mut AppState, ctx: Context, action: Action) -> Vec<SyncComman
         Context::Ledgers => super::ledgers::action(state, action),
         Context::Outward => super::outward::action(state, action),
         Context::Otp => super::login::action(state, action),
+        Context::Changes => super::changes::action(state, action),
     }
 }
 
@@ -151,6 +153,7 @@ fn dashboard_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
         Action::OpenLedgers => return super::ledgers::open(state),
         Action::OpenOutward => return super::outward::open(state),
         Action::OpenQuickBalance => return open_quick_balance(state),
+        Action::OpenChanges => return super::changes::open(state),
         _ => return vec![],
     }
     state.dirty = true;
@@ -465,6 +468,7 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
             fetched_at,
         } => super::outward::on_loaded(state, period, sales, added_back, fetched_at),
         SyncEvent::OtpSent => super::login::on_otp_sent(state),
+        SyncEvent::PullChanges { changes, from_cache } => super::changes::on_loaded(state, changes, from_cache),
         SyncEvent::FileWritten { what, path } => {
             state.in_flight.remove(&JobKind::Download);
             state.last_errors.remove(&JobKind::Download);

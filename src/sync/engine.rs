@@ -526,5 +526,11 @@ pub fn cached_events(store: &Store, profile: &str, period: ReturnPeriod) -> Vec<
             from_cache: true,
         });
     }
+    if let Ok(lists) = store.pull_changes(profile) {
+        out.extend(lists.into_iter().map(|c| SyncEvent::PullChanges {
+            changes: Arc::new(c),
+            from_cache: true,
+        }));
+    }
     out
 }

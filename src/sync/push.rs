@@ -21,6 +21,7 @@ use chrono::Utc;
 use futures::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::changes::{ChangeKind, SectionChanges};
 use super::engine::SharedStore;
 use super::{Decision, Outcome, StagedDecision, SyncEvent, Target};
 use crate::api::wire::{SaveItem, SaveRequest, SaveStatus};
@@ -576,29 +577,50 @@ async fn pull_section(ctx: &SyncCtx, section: Section) -> Result<(PullSummary, V
         }
     };
     let now = Utc::now();
-    let summary = {
+    let (summary, changes) = {
         let store = ctx.store();
+        let store_err = |e: StoreError| ApiError::new(ErrorKind::Malformed, "store", "sqlite", e.to_string());
+        let previous_at = store.section_fetched_at(&ctx.profile, section).map_err(store_err)?;
         let before = store.section_index(&ctx.profile, section).unwrap_or_default();
-        let mut summary = PullSummary {
-            section: Some(section),
-            records: recs.len(),
-            ..PullSummary::default()
-        };
-        let mut seen = BTreeSet::new();
+        // Only records whose action or GSTN hash moved are decoded to say which fields changed.
+        let mut differing = Vec::new();
         for r in &recs {
             let k = r.key(section);
-            match before.get(&k) {
-                None => summary.added += 1,
-                Some((action, hash)) if action != r.action.code() || *hash != r.hash => summary.changed += 1,
-                Some(_) => {}
+            if let Some((action, hash)) = before.get(&k)
+                && (action != r.action.code() || *hash != r.hash)
+            {
+                differing.push(k);
             }
-            seen.insert(k);
         }
-        summary.removed = before.keys().filter(|k| !seen.contains(*k)).count();
-        if let Err(e) = store.replace_section(&ctx.profile, section, &recs, now) {
-            return Err(ApiError::new(ErrorKind::Malformed, "store", "sqlite", e.to_string()));
+        let old = store
+            .records_by_keys(&ctx.profile, section, &differing)
+            .map_err(store_err)?;
+        let before_keys: std::collections::HashSet<RecordKey> = before.into_keys().collect();
+        let list = super::changes::diff(section, &before_keys, &old, &recs);
+        let summary = PullSummary {
+            section: Some(section),
+            records: recs.len(),
+            added: list.iter().filter(|c| c.kind == ChangeKind::New).count(),
+            changed: list.iter().filter(|c| c.kind == ChangeKind::Changed).count(),
+            removed: list.iter().filter(|c| c.kind == ChangeKind::Gone).count(),
+        };
+        // The first pull of a section has nothing to compare with: no change list. Otherwise
+        // the list is written before the records replace the copy it was computed from, so a
+        // crash in between computes the same list again on the next pull.
+        let changes = previous_at.map(|previous_at| SectionChanges {
+            section,
+            pulled_at: now,
+            previous_at,
+            records: recs.len(),
+            changes: list,
+        });
+        if let Some(c) = &changes {
+            store.put_pull_changes(&ctx.profile, c).map_err(store_err)?;
         }
-        summary
+        store
+            .replace_section(&ctx.profile, section, &recs, now)
+            .map_err(store_err)?;
+        (summary, changes)
     };
     let shared = Arc::new(recs);
     ctx.emit(SyncEvent::RecordsLoaded {
@@ -607,6 +629,12 @@ async fn pull_section(ctx: &SyncCtx, section: Section) -> Result<(PullSummary, V
         fetched_at: now,
         from_cache: false,
     });
+    if let Some(changes) = changes {
+        ctx.emit(SyncEvent::PullChanges {
+            changes: Arc::new(changes),
+            from_cache: false,
+        });
+    }
     let recs = Arc::try_unwrap(shared).unwrap_or_else(|a| (*a).clone());
     Ok((summary, recs))
 }
