@@ -265,6 +265,9 @@ pub struct AppState {
     pub downloads_dir: Option<std::path::PathBuf>,
     /// What the last pull of each section changed (`W`).
     pub changes: super::changes::ChangesState,
+    /// Since when the API is unreachable (`None` = online). The engine probes and says when
+    /// it is back.
+    pub offline_since: Option<DateTime<Utc>>,
 }
 
 impl AppState {
@@ -296,6 +299,7 @@ impl AppState {
             ledgers: Default::default(),
             outward: Default::default(),
             changes: Default::default(),
+            offline_since: None,
         }
     }
 
@@ -327,6 +331,17 @@ impl AppState {
     /// Balance of the selected period, if fetched.
     pub fn balance(&self) -> Option<&Fetched<BalanceData>> {
         self.balances.get(&self.period)
+    }
+
+    /// Decisions waiting to go to GSTN (staged or on their way; not conflicts or rejections).
+    pub fn queued_decisions(&self) -> usize {
+        self.ims.outbox.values().filter(|s| s.last_outcome.is_none()).count()
+    }
+
+    /// `offline, 3 queued` while the API cannot be reached.
+    pub fn offline_text(&self) -> Option<String> {
+        self.offline_since
+            .map(|_| format!("offline, {} queued", self.queued_decisions()))
     }
 
     pub fn is_loading(&self, job: JobKind) -> bool {

@@ -468,6 +468,7 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
             fetched_at,
         } => super::outward::on_loaded(state, period, sales, added_back, fetched_at),
         SyncEvent::OtpSent => super::login::on_otp_sent(state),
+        SyncEvent::Link { online } => return on_link(state, online),
         SyncEvent::PullChanges { changes, from_cache } => super::changes::on_loaded(state, changes, from_cache),
         SyncEvent::FileWritten { what, path } => {
             state.in_flight.remove(&JobKind::Download);
@@ -487,6 +488,40 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
         | SyncEvent::Gstr2b { .. }) => return ims::update::on_sync(state, ev),
     }
     vec![]
+}
+
+/// The API became unreachable or reachable again. Offline, everything keeps working from the
+/// local copy and decisions keep queuing; back online, the dashboard refreshes, and queued
+/// decisions wait for the user's save (never sent behind their back).
+fn on_link(state: &mut AppState, online: bool) -> Vec<SyncCommand> {
+    if !online {
+        if state.offline_since.is_none() {
+            state.offline_since = Some(state.now);
+            state.toasts.push(
+                ToastLevel::Warn,
+                "Offline",
+                "GSTN cannot be reached. Showing the local copy; decisions keep queuing. Checking the connection in the background.",
+                state.now,
+            );
+        }
+        return vec![];
+    }
+    if state.offline_since.take().is_none() {
+        return vec![];
+    }
+    let queued = state.queued_decisions();
+    let msg = if queued > 0 {
+        let key = state
+            .keymap
+            .key_for(Context::Records, Action::Push)
+            .map(|k| format!(" (press {k} in the record table)"))
+            .unwrap_or_default();
+        format!("Connected again. {queued} decision(s) queued; they are sent when you save{key}.")
+    } else {
+        "Connected again; refreshing.".into()
+    };
+    state.toasts.push(ToastLevel::Info, "Back online", msg, state.now);
+    refresh_all(state)
 }
 
 fn on_tick(state: &mut AppState, now: DateTime<Utc>) {

@@ -211,6 +211,10 @@ pub enum SyncEvent {
     FileWritten { what: String, path: PathBuf },
     /// An OTP went to the taxpayer's registered mobile/e-mail.
     OtpSent,
+    /// The API became unreachable (`online: false`: connection refused, DNS failure, timeouts
+    /// after retries) or reachable again. While offline the engine probes with backoff;
+    /// decisions keep queuing and nothing is sent until the user pushes.
+    Link { online: bool },
     /// What a pull of a section changed against the cached copy (sent after its
     /// `RecordsLoaded`); at start-up, each section's last list, read from the store.
     PullChanges {

@@ -47,6 +47,10 @@ pub struct PushPolicy {
     pub round_max: Duration,
     /// Rounds in a row without progress before giving up for now (offline).
     pub max_idle_rounds: u32,
+    /// While the API is unreachable the engine probes it, first after `probe_base`, doubling
+    /// up to `probe_max`.
+    pub probe_base: Duration,
+    pub probe_max: Duration,
 }
 
 impl Default for PushPolicy {
@@ -60,6 +64,8 @@ impl Default for PushPolicy {
             round_base: Duration::from_secs(1),
             round_max: Duration::from_secs(30),
             max_idle_rounds: 6,
+            probe_base: Duration::from_secs(2),
+            probe_max: Duration::from_secs(60),
         }
     }
 }
@@ -74,6 +80,8 @@ impl PushPolicy {
             round_max: Duration::from_millis(300),
             max_idle_rounds: 20,
             polls_per_round: 200,
+            probe_base: Duration::from_millis(50),
+            probe_max: Duration::from_millis(400),
             ..PushPolicy::default()
         }
     }
