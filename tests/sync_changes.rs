@@ -48,8 +48,13 @@ async fn a_supplier_edit_between_two_pulls_is_listed_with_the_changed_fields() {
 
     // First pull: nothing to compare with, so no change list.
     cmd.send(SyncCommand::PullRecords { section: Section::B2b }).unwrap();
-    let e = next_matching(&mut rx, |e| matches!(e, SyncEvent::RecordsLoaded { from_cache: false, .. })).await;
-    let SyncEvent::RecordsLoaded { records, .. } = e else { unreachable!() };
+    let e = next_matching(&mut rx, |e| {
+        matches!(e, SyncEvent::RecordsLoaded { from_cache: false, .. })
+    })
+    .await;
+    let SyncEvent::RecordsLoaded { records, .. } = e else {
+        unreachable!()
+    };
     assert!(store.lock().unwrap().pull_changes("p").unwrap().is_empty());
 
     let edited = records
@@ -62,7 +67,9 @@ async fn a_supplier_edit_between_two_pulls_is_listed_with_the_changed_fields() {
 
     cmd.send(SyncCommand::PullRecords { section: Section::B2b }).unwrap();
     let e = next_matching(&mut rx, |e| matches!(e, SyncEvent::PullChanges { .. })).await;
-    let SyncEvent::PullChanges { changes, from_cache } = e else { unreachable!() };
+    let SyncEvent::PullChanges { changes, from_cache } = e else {
+        unreachable!()
+    };
     assert!(!from_cache);
     assert_eq!(changes.section, Section::B2b);
     assert_eq!(changes.changes.len(), 1, "{:?}", changes.changes);
@@ -70,7 +77,11 @@ async fn a_supplier_edit_between_two_pulls_is_listed_with_the_changed_fields() {
     assert_eq!((c.kind, &c.key), (ChangeKind::Changed, &edited));
     let fields: Vec<&str> = c.fields.iter().map(|f| f.field.as_str()).collect();
     assert!(fields.contains(&"taxable value"), "{fields:?}");
-    let action = c.fields.iter().find(|f| f.field == "action").expect("the action was reset");
+    let action = c
+        .fields
+        .iter()
+        .find(|f| f.field == "action")
+        .expect("the action was reset");
     assert_eq!((action.old.as_str(), action.new.as_str()), ("Accepted", "No action"));
     assert_eq!(changes.summary(), "B2B: 1 changed");
 
@@ -83,7 +94,10 @@ async fn a_supplier_edit_between_two_pulls_is_listed_with_the_changed_fields() {
     let cached = events
         .iter()
         .find_map(|e| match e {
-            SyncEvent::PullChanges { changes, from_cache: true } => Some(changes.clone()),
+            SyncEvent::PullChanges {
+                changes,
+                from_cache: true,
+            } => Some(changes.clone()),
             _ => None,
         })
         .expect("the list survives a restart");

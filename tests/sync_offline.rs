@@ -127,8 +127,13 @@ async fn offline_queues_keeps_the_cache_comes_back_by_itself_and_sends_only_on_p
     let (cmd, handle) = engine::spawn_with(client, store.clone(), "p".into(), etx, PushPolicy::fast());
 
     cmd.send(SyncCommand::PullRecords { section: Section::B2b }).unwrap();
-    let e = next_matching(&mut rx, |e| matches!(e, SyncEvent::RecordsLoaded { from_cache: false, .. })).await;
-    let SyncEvent::RecordsLoaded { records, .. } = e else { unreachable!() };
+    let e = next_matching(&mut rx, |e| {
+        matches!(e, SyncEvent::RecordsLoaded { from_cache: false, .. })
+    })
+    .await;
+    let SyncEvent::RecordsLoaded { records, .. } = e else {
+        unreachable!()
+    };
     let rec = records
         .iter()
         .find(|r| r.action == Action::NoAction && r.flags().is_empty())
@@ -144,7 +149,10 @@ async fn offline_queues_keeps_the_cache_comes_back_by_itself_and_sends_only_on_p
 
     // The API goes away.
     proxy.stop();
-    cmd.send(SyncCommand::RefreshCounts { goods: GoodsType::Others }).unwrap();
+    cmd.send(SyncCommand::RefreshCounts {
+        goods: GoodsType::Others,
+    })
+    .unwrap();
     next_matching(&mut rx, |e| matches!(e, SyncEvent::Link { online: false })).await;
     // Decisions keep queuing, and the section is still there from the store.
     cmd.send(SyncCommand::Stage {
@@ -152,17 +160,37 @@ async fn offline_queues_keeps_the_cache_comes_back_by_itself_and_sends_only_on_p
         decisions: vec![decision.clone()],
     })
     .unwrap();
-    next_matching(&mut rx, |e| matches!(e, SyncEvent::Outbox { staged } if staged.len() == 1)).await;
+    next_matching(
+        &mut rx,
+        |e| matches!(e, SyncEvent::Outbox { staged } if staged.len() == 1),
+    )
+    .await;
     cmd.send(SyncCommand::PullRecords { section: Section::B2b }).unwrap();
     let e = next_matching(&mut rx, |e| {
-        matches!(e, SyncEvent::RecordsLoaded { .. } | SyncEvent::Failed { job: JobKind::Records(_), .. })
+        matches!(
+            e,
+            SyncEvent::RecordsLoaded { .. }
+                | SyncEvent::Failed {
+                    job: JobKind::Records(_),
+                    ..
+                }
+        )
     })
     .await;
     assert!(
         matches!(&e, SyncEvent::RecordsLoaded { from_cache: true, records: r, .. } if r.len() == records.len()),
         "{e:?}"
     );
-    next_matching(&mut rx, |e| matches!(e, SyncEvent::Failed { job: JobKind::Records(_), .. })).await;
+    next_matching(&mut rx, |e| {
+        matches!(
+            e,
+            SyncEvent::Failed {
+                job: JobKind::Records(_),
+                ..
+            }
+        )
+    })
+    .await;
 
     // Back: the engine's probe finds it without any command.
     proxy.resume().await;
@@ -171,7 +199,11 @@ async fn offline_queues_keeps_the_cache_comes_back_by_itself_and_sends_only_on_p
     let gstin = sim.taxpayers[0].gstin.clone();
     let outbox = store.lock().unwrap().outbox("p").unwrap();
     assert_eq!(outbox.len(), 1);
-    assert_eq!(outbox[0].state, OutboxState::Staged, "nothing is sent behind the user's back");
+    assert_eq!(
+        outbox[0].state,
+        OutboxState::Staged,
+        "nothing is sent behind the user's back"
+    );
     assert_eq!(sim.save_count(&gstin, &key), 0);
 
     // The user saves: now it goes, once.

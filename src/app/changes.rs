@@ -227,7 +227,11 @@ mod tests {
 
     #[test]
     fn a_fresh_list_toasts_and_w_opens_it_and_enter_jumps_to_the_record() {
-        let mut s = AppState::new(ProfileInfo::default(), ReturnPeriod::new(2025, 10).unwrap(), ThemeName::Mono);
+        let mut s = AppState::new(
+            ProfileInfo::default(),
+            ReturnPeriod::new(2025, 10).unwrap(),
+            ThemeName::Mono,
+        );
         let changes = Arc::new(sample());
         update(
             &mut s,

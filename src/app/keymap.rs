@@ -519,8 +519,9 @@ const fn b(
 }
 
 use Context::{
-    CommandLine as CL, Confirm as CF, Dashboard as D, ExportLedger as EL, Global as G, Help as H, Ledgers as LG,
-    Changes as CH, Otp as OT, Outward as OW, Pager as P, PeriodPicker as PP, QuickBalance as QB, RecordFilter as RF, Records as RS,
+    Changes as CH, CommandLine as CL, Confirm as CF, Dashboard as D, ExportLedger as EL, Global as G, Help as H,
+    Ledgers as LG, Otp as OT, Outward as OW, Pager as P, PeriodPicker as PP, QuickBalance as QB, RecordFilter as RF,
+    Records as RS,
 };
 
 const ESC: KeySpec = KeySpec::plain(KeyCode::Esc);

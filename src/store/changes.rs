@@ -69,14 +69,15 @@ impl Store {
         let mut out = HashMap::with_capacity(keys.len());
         for k in keys {
             let json: Option<String> = stmt
-                .query_map(params![profile, section.key(), k.stin, k.doc_num, k.doc_date], |r| r.get(0))
+                .query_map(params![profile, section.key(), k.stin, k.doc_num, k.doc_date], |r| {
+                    r.get(0)
+                })
                 .map_err(&err)?
                 .next()
                 .transpose()
                 .map_err(&err)?;
             if let Some(json) = json {
-                let rec = serde_json::from_str(&json)
-                    .map_err(|e| self.decode_err(RECORDS, OP, format!("{k}: {e}")))?;
+                let rec = serde_json::from_str(&json).map_err(|e| self.decode_err(RECORDS, OP, format!("{k}: {e}")))?;
                 out.insert(k.clone(), rec);
             }
         }

@@ -138,7 +138,11 @@ mod tests {
 
     fn text(state: &AppState) -> String {
         let theme = Theme::of(state.theme);
-        line(state, theme, 80).spans.iter().map(|s| s.content.as_ref()).collect()
+        line(state, theme, 80)
+            .spans
+            .iter()
+            .map(|s| s.content.as_ref())
+            .collect()
     }
 
     #[test]
