@@ -374,10 +374,11 @@ async fn one_record_failing_the_schema_is_rejected_alone() {
     );
     // Each journal entry names the call that settled it, never the first call GSTN refused
     // as a whole (that one settled nothing: it was split).
-    let store = store.lock().unwrap();
-    let sends = store.send_history("p").unwrap();
+    let (sends, journal) = {
+        let store = store.lock().unwrap();
+        (store.send_history("p").unwrap(), store.journal(Some("p")).unwrap())
+    };
     let first = sends[0].1.clone().expect("the first call was acknowledged");
-    let journal = store.journal(Some("p")).unwrap();
     assert_eq!(journal.len(), 7);
     for e in &journal {
         let r = e.reference_id.as_deref().expect("every settled entry has a reference");

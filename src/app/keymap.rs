@@ -561,7 +561,7 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(D, &[KeySpec::ch('L')], Action::OpenLedgers, "Ledgers: cash, ITC (from April) and liability", hint(6, "ledgers")),
     b(D, &[KeySpec::ch('o')], Action::OpenOutward, "Outward supplies: recipients' actions", hint(6, "outward")),
     b(D, &[KeySpec::ch('e')], Action::OpenExportLedger, "Export ledger (IGST refund on exports), computed", hint(6, "export ledger")),
-    b(D, &[KeySpec::ch('W')], Action::OpenChanges, "Changes since the last pull: new, changed, gone documents", hint(6, "changes")),
+    b(D, &[KeySpec::ch('W')], Action::OpenChanges, "Changes since the last pull (new, changed, gone)", hint(6, "changes")),
     b(D, &[ESC], Action::DismissToasts, "Dismiss notifications (errors stay until then)", hint(6, "dismiss")),
     // Last, so Enter on a freshly opened help never quits.
     b(D, &[KeySpec::ch('O')], Action::Login, "Log in again: send an OTP and type it here", None),
@@ -638,7 +638,7 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(RS, &[KeySpec::plain(KeyCode::Backspace)], Action::Back, "Back to the summary grid", None),
     b(RS, &[KeySpec::ch('q')], Action::Quit, "Quit gstdash", None),
     b(RS, &[KeySpec::ch('O')], Action::Login, "Log in again: send an OTP and type it here", None),
-    b(RS, &[KeySpec::ch('W')], Action::OpenChanges, "Changes since the last pull: new, changed, gone documents", None),
+    b(RS, &[KeySpec::ch('W')], Action::OpenChanges, "Changes since the last pull (new, changed, gone)", None),
     // Record filter (typing)
     b(RF, &[ENTER], Action::Confirm, "Keep the filter and return to the table", hint(0, "done")),
     b(RF, &[ESC], Action::Close, "Clear the filter and return to the table", hint(0, "cancel")),
