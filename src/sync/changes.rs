@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::money::format_count;
 use crate::domain::{ImsRecord, RecordKey, Section};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -86,7 +87,7 @@ impl SectionChanges {
             .into_iter()
             .map(|k| (k, self.count(k)))
             .filter(|(_, n)| *n > 0)
-            .map(|(k, n)| format!("{n} {}", k.label()))
+            .map(|(k, n)| format!("{} {}", format_count(n as u64), k.label()))
             .collect();
         let name = self.section.key().to_ascii_uppercase();
         if parts.is_empty() {

@@ -589,7 +589,11 @@ async fn pull_section(ctx: &SyncCtx, section: Section) -> Result<(PullSummary, V
         let store = ctx.store();
         let store_err = |e: StoreError| ApiError::new(ErrorKind::Malformed, "store", "sqlite", e.to_string());
         let previous_at = store.section_fetched_at(&ctx.profile, section).map_err(store_err)?;
-        let before = store.section_index(&ctx.profile, section).unwrap_or_default();
+        // Never pulled: nothing to compare, everything is new (and no list is kept).
+        let before = match previous_at {
+            Some(_) => store.section_index(&ctx.profile, section).unwrap_or_default(),
+            None => Default::default(),
+        };
         // Only records whose action or GSTN hash moved are decoded to say which fields changed.
         let mut differing = Vec::new();
         for r in &recs {
@@ -603,12 +607,20 @@ async fn pull_section(ctx: &SyncCtx, section: Section) -> Result<(PullSummary, V
         let old = store
             .records_by_keys(&ctx.profile, section, &differing)
             .map_err(store_err)?;
-        let before_keys: std::collections::HashSet<RecordKey> = before.into_keys().collect();
-        let list = super::changes::diff(section, &before_keys, &old, &recs);
+        let list = match previous_at {
+            Some(_) => {
+                let before_keys: std::collections::HashSet<RecordKey> = before.into_keys().collect();
+                super::changes::diff(section, &before_keys, &old, &recs)
+            }
+            None => Vec::new(),
+        };
         let summary = PullSummary {
             section: Some(section),
             records: recs.len(),
-            added: list.iter().filter(|c| c.kind == ChangeKind::New).count(),
+            added: match previous_at {
+                Some(_) => list.iter().filter(|c| c.kind == ChangeKind::New).count(),
+                None => recs.len(),
+            },
             changed: list.iter().filter(|c| c.kind == ChangeKind::Changed).count(),
             removed: list.iter().filter(|c| c.kind == ChangeKind::Gone).count(),
         };

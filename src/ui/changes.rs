@@ -21,7 +21,7 @@ const KIND_W: usize = 7;
 pub fn render(f: &mut Frame, area: Rect, state: &AppState, p: &ChangesPopup, theme: &Theme) {
     let rect = popup::centered(area, area.width.min(110), area.height);
     let totals = [ChangeKind::New, ChangeKind::Changed, ChangeKind::Gone]
-        .map(|k| format!("{} {}", state.changes.total(k), k.label()))
+        .map(|k| format!("{} {}", count(state.changes.total(k) as u64), k.label()))
         .join(" · ");
     let title = Line::from(" Changes since the last pull ");
     let right = Line::styled(format!(" {totals} "), theme.dim);
