@@ -121,7 +121,11 @@ impl Engine {
                     None => break,
                 },
                 _ = tick.tick() => {
-                    self.keep_session_alive();
+                    // Offline, a refresh cannot get through; the probe brings the link back
+                    // first (the client refreshes before its next call anyway).
+                    if probe.next.is_none() {
+                        self.keep_session_alive();
+                    }
                     continue;
                 }
                 Ok(()) = link.changed() => {
