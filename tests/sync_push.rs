@@ -372,6 +372,27 @@ async fn one_record_failing_the_schema_is_rejected_alone() {
         "{:?}",
         ob[0].last_outcome
     );
+    // Each journal entry names the call that settled it, never the first call GSTN refused
+    // as a whole (that one settled nothing: it was split).
+    let (sends, journal) = {
+        let store = store.lock().unwrap();
+        (store.send_history("p").unwrap(), store.journal(Some("p")).unwrap())
+    };
+    let first = sends[0].1.clone().expect("the first call was acknowledged");
+    assert_eq!(journal.len(), 7);
+    for e in &journal {
+        let r = e.reference_id.as_deref().expect("every settled entry has a reference");
+        assert_ne!(r, first, "{} keeps the refused call's reference", e.record);
+        assert!(sends.iter().any(|(_, s, _)| s.as_deref() == Some(r)));
+    }
+    let bad_entry = journal.iter().find(|e| e.record == bad.to_string()).unwrap();
+    assert!(
+        journal
+            .iter()
+            .filter(|e| e.record != bad.to_string())
+            .all(|e| e.reference_id != bad_entry.reference_id),
+        "the bad record was settled by its own call"
+    );
     sim.shutdown().await;
 }
 

@@ -150,6 +150,9 @@ pub struct Client {
     tokens: Arc<Mutex<Tokens>>,
     rate: Arc<Mutex<RateInfo>>,
     listener: Option<SessionListener>,
+    /// Whether the API answered the last call: `false` once a call failed to connect or timed
+    /// out after its retries, `true` again with the next HTTP response of any kind.
+    link: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -174,6 +177,7 @@ impl Client {
             tokens: Arc::new(Mutex::new(Tokens::default())),
             rate: Arc::new(Mutex::new(RateInfo::default())),
             listener: None,
+            link: Arc::new(tokio::sync::watch::Sender::new(true)),
         })
     }
 
@@ -201,6 +205,39 @@ impl Client {
     }
     pub fn rate_info(&self) -> RateInfo {
         *self.rate.lock().expect("rate lock")
+    }
+
+    /// Watches whether the API is reachable (see the `link` field); the engine uses it to
+    /// show "offline" and to probe until the connection is back.
+    pub fn link(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.link.subscribe()
+    }
+
+    pub fn is_online(&self) -> bool {
+        *self.link.borrow()
+    }
+
+    fn set_link(&self, online: bool) {
+        self.link.send_if_modified(|v| std::mem::replace(v, online) != online);
+    }
+
+    /// Is the API host reachable? One GET of the base URL without credentials: any HTTP
+    /// answer (even 404) means yes. No retries: the caller paces its probes.
+    pub async fn probe(&self) -> Result<(), ApiError> {
+        const ENDPOINT: &str = "GET / (probe)";
+        match self.http.get(&self.cfg.base_url).send().await {
+            Ok(_) => {
+                self.set_link(true);
+                Ok(())
+            }
+            Err(e) => {
+                let e = transport(ENDPOINT, e);
+                if e.is_unreachable() {
+                    self.set_link(false);
+                }
+                Err(e)
+            }
+        }
     }
 
     // ---- Authentication --------------------------------------------------------------
@@ -631,6 +668,15 @@ impl Client {
         loop {
             match self.send_once(method.clone(), path, query, body, auth, shape).await {
                 Ok(v) => return Ok(v),
+                // Out of retries (or a POST, never repeated blindly) and the host cannot be
+                // reached: the app is offline until a call gets through again.
+                Err(e)
+                    if e.is_unreachable()
+                        && !(attempt < self.cfg.retry.max_attempts && self.should_retry(&method, &e)) =>
+                {
+                    self.set_link(false);
+                    return Err(e);
+                }
                 Err(e) if attempt < self.cfg.retry.max_attempts && self.should_retry(&method, &e) => {
                     let ra = match e.kind {
                         ErrorKind::RateLimited { retry_after } => retry_after,
@@ -719,6 +765,7 @@ impl Client {
             req = req.json(b);
         }
         let resp = req.send().await.map_err(|e| transport(&endpoint, e))?;
+        self.set_link(true);
         let status = resp.status();
         let headers = resp.headers().clone();
         self.note_rate(&headers);

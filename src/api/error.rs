@@ -62,6 +62,13 @@ impl ApiError {
         }
     }
 
+    /// The API host could not be reached (refused, DNS failure, timed out) — as opposed to a
+    /// connection that dropped mid-call, which shows the host is there.
+    pub fn is_unreachable(&self) -> bool {
+        self.kind == ErrorKind::Transport
+            && (self.message.starts_with("could not connect") || self.message.starts_with("timed out"))
+    }
+
     /// The taxpayer token was refused: refresh once or ask the user to log in.
     pub fn is_auth(&self) -> bool {
         matches!(self.kind, ErrorKind::SessionExpired | ErrorKind::NotLoggedIn)

@@ -43,10 +43,12 @@ pub enum Context {
     Outward,
     /// The log-in popup (`O`): digits type the OTP.
     Otp,
+    /// Changes since the last pull (`W`).
+    Changes,
 }
 
 impl Context {
-    pub const ALL: [Context; 14] = [
+    pub const ALL: [Context; 15] = [
         Context::Global,
         Context::Dashboard,
         Context::Help,
@@ -61,6 +63,7 @@ impl Context {
         Context::Ledgers,
         Context::Outward,
         Context::Otp,
+        Context::Changes,
     ];
 
     pub fn label(self) -> &'static str {
@@ -79,6 +82,7 @@ impl Context {
             Context::Ledgers => "Ledgers",
             Context::Outward => "Outward supplies",
             Context::Otp => "Log in (OTP)",
+            Context::Changes => "Changes since the last pull",
         }
     }
     /// Parses a context name as written in `[keys.<context>]`: `dashboard`, `help`,
@@ -178,10 +182,11 @@ pub enum Action {
     OpenOutward,
     DownloadExcel,
     Login,
+    OpenChanges,
 }
 
 impl Action {
-    pub const ALL: [Action; 57] = [
+    pub const ALL: [Action; 58] = [
         Action::Quit,
         Action::OpenHelp,
         Action::Refresh,
@@ -239,6 +244,7 @@ impl Action {
         Action::OpenOutward,
         Action::DownloadExcel,
         Action::Login,
+        Action::OpenChanges,
     ];
 
     /// Stable name for config files (`quit`, `select_tab_isd`, …).
@@ -301,6 +307,7 @@ impl Action {
             Action::OpenOutward => "open_outward",
             Action::DownloadExcel => "download_excel",
             Action::Login => "login",
+            Action::OpenChanges => "open_changes",
         }
     }
 
@@ -512,8 +519,9 @@ const fn b(
 }
 
 use Context::{
-    CommandLine as CL, Confirm as CF, Dashboard as D, ExportLedger as EL, Global as G, Help as H, Ledgers as LG,
-    Otp as OT, Outward as OW, Pager as P, PeriodPicker as PP, QuickBalance as QB, RecordFilter as RF, Records as RS,
+    Changes as CH, CommandLine as CL, Confirm as CF, Dashboard as D, ExportLedger as EL, Global as G, Help as H,
+    Ledgers as LG, Otp as OT, Outward as OW, Pager as P, PeriodPicker as PP, QuickBalance as QB, RecordFilter as RF,
+    Records as RS,
 };
 
 const ESC: KeySpec = KeySpec::plain(KeyCode::Esc);
@@ -553,6 +561,7 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(D, &[KeySpec::ch('L')], Action::OpenLedgers, "Ledgers: cash, ITC (from April) and liability", hint(6, "ledgers")),
     b(D, &[KeySpec::ch('o')], Action::OpenOutward, "Outward supplies: recipients' actions", hint(6, "outward")),
     b(D, &[KeySpec::ch('e')], Action::OpenExportLedger, "Export ledger (IGST refund on exports), computed", hint(6, "export ledger")),
+    b(D, &[KeySpec::ch('W')], Action::OpenChanges, "Changes since the last pull (new, changed, gone)", hint(6, "changes")),
     b(D, &[ESC], Action::DismissToasts, "Dismiss notifications (errors stay until then)", hint(6, "dismiss")),
     // Last, so Enter on a freshly opened help never quits.
     b(D, &[KeySpec::ch('O')], Action::Login, "Log in again: send an OTP and type it here", None),
@@ -561,6 +570,15 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(OT, &[ENTER], Action::Confirm, "Verify the OTP", hint(0, "verify")),
     b(OT, &[ESC], Action::Close, "Close without logging in", hint(0, "close")),
     b(OT, &[KeySpec::plain(KeyCode::Backspace)], Action::DeleteChar, "Delete the last digit", hint(1, "delete")),
+    // Changes since the last pull
+    b(CH, &[ESC, KeySpec::ch('q'), KeySpec::ch('W')], Action::Close, "Close the list of changes", hint(0, "close")),
+    b(CH, &[ENTER], Action::Confirm, "Go to the document in its record table", hint(0, "go to")),
+    b(CH, &[KeySpec::ch('k'), UP], Action::Up, "Previous change", hint_keys(1, "j/k", "move")),
+    b(CH, &[KeySpec::ch('j'), DOWN], Action::Down, "Next change", None),
+    b(CH, &[PGUP, KeySpec::ctrl('u')], Action::PageUp, "Page up", None),
+    b(CH, &[PGDN, KeySpec::ctrl('d'), KeySpec::ch(' ')], Action::PageDown, "Page down", None),
+    b(CH, &[KeySpec::ch('g'), HOME], Action::Top, "First change", None),
+    b(CH, &[KeySpec::ch('G'), END], Action::Bottom, "Last change", None),
     // Help
     b(H, &[ESC], Action::Close, "Close help", hint(0, "close")),
     b(H, &[ENTER], Action::Confirm, "Run the selected action", hint(0, "run")),
@@ -620,6 +638,7 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(RS, &[KeySpec::plain(KeyCode::Backspace)], Action::Back, "Back to the summary grid", None),
     b(RS, &[KeySpec::ch('q')], Action::Quit, "Quit gstdash", None),
     b(RS, &[KeySpec::ch('O')], Action::Login, "Log in again: send an OTP and type it here", None),
+    b(RS, &[KeySpec::ch('W')], Action::OpenChanges, "Changes since the last pull (new, changed, gone)", None),
     // Record filter (typing)
     b(RF, &[ENTER], Action::Confirm, "Keep the filter and return to the table", hint(0, "done")),
     b(RF, &[ESC], Action::Close, "Clear the filter and return to the table", hint(0, "cancel")),

@@ -155,6 +155,8 @@ pub enum Popup {
     Outward(super::outward::OutwardPopup),
     /// `O`: log in again with an OTP, without leaving the app (queued decisions stay queued).
     Otp(OtpState),
+    /// `W`: what the last pull of each section changed.
+    Changes(super::changes::ChangesPopup),
 }
 
 /// The log-in popup: whether the OTP went out, the digits typed, the last error.
@@ -178,6 +180,7 @@ impl Popup {
             Popup::Ledgers(_) => Context::Ledgers,
             Popup::Outward(_) => Context::Outward,
             Popup::Otp(_) => Context::Otp,
+            Popup::Changes(_) => Context::Changes,
         }
     }
 }
@@ -260,6 +263,11 @@ pub struct AppState {
     pub outward: super::outward::OutwardState,
     /// Where CSV downloads go (`Config::resolve_downloads_dir`); `None` = not configured.
     pub downloads_dir: Option<std::path::PathBuf>,
+    /// What the last pull of each section changed (`W`).
+    pub changes: super::changes::ChangesState,
+    /// Since when the API is unreachable (`None` = online). The engine probes and says when
+    /// it is back.
+    pub offline_since: Option<DateTime<Utc>>,
 }
 
 impl AppState {
@@ -290,6 +298,8 @@ impl AppState {
             downloads_dir: None,
             ledgers: Default::default(),
             outward: Default::default(),
+            changes: Default::default(),
+            offline_since: None,
         }
     }
 
@@ -321,6 +331,17 @@ impl AppState {
     /// Balance of the selected period, if fetched.
     pub fn balance(&self) -> Option<&Fetched<BalanceData>> {
         self.balances.get(&self.period)
+    }
+
+    /// Decisions waiting to go to GSTN (staged or on their way; not conflicts or rejections).
+    pub fn queued_decisions(&self) -> usize {
+        self.ims.outbox.values().filter(|s| s.last_outcome.is_none()).count()
+    }
+
+    /// `offline, 3 queued` while the API cannot be reached.
+    pub fn offline_text(&self) -> Option<String> {
+        self.offline_since
+            .map(|_| format!("offline, {} queued", self.queued_decisions()))
     }
 
     pub fn is_loading(&self, job: JobKind) -> bool {

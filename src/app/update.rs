@@ -112,6 +112,7 @@ pub fn run(state: &mut AppState, ctx: Context, action: Action) -> Vec<SyncComman
             pager_action(state, action);
             vec![]
         }
+        Context::Records if action == Action::OpenChanges => super::changes::open(state),
         Context::Records => ims::update::records_action(state, action),
         Context::RecordFilter => ims::update::filter_action(state, action),
         Context::Confirm => ims::update::confirm_action(state, action),
@@ -121,6 +122,7 @@ pub fn run(state: &mut AppState, ctx: Context, action: Action) -> Vec<SyncComman
         Context::Ledgers => super::ledgers::action(state, action),
         Context::Outward => super::outward::action(state, action),
         Context::Otp => super::login::action(state, action),
+        Context::Changes => super::changes::action(state, action),
     }
 }
 
@@ -151,6 +153,7 @@ fn dashboard_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
         Action::OpenLedgers => return super::ledgers::open(state),
         Action::OpenOutward => return super::outward::open(state),
         Action::OpenQuickBalance => return open_quick_balance(state),
+        Action::OpenChanges => return super::changes::open(state),
         _ => return vec![],
     }
     state.dirty = true;
@@ -465,6 +468,8 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
             fetched_at,
         } => super::outward::on_loaded(state, period, sales, added_back, fetched_at),
         SyncEvent::OtpSent => super::login::on_otp_sent(state),
+        SyncEvent::Link { online } => return on_link(state, online),
+        SyncEvent::PullChanges { changes, from_cache } => super::changes::on_loaded(state, changes, from_cache),
         SyncEvent::FileWritten { what, path } => {
             state.in_flight.remove(&JobKind::Download);
             state.last_errors.remove(&JobKind::Download);
@@ -483,6 +488,40 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
         | SyncEvent::Gstr2b { .. }) => return ims::update::on_sync(state, ev),
     }
     vec![]
+}
+
+/// The API became unreachable or reachable again. Offline, everything keeps working from the
+/// local copy and decisions keep queuing; back online, the dashboard refreshes, and queued
+/// decisions wait for the user's save (never sent behind their back).
+fn on_link(state: &mut AppState, online: bool) -> Vec<SyncCommand> {
+    if !online {
+        if state.offline_since.is_none() {
+            state.offline_since = Some(state.now);
+            state.toasts.push(
+                ToastLevel::Warn,
+                "Offline",
+                "GSTN cannot be reached. Showing the local copy; decisions keep queuing. Checking the connection in the background.",
+                state.now,
+            );
+        }
+        return vec![];
+    }
+    if state.offline_since.take().is_none() {
+        return vec![];
+    }
+    let queued = state.queued_decisions();
+    let msg = if queued > 0 {
+        let key = state
+            .keymap
+            .key_for(Context::Records, Action::Push)
+            .map(|k| format!(" (press {k} in the record table)"))
+            .unwrap_or_default();
+        format!("Connected again. {queued} decision(s) queued; they are sent when you save{key}.")
+    } else {
+        "Connected again; refreshing.".into()
+    };
+    state.toasts.push(ToastLevel::Info, "Back online", msg, state.now);
+    refresh_all(state)
 }
 
 fn on_tick(state: &mut AppState, now: DateTime<Utc>) {

@@ -38,8 +38,12 @@ pub(crate) struct FaultState {
     rng: Rng,
     count: u64,
     burst_left: u32,
-    /// Admitted requests per API key in the last minute.
+    /// Admitted requests per API key in the last `window`.
     windows: HashMap<String, VecDeque<Instant>>,
+    /// The rate limit's sliding window (a minute; tests shorten it).
+    pub(crate) window: Duration,
+    /// 429 answers given (rate limit and bursts).
+    pub(crate) throttled: u64,
 }
 
 struct RateInfo {
@@ -71,6 +75,8 @@ impl FaultState {
             count: 0,
             burst_left: 0,
             windows: HashMap::new(),
+            window: WINDOW,
+            throttled: 0,
         }
     }
 
@@ -88,15 +94,16 @@ impl FaultState {
             }
         }
         if let Some(limit) = cfg.rate_limit_per_min {
+            let window = self.window;
             let now = Instant::now();
             let w = self.windows.entry(api_key.to_string()).or_default();
-            while w.front().is_some_and(|t| now.duration_since(*t) >= WINDOW) {
+            while w.front().is_some_and(|t| now.duration_since(*t) >= window) {
                 w.pop_front();
             }
             let until_free = |w: &VecDeque<Instant>| {
                 w.front()
-                    .map(|t| WINDOW.saturating_sub(now.duration_since(*t)))
-                    .unwrap_or(WINDOW)
+                    .map(|t| window.saturating_sub(now.duration_since(*t)))
+                    .unwrap_or(window)
             };
             if d.throttled.is_none() {
                 if w.len() >= limit as usize {
@@ -111,6 +118,9 @@ impl FaultState {
                 remaining: limit.saturating_sub(w.len() as u32),
                 reset_epoch_secs: reset,
             });
+        }
+        if d.throttled.is_some() {
+            self.throttled += 1;
         }
         if d.throttled.is_none() {
             if u_fault < self.rates.fault_rate {

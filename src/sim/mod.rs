@@ -205,6 +205,17 @@ impl SimHandle {
         &self.sim.cfg
     }
 
+    /// How many requests were answered 429 (rate limit and bursts) so far.
+    pub fn throttled_count(&self) -> u64 {
+        self.sim.faults.lock().expect("faults lock").throttled
+    }
+
+    /// Shortens the rate limit's sliding window (a minute by default), so a test can run
+    /// into the limit and out of it quickly. `rate_limit_per_min` then counts per window.
+    pub fn set_rate_window(&self, window: std::time::Duration) {
+        self.sim.faults.lock().expect("faults lock").window = window;
+    }
+
     /// Stops accepting connections, lets running requests finish (at most 2 s), and stops.
     pub async fn shutdown(self) {
         let _ = self.stop.send(());

@@ -141,6 +141,17 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX outbox_by_send ON outbox(send_id);
     CREATE INDEX outbox_by_journal ON outbox(journal_id);
     "#,
+    // 3: what the last pull of each section changed (new, changed, gone documents), so the
+    // "changes since the last pull" list survives a restart.
+    r#"
+    CREATE TABLE pull_changes (
+        profile     TEXT NOT NULL REFERENCES profiles(name) ON DELETE CASCADE,
+        section     TEXT NOT NULL,
+        pulled_at   INTEGER NOT NULL,
+        changes     TEXT NOT NULL,
+        PRIMARY KEY (profile, section)
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -14,6 +14,7 @@
 //! own `Store::open` of the same file, or wrap it in a mutex.
 
 mod cache;
+mod changes;
 mod error;
 mod migrate;
 mod outbox;

@@ -338,24 +338,35 @@ impl Store {
         Ok(send)
     }
 
-    /// Records GSTN's `reference_id` for a send (before any polling), and on the journal
-    /// entries of its decisions.
+    /// Records GSTN's `reference_id` for a send (before any polling). The journal shows it
+    /// for the send's decisions while they are in flight ([`Store::journal`]) and keeps it
+    /// when the send settles them: a send GSTN refused as a whole (`ER`) is split and its
+    /// decisions settled by later calls, whose references are the ones written.
     pub fn record_reference(&self, send: i64, reference_id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
         const OP: &str = "record_reference";
+        self.conn
+            .execute(
+                "UPDATE outbox_sends SET reference_id = ?2, submitted_at = ?3 WHERE id = ?1 AND reference_id IS NULL",
+                params![send, reference_id, to_ms(now)],
+            )
+            .map_err(self.sql_err(SENDS, OP))?;
+        Ok(())
+    }
+
+    /// Every send of a profile, oldest first: (id, reference_id, settled or split).
+    pub fn send_history(&self, profile: &str) -> Result<Vec<(i64, Option<String>, bool)>, StoreError> {
+        const OP: &str = "send_history";
         let err = self.sql_err(SENDS, OP);
-        let tx = self.conn.unchecked_transaction().map_err(&err)?;
-        tx.execute(
-            "UPDATE outbox_sends SET reference_id = ?2, submitted_at = ?3 WHERE id = ?1 AND reference_id IS NULL",
-            params![send, reference_id, to_ms(now)],
-        )
-        .map_err(&err)?;
-        tx.execute(
-            "UPDATE journal SET reference_id = ?2
-             WHERE reference_id IS NULL AND id IN (SELECT journal_id FROM outbox WHERE send_id = ?1)",
-            params![send, reference_id],
-        )
-        .map_err(&err)?;
-        tx.commit().map_err(&err)
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, reference_id, done_at IS NOT NULL FROM outbox_sends WHERE profile = ?1 ORDER BY id",
+            )
+            .map_err(&err)?;
+        stmt.query_map([profile], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(&err)?
+            .collect::<Result<_, _>>()
+            .map_err(&err)
     }
 
     /// Sends not yet settled, oldest first, with their decisions.
@@ -424,8 +435,13 @@ impl Store {
                     "SELECT decision, journal_id FROM outbox WHERE id = ?1 AND send_id = ?2 AND state = 'sent'",
                 )
                 .map_err(&err)?;
+            // The journal entry takes the reference of the call that settled it.
             let mut close = tx
-                .prepare_cached("UPDATE journal SET outcome = ?2, outcome_at = ?3 WHERE id = ?1 AND outcome IS NULL")
+                .prepare_cached(
+                    "UPDATE journal SET outcome = ?2, outcome_at = ?3,
+                        reference_id = coalesce(reference_id, (SELECT reference_id FROM outbox_sends WHERE id = ?4))
+                     WHERE id = ?1 AND outcome IS NULL",
+                )
                 .map_err(&err)?;
             let mut delete = tx.prepare_cached("DELETE FROM outbox WHERE id = ?1").map_err(&err)?;
             let mut keep = tx
@@ -451,7 +467,9 @@ impl Store {
                     .map_err(&err)?;
                 // Already settled (a repeated settle after a crash): nothing to do twice.
                 let Some((json, jid)) = row else { continue };
-                close.execute(params![jid, outcome_text(outcome), at]).map_err(&err)?;
+                close
+                    .execute(params![jid, outcome_text(outcome), at, send])
+                    .map_err(&err)?;
                 match outcome {
                     Outcome::Applied => {
                         delete.execute([id]).map_err(&err)?;
@@ -574,7 +592,11 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT id, at, local_user, profile, record, old_action, new_action, remarks, reference_id, outcome, outcome_at
+                // In flight: the reference of the send carrying the decision now.
+                "SELECT id, at, local_user, profile, record, old_action, new_action, remarks,
+                        coalesce(reference_id, (SELECT s.reference_id FROM outbox o JOIN outbox_sends s ON s.id = o.send_id
+                                                WHERE o.journal_id = journal.id AND o.state = 'sent')),
+                        outcome, outcome_at
                  FROM journal WHERE ?1 IS NULL OR profile = ?1 ORDER BY id",
             )
             .map_err(&err)?;
@@ -727,6 +749,50 @@ mod tests {
         let j = s.journal(None).unwrap();
         assert_eq!(j[0].outcome.as_deref(), Some("applied"));
         assert_eq!(j[0].reference_id.as_deref(), Some("ref1"));
+    }
+
+    #[test]
+    fn a_split_send_journals_the_reference_of_the_call_that_settled_each_decision() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = store_with_profile(dir.path());
+        let ds: Vec<_> = (0..4).map(|i| decision(i, Target::Set(Action::Rejected))).collect();
+        s.stage("acme", "u", 1, &ds, t(1)).unwrap();
+        let ids: Vec<i64> = s.staged("acme").unwrap().iter().map(|r| r.id).collect();
+        let first = s.prepare_send("acme", SendKind::Save, &ids, t(2)).unwrap();
+        s.record_reference(first, "ref-all", t(2)).unwrap();
+        let j = s.journal(None).unwrap();
+        assert!(
+            j.iter().all(|e| e.reference_id.as_deref() == Some("ref-all")),
+            "in flight: the current call"
+        );
+        // GSTN refused the call as a whole: two halves, each posted and settled on its own.
+        let halves = s.split_send("acme", first, t(3)).unwrap();
+        s.record_reference(halves[0], "ref-a", t(3)).unwrap();
+        s.record_reference(halves[1], "ref-b", t(3)).unwrap();
+        s.settle(
+            "acme",
+            halves[0],
+            &[(ids[0], Outcome::Applied), (ids[1], Outcome::Applied)],
+            t(4),
+        )
+        .unwrap();
+        let rejected = Outcome::Rejected {
+            code: "IMSSAV005".into(),
+            message: "m".into(),
+        };
+        s.settle(
+            "acme",
+            halves[1],
+            &[(ids[2], Outcome::Applied), (ids[3], rejected)],
+            t(4),
+        )
+        .unwrap();
+        let j = s.journal(None).unwrap();
+        let refs: Vec<&str> = j.iter().map(|e| e.reference_id.as_deref().unwrap()).collect();
+        assert_eq!(refs, ["ref-a", "ref-a", "ref-b", "ref-b"]);
+        let history = s.send_history("acme").unwrap();
+        assert_eq!(history.len(), 3);
+        assert!(history.iter().all(|(_, _, done)| *done));
     }
 
     #[test]

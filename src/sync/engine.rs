@@ -109,6 +109,11 @@ impl Engine {
         }
         let mut tick = tokio::time::interval(SESSION_CHECK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut link = self.client.link();
+        let mut probe = Probe::default();
+        if !*link.borrow_and_update() {
+            probe.went_offline(&self.policy, &self.events);
+        }
         loop {
             let cmd = tokio::select! {
                 cmd = rx.recv() => match cmd {
@@ -116,7 +121,24 @@ impl Engine {
                     None => break,
                 },
                 _ = tick.tick() => {
-                    self.keep_session_alive();
+                    // Offline, a refresh cannot get through; the probe brings the link back
+                    // first (the client refreshes before its next call anyway).
+                    if probe.next.is_none() {
+                        self.keep_session_alive();
+                    }
+                    continue;
+                }
+                Ok(()) = link.changed() => {
+                    let online = *link.borrow_and_update();
+                    if online {
+                        probe.came_back(&self.events);
+                    } else {
+                        probe.went_offline(&self.policy, &self.events);
+                    }
+                    continue;
+                }
+                _ = sleep_until_probe(probe.next) => {
+                    probe.fire(&self.client, &self.policy);
                     continue;
                 }
             };
@@ -493,6 +515,55 @@ impl Engine {
     }
 }
 
+/// While the API is unreachable: when to probe next and how long to wait after that. Probes
+/// only ask whether the host answers; they never send anything the user queued.
+#[derive(Default)]
+struct Probe {
+    next: Option<tokio::time::Instant>,
+    delay: std::time::Duration,
+    running: Option<JoinHandle<()>>,
+}
+
+impl Probe {
+    fn went_offline(&mut self, policy: &PushPolicy, events: &UnboundedSender<SyncEvent>) {
+        if self.next.is_some() {
+            return;
+        }
+        self.delay = policy.probe_base;
+        self.next = Some(tokio::time::Instant::now() + self.delay);
+        let _ = events.send(SyncEvent::Link { online: false });
+    }
+
+    fn came_back(&mut self, events: &UnboundedSender<SyncEvent>) {
+        if self.next.take().is_none() {
+            return;
+        }
+        if let Some(h) = self.running.take() {
+            h.abort();
+        }
+        let _ = events.send(SyncEvent::Link { online: true });
+    }
+
+    fn fire(&mut self, client: &Client, policy: &PushPolicy) {
+        if self.running.as_ref().is_none_or(|h| h.is_finished()) {
+            let client = client.clone();
+            // The client's link watch reports the answer (or the lack of one).
+            self.running = Some(tokio::spawn(async move {
+                let _ = client.probe().await;
+            }));
+        }
+        self.delay = (self.delay * 2).min(policy.probe_max);
+        self.next = Some(tokio::time::Instant::now() + self.delay);
+    }
+}
+
+async fn sleep_until_probe(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
 fn session_changed(client: &Client, before: Option<chrono::DateTime<Utc>>, events: &UnboundedSender<SyncEvent>) {
     let after = client.session().map(|t| t.token_expiry);
     if after != before {
@@ -525,6 +596,12 @@ pub fn cached_events(store: &Store, profile: &str, period: ReturnPeriod) -> Vec<
             fetched_at,
             from_cache: true,
         });
+    }
+    if let Ok(lists) = store.pull_changes(profile) {
+        out.extend(lists.into_iter().map(|c| SyncEvent::PullChanges {
+            changes: Arc::new(c),
+            from_cache: true,
+        }));
     }
     out
 }

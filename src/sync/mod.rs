@@ -211,6 +211,16 @@ pub enum SyncEvent {
     FileWritten { what: String, path: PathBuf },
     /// An OTP went to the taxpayer's registered mobile/e-mail.
     OtpSent,
+    /// The API became unreachable (`online: false`: connection refused, DNS failure, timeouts
+    /// after retries) or reachable again. While offline the engine probes with backoff;
+    /// decisions keep queuing and nothing is sent until the user pushes.
+    Link { online: bool },
+    /// What a pull of a section changed against the cached copy (sent after its
+    /// `RecordsLoaded`); at start-up, each section's last list, read from the store.
+    PullChanges {
+        changes: Arc<changes::SectionChanges>,
+        from_cache: bool,
+    },
 }
 
 /// A decision in the outbox as the UI sees it.
@@ -224,6 +234,7 @@ pub struct StagedDecision {
     pub last_outcome: Option<Outcome>,
 }
 
+pub mod changes;
 pub mod engine;
 pub mod push;
 pub mod reports;

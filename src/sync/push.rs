@@ -21,6 +21,7 @@ use chrono::Utc;
 use futures::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::changes::{ChangeKind, SectionChanges};
 use super::engine::SharedStore;
 use super::{Decision, Outcome, StagedDecision, SyncEvent, Target};
 use crate::api::wire::{SaveItem, SaveRequest, SaveStatus};
@@ -46,6 +47,10 @@ pub struct PushPolicy {
     pub round_max: Duration,
     /// Rounds in a row without progress before giving up for now (offline).
     pub max_idle_rounds: u32,
+    /// While the API is unreachable the engine probes it, first after `probe_base`, doubling
+    /// up to `probe_max`.
+    pub probe_base: Duration,
+    pub probe_max: Duration,
 }
 
 impl Default for PushPolicy {
@@ -59,6 +64,8 @@ impl Default for PushPolicy {
             round_base: Duration::from_secs(1),
             round_max: Duration::from_secs(30),
             max_idle_rounds: 6,
+            probe_base: Duration::from_secs(2),
+            probe_max: Duration::from_secs(60),
         }
     }
 }
@@ -73,6 +80,8 @@ impl PushPolicy {
             round_max: Duration::from_millis(300),
             max_idle_rounds: 20,
             polls_per_round: 200,
+            probe_base: Duration::from_millis(50),
+            probe_max: Duration::from_millis(400),
             ..PushPolicy::default()
         }
     }
@@ -576,29 +585,62 @@ async fn pull_section(ctx: &SyncCtx, section: Section) -> Result<(PullSummary, V
         }
     };
     let now = Utc::now();
-    let summary = {
+    let (summary, changes) = {
         let store = ctx.store();
-        let before = store.section_index(&ctx.profile, section).unwrap_or_default();
-        let mut summary = PullSummary {
-            section: Some(section),
-            records: recs.len(),
-            ..PullSummary::default()
+        let store_err = |e: StoreError| ApiError::new(ErrorKind::Malformed, "store", "sqlite", e.to_string());
+        let previous_at = store.section_fetched_at(&ctx.profile, section).map_err(store_err)?;
+        // Never pulled: nothing to compare, everything is new (and no list is kept).
+        let before = match previous_at {
+            Some(_) => store.section_index(&ctx.profile, section).unwrap_or_default(),
+            None => Default::default(),
         };
-        let mut seen = BTreeSet::new();
+        // Only records whose action or GSTN hash moved are decoded to say which fields changed.
+        let mut differing = Vec::new();
         for r in &recs {
             let k = r.key(section);
-            match before.get(&k) {
-                None => summary.added += 1,
-                Some((action, hash)) if action != r.action.code() || *hash != r.hash => summary.changed += 1,
-                Some(_) => {}
+            if let Some((action, hash)) = before.get(&k)
+                && (action != r.action.code() || *hash != r.hash)
+            {
+                differing.push(k);
             }
-            seen.insert(k);
         }
-        summary.removed = before.keys().filter(|k| !seen.contains(*k)).count();
-        if let Err(e) = store.replace_section(&ctx.profile, section, &recs, now) {
-            return Err(ApiError::new(ErrorKind::Malformed, "store", "sqlite", e.to_string()));
+        let old = store
+            .records_by_keys(&ctx.profile, section, &differing)
+            .map_err(store_err)?;
+        let list = match previous_at {
+            Some(_) => {
+                let before_keys: std::collections::HashSet<RecordKey> = before.into_keys().collect();
+                super::changes::diff(section, &before_keys, &old, &recs)
+            }
+            None => Vec::new(),
+        };
+        let summary = PullSummary {
+            section: Some(section),
+            records: recs.len(),
+            added: match previous_at {
+                Some(_) => list.iter().filter(|c| c.kind == ChangeKind::New).count(),
+                None => recs.len(),
+            },
+            changed: list.iter().filter(|c| c.kind == ChangeKind::Changed).count(),
+            removed: list.iter().filter(|c| c.kind == ChangeKind::Gone).count(),
+        };
+        // The first pull of a section has nothing to compare with: no change list. Otherwise
+        // the list is written before the records replace the copy it was computed from, so a
+        // crash in between computes the same list again on the next pull.
+        let changes = previous_at.map(|previous_at| SectionChanges {
+            section,
+            pulled_at: now,
+            previous_at,
+            records: recs.len(),
+            changes: list,
+        });
+        if let Some(c) = &changes {
+            store.put_pull_changes(&ctx.profile, c).map_err(store_err)?;
         }
-        summary
+        store
+            .replace_section(&ctx.profile, section, &recs, now)
+            .map_err(store_err)?;
+        (summary, changes)
     };
     let shared = Arc::new(recs);
     ctx.emit(SyncEvent::RecordsLoaded {
@@ -607,6 +649,12 @@ async fn pull_section(ctx: &SyncCtx, section: Section) -> Result<(PullSummary, V
         fetched_at: now,
         from_cache: false,
     });
+    if let Some(changes) = changes {
+        ctx.emit(SyncEvent::PullChanges {
+            changes: Arc::new(changes),
+            from_cache: false,
+        });
+    }
     let recs = Arc::try_unwrap(shared).unwrap_or_else(|a| (*a).clone());
     Ok((summary, recs))
 }

@@ -4,6 +4,7 @@
 //! popup's scroll limit). [`runner::run`] owns the terminal and the event loop.
 
 pub mod bench;
+pub mod changes;
 pub mod dashboard;
 pub mod export_ledger;
 pub mod fmt;
@@ -77,6 +78,7 @@ pub fn render(f: &mut Frame, state: &AppState) {
         Some(Popup::Ledgers(p)) => ledgers::render(f, body, state, p, theme),
         Some(Popup::Outward(p)) => outward::render(f, body, state, p, theme),
         Some(Popup::Otp(o)) => login::render(f, body, state, o, theme),
+        Some(Popup::Changes(p)) => changes::render(f, body, state, p, theme),
     }
     toasts::render(f, body, state, theme);
 }

@@ -24,6 +24,10 @@ pub fn line<'a>(state: &AppState, theme: &Theme, w: usize) -> Line<'a> {
         Span::styled(format!(" {} ", state.period), theme.period_badge),
         Span::raw(" "),
     ];
+    if let Some(text) = state.offline_text() {
+        left.push(Span::styled(format!("⚠ {text}"), theme.error));
+        left.push(Span::raw("  "));
+    }
 
     // Right: notices waiting for Esc.
     let mut right = Vec::new();
@@ -96,4 +100,66 @@ fn jobs_summary(jobs: &[JobKind]) -> String {
         }
     }
     parts.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::fixtures::empty_state;
+    use crate::app::msg::Msg;
+    use crate::app::state::ThemeName;
+    use crate::app::update::update;
+    use crate::domain::{Action, ImsRecord, Section};
+    use crate::sync::{Decision, StagedDecision, SyncCommand, SyncEvent, Target};
+
+    fn staged(n: usize) -> SyncEvent {
+        let staged = (0..n)
+            .map(|i| {
+                let record: ImsRecord = serde_json::from_str(&format!(
+                    r#"{{"stin":"27AAPFU0939F1ZV","rtnprd":"102025","inum":"INV-{i}","idt":"01-10-2025","action":"N"}}"#
+                ))
+                .unwrap();
+                StagedDecision {
+                    batch: 1,
+                    decision: Decision {
+                        section: Section::B2b,
+                        record,
+                        target: Target::Set(Action::Rejected),
+                        remarks: None,
+                        itc_reduction: None,
+                    },
+                    in_flight: false,
+                    last_outcome: None,
+                }
+            })
+            .collect();
+        SyncEvent::Outbox { staged }
+    }
+
+    fn text(state: &AppState) -> String {
+        let theme = Theme::of(state.theme);
+        line(state, theme, 80)
+            .spans
+            .iter()
+            .map(|s| s.content.as_ref())
+            .collect()
+    }
+
+    #[test]
+    fn offline_shows_the_queue_and_back_online_refreshes_without_sending() {
+        let mut s = empty_state(ThemeName::Mono);
+        update(&mut s, Msg::Sync(staged(2)));
+        assert!(!text(&s).contains("offline"), "{}", text(&s));
+        update(&mut s, Msg::Sync(SyncEvent::Link { online: false }));
+        assert!(text(&s).contains("⚠ offline, 2 queued"), "{}", text(&s));
+        // Decisions keep queuing while offline.
+        update(&mut s, Msg::Sync(staged(3)));
+        assert!(text(&s).contains("offline, 3 queued"), "{}", text(&s));
+        let cmds = update(&mut s, Msg::Sync(SyncEvent::Link { online: true }));
+        assert!(!text(&s).contains("offline"), "{}", text(&s));
+        assert!(matches!(cmds.as_slice(), [SyncCommand::RefreshAll { .. }]), "{cmds:?}");
+        assert!(!cmds.iter().any(|c| matches!(c, SyncCommand::Push)));
+        let toast = s.toasts.items().last().unwrap();
+        assert!(toast.message.contains("3 decision(s) queued"), "{toast:?}");
+    }
 }
