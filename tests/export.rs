@@ -125,6 +125,11 @@ fn xlsx_cells_read_back_typed_and_exact() {
     assert_eq!(at(2, 1), Data::String("0042/25-26".into()));
     assert_eq!(at(3, 1), Data::String("1E5".into()));
     assert_eq!(at(4, 0), Data::String("=1+1".into()));
+    let formulas = wb.worksheet_formula("B2B").unwrap();
+    assert!(
+        formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+        "text is never written as a formula: {formulas:?}"
+    );
     assert_eq!(at(4, 1), Data::Empty);
     // Dates are date cells with the portal's format; an unreadable one stays its text.
     for (row, want) in [(1, d(2025, 10, 5)), (2, d(2024, 2, 29))] {
@@ -204,7 +209,9 @@ fn csv_reads_back_exact_decimals_iso_dates_and_text() {
         rows[2],
         ["24ABCCU0123M1YZ", "1E5", "31-02-2024", "9999999999999.99", ""]
     );
-    assert_eq!(rows[3], ["=1+1", "", "", "1416666.19", "0"]);
+    // CSV injection: text a spreadsheet would run gets a leading quote (negative money above
+    // stays a plain number).
+    assert_eq!(rows[3], ["'=1+1", "", "", "1416666.19", "0"]);
     for (i, want) in expected_money().iter().enumerate() {
         assert_eq!(rows[i][3].parse::<Decimal>().unwrap(), *want);
     }

@@ -43,10 +43,14 @@ pub enum Context {
     Outward,
     /// The log-in popup (`O`): digits type the OTP.
     Otp,
+    /// The download format chooser (`D` on any table).
+    Download,
+    /// Typing the Ledgers screen's From/To dates (`d`); digits and `-` type into it.
+    LedgerRange,
 }
 
 impl Context {
-    pub const ALL: [Context; 14] = [
+    pub const ALL: [Context; 16] = [
         Context::Global,
         Context::Dashboard,
         Context::Help,
@@ -61,6 +65,8 @@ impl Context {
         Context::Ledgers,
         Context::Outward,
         Context::Otp,
+        Context::Download,
+        Context::LedgerRange,
     ];
 
     pub fn label(self) -> &'static str {
@@ -79,6 +85,8 @@ impl Context {
             Context::Ledgers => "Ledgers",
             Context::Outward => "Outward supplies",
             Context::Otp => "Log in (OTP)",
+            Context::Download => "Download",
+            Context::LedgerRange => "Ledger dates",
         }
     }
     /// Parses a context name as written in `[keys.<context>]`: `dashboard`, `help`,
@@ -115,6 +123,7 @@ impl Context {
                 | Context::Confirm
                 | Context::CommandLine
                 | Context::Otp
+                | Context::LedgerRange
         )
     }
 }
@@ -178,10 +187,12 @@ pub enum Action {
     OpenOutward,
     DownloadExcel,
     Login,
+    EditRange,
+    DefaultRange,
 }
 
 impl Action {
-    pub const ALL: [Action; 57] = [
+    pub const ALL: [Action; 59] = [
         Action::Quit,
         Action::OpenHelp,
         Action::Refresh,
@@ -239,6 +250,8 @@ impl Action {
         Action::OpenOutward,
         Action::DownloadExcel,
         Action::Login,
+        Action::EditRange,
+        Action::DefaultRange,
     ];
 
     /// Stable name for config files (`quit`, `select_tab_isd`, …).
@@ -301,6 +314,8 @@ impl Action {
             Action::OpenOutward => "open_outward",
             Action::DownloadExcel => "download_excel",
             Action::Login => "login",
+            Action::EditRange => "edit_range",
+            Action::DefaultRange => "default_range",
         }
     }
 
@@ -513,7 +528,7 @@ const fn b(
 
 use Context::{
     CommandLine as CL, Confirm as CF, Dashboard as D, ExportLedger as EL, Global as G, Help as H, Ledgers as LG,
-    Otp as OT, Outward as OW, Pager as P, PeriodPicker as PP, QuickBalance as QB, RecordFilter as RF, Records as RS,
+    Download as DL, LedgerRange as LR, Otp as OT, Outward as OW, Pager as P, PeriodPicker as PP, QuickBalance as QB, RecordFilter as RF, Records as RS,
 };
 
 const ESC: KeySpec = KeySpec::plain(KeyCode::Esc);
@@ -664,6 +679,8 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(LG, &[KeySpec::ch('[')], Action::PrevPeriod, "Previous period", hint_keys(2, "[ ]", "period")),
     b(LG, &[KeySpec::ch(']')], Action::NextPeriod, "Next period", None),
     b(LG, &[KeySpec::ch('r')], Action::Refresh, "Fetch the ledgers again", hint(3, "refresh")),
+    b(LG, &[KeySpec::ch('D')], Action::DownloadExcel, "DOWNLOAD EXCEL: the ledger shown (.xlsx or .csv)", hint(3, "download")),
+    b(LG, &[KeySpec::ch('d')], Action::EditRange, "Set the From/To dates of the cash and ITC ledgers", hint(2, "dates")),
     b(LG, &[KeySpec::ch('k'), UP], Action::Up, "Scroll up", hint_keys(3, "j/k", "scroll")),
     b(LG, &[KeySpec::ch('j'), DOWN], Action::Down, "Scroll down", None),
     b(LG, &[PGUP, KeySpec::ctrl('u')], Action::PageUp, "Page up", None),
@@ -675,6 +692,7 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(OW, &[KeySpec::ch('[')], Action::PrevPeriod, "Previous period", hint_keys(1, "[ ]", "period")),
     b(OW, &[KeySpec::ch(']')], Action::NextPeriod, "Next period", None),
     b(OW, &[KeySpec::ch('r')], Action::Refresh, "Fetch the supplier view again", hint(2, "refresh")),
+    b(OW, &[KeySpec::ch('D')], Action::DownloadExcel, "DOWNLOAD EXCEL: the view shown (.xlsx or .csv)", hint(2, "download")),
     b(OW, &[KeySpec::ch('k'), UP], Action::Up, "Scroll up", hint_keys(2, "j/k", "scroll")),
     b(OW, &[KeySpec::ch('j'), DOWN], Action::Down, "Scroll down", None),
     // Quick balance
@@ -685,6 +703,20 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(QB, &[KeySpec::ch('[')], Action::PrevPeriod, "Balance of the previous period", hint_keys(1, "[ ]", "period")),
     b(QB, &[KeySpec::ch(']')], Action::NextPeriod, "Balance of the next period", None),
     b(QB, &[KeySpec::ch('w')], Action::OpenWarnings, "Show the balance's arithmetic warnings", hint(2, "warnings")),
+    b(QB, &[KeySpec::ch('D')], Action::DownloadExcel, "DOWNLOAD EXCEL: the balance per head (.xlsx or .csv)", hint(2, "download")),
+    // Ledger From/To input
+    b(LR, &[ENTER], Action::Confirm, "Fetch the cash and ITC ledgers for these dates", hint(0, "fetch")),
+    b(LR, &[ESC], Action::Close, "Close without changing the dates", hint(0, "cancel")),
+    b(LR, &[KeySpec::plain(KeyCode::Tab), KeySpec::plain(KeyCode::BackTab), UP, DOWN], Action::NextChoice, "Switch between From and To", hint_keys(1, "Tab", "field")),
+    b(LR, &[KeySpec::plain(KeyCode::Backspace)], Action::DeleteChar, "Delete the last character", hint(2, "delete")),
+    b(LR, &[KeySpec::ctrl('u')], Action::ClearFilter, "Clear the field", hint(3, "clear")),
+    b(LR, &[KeySpec::ctrl('r')], Action::DefaultRange, "Back to April .. end of the period", hint(3, "default")),
+    // Download format chooser
+    b(DL, &[KeySpec::ch('x')], Action::DownloadExcel, "Write an Excel workbook (.xlsx)", hint(0, "excel")),
+    b(DL, &[KeySpec::ch('c')], Action::DownloadCsv, "Write a CSV file (.csv)", hint(0, "csv")),
+    b(DL, &[ENTER], Action::Confirm, "Write in the highlighted format (the last one used)", hint(1, "write")),
+    b(DL, &[KeySpec::plain(KeyCode::Tab), LEFT, RIGHT, KeySpec::ch('h'), KeySpec::ch('l')], Action::NextChoice, "Switch between Excel and CSV", hint_keys(2, "Tab", "switch")),
+    b(DL, &[ESC, KeySpec::ch('q')], Action::Close, "Cancel the download", hint(0, "cancel")),
 ];
 
 /// One item of the hint bar, ready to draw.

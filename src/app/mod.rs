@@ -3,6 +3,7 @@
 //! the [`keymap`] that turns keys into actions. Features keep their own state next to it
 //! (`help`, `picker`, `toast`); their views live in `crate::ui`.
 
+pub mod download;
 pub mod export_ledger;
 pub mod help;
 pub mod ims;

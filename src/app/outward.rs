@@ -29,6 +29,38 @@ pub struct OutwardPopup {
     pub max_scroll: std::cell::Cell<u16>,
 }
 
+/// `D`: the summary and the added-back records as shown (a workbook with two sheets, or two
+/// CSV files in a folder).
+fn download(state: &mut AppState) -> Vec<SyncCommand> {
+    let Some(fetched) = state.outward.by_period.get(&state.period) else {
+        state.toasts.push(
+            super::toast::ToastLevel::Info,
+            "Nothing to download yet",
+            "The supplier view is not loaded; press r to fetch it.",
+            state.now,
+        );
+        state.dirty = true;
+        return vec![];
+    };
+    let d = &fetched.value;
+    let note = format!(
+        "Outward supplies {}, GSTIN {}, as recipients acted in IMS",
+        state.period, state.profile.gstin
+    );
+    let tables = vec![
+        crate::export::tables::outward_summary(&d.sales).with_notes(vec![note]),
+        crate::export::tables::added_back(&d.added_back),
+    ];
+    let request = super::download::DownloadRequest {
+        source: crate::export::ExportSource::Tables(tables),
+        xlsx_only: vec![],
+        what: format!("Outward supplies {}", state.period),
+        kind: "outward".into(),
+        period: state.period.iso(),
+    };
+    super::download::request(state, request)
+}
+
 fn fetch(state: &mut AppState) -> Vec<SyncCommand> {
     state.outward.error = None;
     state.in_flight.insert(JobKind::Outward);
@@ -57,6 +89,7 @@ pub fn action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
         Action::Up => p.scroll = p.scroll.saturating_sub(1),
         Action::Down => p.scroll = (p.scroll + 1).min(max),
         Action::Refresh => return fetch(state),
+        Action::DownloadExcel => return download(state),
         Action::PrevPeriod | Action::NextPeriod => {
             let next = if action == Action::NextPeriod {
                 state.period.next()

@@ -175,6 +175,7 @@ impl Popup {
             Popup::Confirm(_) => Context::Confirm,
             Popup::ExportLedger(_) => Context::ExportLedger,
             Popup::QuickBalance => Context::QuickBalance,
+            Popup::Ledgers(p) if p.range_input.is_some() => Context::LedgerRange,
             Popup::Ledgers(_) => Context::Ledgers,
             Popup::Outward(_) => Context::Outward,
             Popup::Otp(_) => Context::Otp,
@@ -260,6 +261,8 @@ pub struct AppState {
     pub outward: super::outward::OutwardState,
     /// Where CSV downloads go (`Config::resolve_downloads_dir`); `None` = not configured.
     pub downloads_dir: Option<std::path::PathBuf>,
+    /// `D` on any table: the format chooser, the session's format, the running download.
+    pub download: super::download::DownloadState,
 }
 
 impl AppState {
@@ -288,6 +291,7 @@ impl AppState {
             ims: ImsState::default(),
             export_ledger: Default::default(),
             downloads_dir: None,
+            download: Default::default(),
             ledgers: Default::default(),
             outward: Default::default(),
         }
@@ -307,7 +311,12 @@ impl AppState {
             Some(_) => Context::Records,
             None => Context::Dashboard,
         };
-        let top = self.popup.as_ref().map_or(screen, Popup::context);
+        let top = if self.download.chooser.is_some() {
+            // The format chooser sits above whatever screen or popup asked for it.
+            Context::Download
+        } else {
+            self.popup.as_ref().map_or(screen, Popup::context)
+        };
         [top, Context::Global]
     }
 

@@ -77,6 +77,12 @@ fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<SyncCommand> {
         super::login::typed(state, c);
         return vec![];
     }
+    if let Some(c) = spec.typed_char()
+        && contexts[0] == Context::LedgerRange
+    {
+        super::ledgers::typed(state, c);
+        return vec![];
+    }
     // Unbound printable keys type into the help filter.
     let keymap = &state.keymap;
     if let (Some(Popup::Help(h)), Some(c)) = (state.popup.as_mut(), spec.typed_char()) {
@@ -121,6 +127,8 @@ pub fn run(state: &mut AppState, ctx: Context, action: Action) -> Vec<SyncComman
         Context::Ledgers => super::ledgers::action(state, action),
         Context::Outward => super::outward::action(state, action),
         Context::Otp => super::login::action(state, action),
+        Context::Download => super::download::action(state, action),
+        Context::LedgerRange => super::ledgers::range_action(state, action),
     }
 }
 
@@ -184,6 +192,7 @@ fn quick_balance_action(state: &mut AppState, action: Action) -> Vec<SyncCommand
         Action::OpenWarnings => state.popup = Some(Popup::Pager(PagerKind::Warnings, PagerState::default())),
         Action::OpenExportLedger => return super::export_ledger::open(state),
         Action::OpenLedgers => return super::ledgers::open(state),
+        Action::DownloadExcel => return super::download::quick_balance(state),
         _ => {}
     }
     vec![]
@@ -402,6 +411,9 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
         }
         SyncEvent::Failed { job, message } => {
             state.in_flight.remove(&job);
+            if job == JobKind::Download {
+                state.download.progress = None;
+            }
             if job == JobKind::Session && super::login::on_failed(state, &message) {
                 return vec![];
             }
@@ -465,7 +477,9 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
             fetched_at,
         } => super::outward::on_loaded(state, period, sales, added_back, fetched_at),
         SyncEvent::OtpSent => super::login::on_otp_sent(state),
+        SyncEvent::DownloadProgress(p) => state.download.progress = Some(p),
         SyncEvent::FileWritten { what, path } => {
+            state.download.progress = None;
             state.in_flight.remove(&JobKind::Download);
             state.last_errors.remove(&JobKind::Download);
             state.toasts.push(

@@ -133,15 +133,13 @@ impl Engine {
                     let job = super::reports::export_ledger_job(self.client.clone(), fy, self.events.clone());
                     self.start(JobKind::ExportLedger, job);
                 }
-                SyncCommand::ExportRecords {
-                    section,
-                    records,
-                    view,
+                SyncCommand::Export {
+                    source,
+                    format,
                     target,
                     what,
                 } => {
-                    let job =
-                        super::reports::export_records_job(section, records, view, target, what, self.events.clone());
+                    let job = super::reports::export_job(source, format, target, what, self.events.clone());
                     self.start(JobKind::Download, job);
                 }
                 SyncCommand::WriteFile {
@@ -153,8 +151,8 @@ impl Engine {
                     let job = super::reports::write_file_job(dir, name, contents, what, self.events.clone());
                     self.start(JobKind::Download, job);
                 }
-                SyncCommand::RefreshLedgers { period } => {
-                    let job = super::reports::ledgers_job(self.client.clone(), period, self.events.clone());
+                SyncCommand::RefreshLedgers { period, from, to } => {
+                    let job = super::reports::ledgers_job(self.client.clone(), period, from, to, self.events.clone());
                     self.start(JobKind::Ledgers, job);
                 }
                 SyncCommand::RefreshOutward { period } => {
