@@ -159,10 +159,24 @@ async fn ledgers_screen_from_simulator() {
     }
     let d = state.ledgers.by_period[&period].value.clone();
     assert_eq!((d.from, d.to), (from, to));
-    assert!(d.cash_warnings.is_empty() && d.itc_warnings.is_empty(), "{:?}", d.cash_warnings);
-    assert_eq!(d.cash.cl_bal.tot_rng_bal, bal.cash_bal.total(), "running balance continues across slices");
-    let whole = client.ledger_cash(from, NaiveDate::from_ymd_opt(2024, 3, 31).unwrap()).await.unwrap();
-    assert_eq!(d.cash.op_bal.tot_rng_bal, whole.op_bal.tot_rng_bal, "opening of the first slice");
+    assert!(
+        d.cash_warnings.is_empty() && d.itc_warnings.is_empty(),
+        "{:?}",
+        d.cash_warnings
+    );
+    assert_eq!(
+        d.cash.cl_bal.tot_rng_bal,
+        bal.cash_bal.total(),
+        "running balance continues across slices"
+    );
+    let whole = client
+        .ledger_cash(from, NaiveDate::from_ymd_opt(2024, 3, 31).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        d.cash.op_bal.tot_rng_bal, whole.op_bal.tot_rng_bal,
+        "opening of the first slice"
+    );
     assert!(draw(&state).contains("(your dates)"));
 
     // `D` on the ITC tab: the chooser, then CSV through the engine; read back cell by cell.
@@ -189,10 +203,17 @@ async fn ledgers_screen_from_simulator() {
         }
     };
     let name = path.file_name().unwrap().to_string_lossy().to_string();
-    assert!(name.starts_with(&format!("ledger-itc-{}-20231001-20240930-", tp.gstin)), "{name}");
+    assert!(
+        name.starts_with(&format!("ledger-itc-{}-20231001-20240930-", tp.gstin)),
+        "{name}"
+    );
     assert!(path.is_absolute() && path.starts_with(&downloads), "{}", path.display());
     assert!(
-        state.toasts.items().iter().any(|t| t.message.contains(&path.display().to_string())),
+        state
+            .toasts
+            .items()
+            .iter()
+            .any(|t| t.message.contains(&path.display().to_string())),
         "the toast shows the full path"
     );
     let mut rd = csv::Reader::from_path(&path).unwrap();
@@ -211,7 +232,10 @@ async fn ledgers_screen_from_simulator() {
     }
     let last = rows.last().unwrap();
     assert_eq!(&last[1], "Closing balance");
-    assert_eq!(last[10].parse::<rust_decimal::Decimal>().unwrap(), d.itc.details.cl_bal.tot_rng_bal.0);
+    assert_eq!(
+        last[10].parse::<rust_decimal::Decimal>().unwrap(),
+        d.itc.details.cl_bal.tot_rng_bal.0
+    );
     // The same again as a workbook: a new file (never the CSV overwritten), money as numbers.
     state.in_flight.clear();
     press(&mut state, KeyCode::Char('D'));

@@ -148,10 +148,8 @@ pub fn quick_balance(state: &mut AppState) -> Vec<SyncCommand> {
         return vec![];
     };
     let what = format!("Cash and ITC balance {}", state.period);
-    let table = crate::export::tables::balance(&b.value.balance).with_notes(vec![format!(
-        "{what}, GSTIN {}, as GSTN sent it",
-        state.profile.gstin
-    )]);
+    let table = crate::export::tables::balance(&b.value.balance)
+        .with_notes(vec![format!("{what}, GSTIN {}, as GSTN sent it", state.profile.gstin)]);
     let request = DownloadRequest {
         source: ExportSource::Tables(vec![table]),
         xlsx_only: crate::export::tables::checks(&b.value.warnings).into_iter().collect(),
@@ -215,7 +213,12 @@ mod tests {
         assert_eq!(s.contexts()[0], crate::app::keymap::Context::Download);
         // `c`: CSV, and the workbook-only sheet is left out.
         let cmds = update(&mut s, key(KeyCode::Char('c')));
-        let [SyncCommand::Export { source, format, target, .. }] = cmds.as_slice() else {
+        let [
+            SyncCommand::Export {
+                source, format, target, ..
+            },
+        ] = cmds.as_slice()
+        else {
             panic!("{cmds:?}")
         };
         assert_eq!(*format, FileFormat::Csv);

@@ -47,10 +47,12 @@ pub enum Context {
     Download,
     /// Typing the Ledgers screen's From/To dates (`d`); digits and `-` type into it.
     LedgerRange,
+    /// Typing the outward records filter (`/`).
+    OutwardFilter,
 }
 
 impl Context {
-    pub const ALL: [Context; 16] = [
+    pub const ALL: [Context; 17] = [
         Context::Global,
         Context::Dashboard,
         Context::Help,
@@ -67,6 +69,7 @@ impl Context {
         Context::Otp,
         Context::Download,
         Context::LedgerRange,
+        Context::OutwardFilter,
     ];
 
     pub fn label(self) -> &'static str {
@@ -87,6 +90,7 @@ impl Context {
             Context::Otp => "Log in (OTP)",
             Context::Download => "Download",
             Context::LedgerRange => "Ledger dates",
+            Context::OutwardFilter => "Outward filter",
         }
     }
     /// Parses a context name as written in `[keys.<context>]`: `dashboard`, `help`,
@@ -124,6 +128,7 @@ impl Context {
                 | Context::CommandLine
                 | Context::Otp
                 | Context::LedgerRange
+                | Context::OutwardFilter
         )
     }
 }
@@ -527,8 +532,9 @@ const fn b(
 }
 
 use Context::{
-    CommandLine as CL, Confirm as CF, Dashboard as D, ExportLedger as EL, Global as G, Help as H, Ledgers as LG,
-    Download as DL, LedgerRange as LR, Otp as OT, Outward as OW, Pager as P, PeriodPicker as PP, QuickBalance as QB, RecordFilter as RF, Records as RS,
+    CommandLine as CL, Confirm as CF, Dashboard as D, Download as DL, ExportLedger as EL, Global as G, Help as H,
+    LedgerRange as LR, Ledgers as LG, Otp as OT, Outward as OW, OutwardFilter as OF, Pager as P, PeriodPicker as PP,
+    QuickBalance as QB, RecordFilter as RF, Records as RS,
 };
 
 const ESC: KeySpec = KeySpec::plain(KeyCode::Esc);
@@ -693,8 +699,22 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(OW, &[KeySpec::ch(']')], Action::NextPeriod, "Next period", None),
     b(OW, &[KeySpec::ch('r')], Action::Refresh, "Fetch the supplier view again", hint(2, "refresh")),
     b(OW, &[KeySpec::ch('D')], Action::DownloadExcel, "DOWNLOAD EXCEL: the view shown (.xlsx or .csv)", hint(2, "download")),
-    b(OW, &[KeySpec::ch('k'), UP], Action::Up, "Scroll up", hint_keys(2, "j/k", "scroll")),
-    b(OW, &[KeySpec::ch('j'), DOWN], Action::Down, "Scroll down", None),
+    b(OW, &[KeySpec::plain(KeyCode::Tab)], Action::NextTab, "Switch between the summary and the records", hint_keys(1, "Tab", "summary/records")),
+    b(OW, &[KeySpec::ch('k'), UP], Action::Up, "Scroll up, or the previous record", hint_keys(3, "j/k", "move")),
+    b(OW, &[KeySpec::ch('j'), DOWN], Action::Down, "Scroll down, or the next record", None),
+    b(OW, &[PGUP, KeySpec::ctrl('u')], Action::PageUp, "Page up", None),
+    b(OW, &[PGDN, KeySpec::ctrl('d'), KeySpec::ch(' ')], Action::PageDown, "Page down", None),
+    b(OW, &[KeySpec::ch('g'), HOME], Action::Top, "Top", None),
+    b(OW, &[KeySpec::ch('G'), END], Action::Bottom, "Bottom", None),
+    b(OW, &[KeySpec::ch('h'), LEFT], Action::Left, "Records: highlight the previous column", None),
+    b(OW, &[KeySpec::ch('l'), RIGHT], Action::Right, "Records: highlight the next column", None),
+    b(OW, &[KeySpec::ch('s')], Action::Sort, "Records: sort by the highlighted column; again reverses", hint(4, "sort")),
+    b(OW, &[KeySpec::ch('/')], Action::OpenFilter, "Records: filter by any text shown", hint(3, "filter")),
+    // Outward records filter (typing)
+    b(OF, &[ENTER], Action::Confirm, "Keep the filter and return to the records", hint(0, "done")),
+    b(OF, &[ESC], Action::Close, "Clear the filter and return to the records", hint(0, "cancel")),
+    b(OF, &[KeySpec::plain(KeyCode::Backspace)], Action::DeleteChar, "Delete the last filter character", hint(1, "delete")),
+    b(OF, &[KeySpec::ctrl('u')], Action::ClearFilter, "Clear the filter", hint(2, "clear")),
     // Quick balance
     b(QB, &[KeySpec::ch('e')], Action::OpenExportLedger, "Export ledger of the period's year", None),
     b(QB, &[KeySpec::ch('L')], Action::OpenLedgers, "Ledgers of the period", None),

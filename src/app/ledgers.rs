@@ -250,14 +250,22 @@ pub fn range_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
             p.range_input = None;
             p.scroll = 0;
             state.ledgers.range = None;
-            return if have(state, state.period) { vec![] } else { fetch(state) };
+            return if have(state, state.period) {
+                vec![]
+            } else {
+                fetch(state)
+            };
         }
         Action::Confirm => match validate_range(&input.from, &input.to, today) {
             Ok(r) => {
                 p.range_input = None;
                 p.scroll = 0;
                 state.ledgers.range = Some(r);
-                return if have(state, state.period) { vec![] } else { fetch(state) };
+                return if have(state, state.period) {
+                    vec![]
+                } else {
+                    fetch(state)
+                };
             }
             Err(e) => input.error = Some(e),
         },

@@ -177,6 +177,7 @@ impl Popup {
             Popup::QuickBalance => Context::QuickBalance,
             Popup::Ledgers(p) if p.range_input.is_some() => Context::LedgerRange,
             Popup::Ledgers(_) => Context::Ledgers,
+            Popup::Outward(p) if p.table.filter_editing => Context::OutwardFilter,
             Popup::Outward(_) => Context::Outward,
             Popup::Otp(_) => Context::Otp,
         }

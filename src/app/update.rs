@@ -83,6 +83,12 @@ fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<SyncCommand> {
         super::ledgers::typed(state, c);
         return vec![];
     }
+    if let Some(c) = spec.typed_char()
+        && contexts[0] == Context::OutwardFilter
+    {
+        super::outward::typed(state, c);
+        return vec![];
+    }
     // Unbound printable keys type into the help filter.
     let keymap = &state.keymap;
     if let (Some(Popup::Help(h)), Some(c)) = (state.popup.as_mut(), spec.typed_char()) {
@@ -129,6 +135,7 @@ pub fn run(state: &mut AppState, ctx: Context, action: Action) -> Vec<SyncComman
         Context::Otp => super::login::action(state, action),
         Context::Download => super::download::action(state, action),
         Context::LedgerRange => super::ledgers::range_action(state, action),
+        Context::OutwardFilter => super::outward::filter_action(state, action),
     }
 }
 
@@ -485,7 +492,7 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
             state.toasts.push(
                 ToastLevel::Info,
                 "Saved",
-                format!("{what}: {}", path.display()),
+                format!("{what}:\n{}", path.display()),
                 state.now,
             );
         }

@@ -50,8 +50,12 @@ pub fn write<W: Write>(w: W, t: &ExportTable, progress: &mut dyn FnMut(Progress)
     let total = t.rows.len() as u64;
     let err = |e: csv::Error| ExportError(format!("writing CSV {:?}: {e}", t.name));
     let mut wtr = csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 16, w));
-    wtr.write_record(t.columns.iter().map(|c| neutralise(&c.title, ColumnKind::Text).into_owned()))
-        .map_err(err)?;
+    wtr.write_record(
+        t.columns
+            .iter()
+            .map(|c| neutralise(&c.title, ColumnKind::Text).into_owned()),
+    )
+    .map_err(err)?;
     let mut rec: Vec<String> = Vec::with_capacity(t.columns.len());
     for (i, row) in t.rows.iter().enumerate() {
         rec.clear();
@@ -95,9 +99,22 @@ mod tests {
                 ExportColumn::date("Date"),
             ],
         );
-        let risky = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\r=1", "-12.50"];
+        let risky = [
+            "=HYPERLINK(\"http://x\")",
+            "+1+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+            "\r=1",
+            "-12.50",
+        ];
         for r in risky {
-            t.push(vec![Cell::text(r), Cell::Money(Money(dec!(-12.50))), Cell::Count(3), Cell::text("-5")]);
+            t.push(vec![
+                Cell::text(r),
+                Cell::Money(Money(dec!(-12.50))),
+                Cell::Count(3),
+                Cell::text("-5"),
+            ]);
         }
         t.push(vec![
             Cell::text("plain - text"),

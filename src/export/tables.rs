@@ -396,3 +396,77 @@ pub fn added_back(a: &crate::domain::outward::AddedBack) -> ExportTable {
     }
     t
 }
+
+/// Column titles of the outward records table, shared by the screen and the files.
+pub const OUTWARD_RECORD_COLUMNS: [&str; 15] = [
+    "Form",
+    "Table",
+    "Recipient GSTIN",
+    "Document",
+    "Date",
+    "Type",
+    "Value",
+    "Taxable",
+    "IGST",
+    "CGST",
+    "SGST",
+    "Cess",
+    "Period",
+    "Recipient action",
+    "Recipient filed",
+];
+
+/// Outward documents (the records of the supplier view) in the order given.
+pub fn outward_records<'a>(recs: impl IntoIterator<Item = &'a crate::domain::outward::OutwardRecord>) -> ExportTable {
+    let c = OUTWARD_RECORD_COLUMNS;
+    let mut t = ExportTable::new(
+        "Outward records",
+        vec![
+            ExportColumn::text(c[0]),
+            ExportColumn::text(c[1]),
+            ExportColumn::text(c[2]),
+            ExportColumn::text(c[3]),
+            ExportColumn::date(c[4]),
+            ExportColumn::text(c[5]),
+            ExportColumn::money(c[6]),
+            ExportColumn::money(c[7]),
+            ExportColumn::money(c[8]),
+            ExportColumn::money(c[9]),
+            ExportColumn::money(c[10]),
+            ExportColumn::money(c[11]),
+            ExportColumn::text(c[12]),
+            ExportColumn::text(c[13]),
+            ExportColumn::text(c[14]),
+        ],
+    );
+    for r in recs {
+        t.push(vec![
+            Cell::text(r.form),
+            Cell::text(r.table),
+            Cell::text(&r.ctin),
+            Cell::text(&r.doc),
+            Cell::date_or_text(&r.date),
+            Cell::text(&r.typ),
+            Cell::Money(r.val),
+            Cell::Money(r.txval),
+            Cell::Money(r.iamt),
+            Cell::Money(r.camt),
+            Cell::Money(r.samt),
+            Cell::Money(r.csamt),
+            Cell::text(&r.rtnprd),
+            Cell::text(r.action.label()),
+            Cell::text(filed_label(r.recipient_filed.as_deref())),
+        ]);
+    }
+    t
+}
+
+/// `Y` → yes, `N` → no, nothing → "—" (GSTN did not say); anything else as sent.
+pub fn filed_label(cfs: Option<&str>) -> &str {
+    match cfs.map(str::trim) {
+        Some(s) if s.eq_ignore_ascii_case("Y") => "yes",
+        Some(s) if s.eq_ignore_ascii_case("N") => "no",
+        Some("") | None => "—",
+        Some(s) => s,
+    }
+}

@@ -38,7 +38,10 @@ pub fn render(f: &mut Frame, area: Rect, state: &AppState, ch: &Chooser, theme: 
         .map(|d| d.display().to_string())
         .unwrap_or_default();
     let lines = vec![
-        Line::styled(truncate(&format!("{} · {rows} row(s)", ch.request.what), inner_w), theme.title),
+        Line::styled(
+            truncate(&format!("{} · {rows} row(s)", ch.request.what), inner_w),
+            theme.title,
+        ),
         Line::from(""),
         option("x", "Excel workbook (.xlsx): typed cells, ₹ format", FileFormat::Xlsx),
         option("c", "CSV (.csv): plain values for scripts", FileFormat::Csv),

@@ -105,7 +105,11 @@ fn warning_lines<'a>(ws: &[LedgerWarning], w: usize, theme: &Theme) -> Vec<Line<
 
 /// Marks a range the user set (`d`), so nobody takes it for the year to date.
 fn own_dates(state: &AppState) -> &'static str {
-    if state.ledgers.range.is_some() { " (your dates)" } else { "" }
+    if state.ledgers.range.is_some() {
+        " (your dates)"
+    } else {
+        ""
+    }
 }
 
 pub fn render(f: &mut Frame, area: Rect, state: &AppState, p: &LedgersPopup, theme: &Theme) {
