@@ -255,6 +255,42 @@ mod tests {
         assert!(s.download.chooser.is_none());
     }
 
+    /// `D` on the quick balance: the balance per head plus a total row.
+    #[test]
+    fn quick_balance_downloads_the_balance_shown() {
+        let mut s = loaded_state(ThemeName::Dark);
+        s.downloads_dir = Some("/tmp/dl".into());
+        update(&mut s, key(KeyCode::Char('b')));
+        assert!(update(&mut s, key(KeyCode::Char('D'))).is_empty());
+        let ch = s.download.chooser.as_ref().expect("chooser open");
+        assert_eq!(ch.request.kind, "balance");
+        let ExportSource::Tables(t) = &ch.request.source else {
+            panic!()
+        };
+        assert_eq!(t[0].rows.len(), 5, "four heads and the total");
+        let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+        term.draw(|f| crate::ui::render(f, &s)).unwrap();
+        let screen = term.backend().to_string();
+        assert!(
+            screen.contains("Cash and ITC balance") && screen.contains("5 row(s)"),
+            "{screen}"
+        );
+        assert!(
+            screen.contains("Excel workbook") && screen.contains("to /tmp/dl"),
+            "{screen}"
+        );
+        let cmds = update(&mut s, key(KeyCode::Char('x')));
+        assert!(matches!(
+            cmds.as_slice(),
+            [SyncCommand::Export {
+                format: FileFormat::Xlsx,
+                ..
+            }]
+        ));
+        // Back in the quick balance, which stays open underneath.
+        assert_eq!(s.popup, Some(crate::app::Popup::QuickBalance));
+    }
+
     #[test]
     fn no_downloads_folder_is_said_not_ignored() {
         let mut s = loaded_state(ThemeName::Dark);

@@ -376,3 +376,38 @@ pub fn on_loaded(
         },
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn both_date_forms_are_accepted_and_bad_input_names_the_field() {
+        let today = d(2026, 11, 23);
+        assert_eq!(
+            validate_range("01-04-2025", "2025-11-30", today),
+            Ok((d(2025, 4, 1), d(2025, 11, 30)))
+        );
+        let e = validate_range("1/4/2025", "30-11-2025", today).unwrap_err();
+        assert!(
+            e.starts_with("From \"1/4/2025\" is not a date") && e.contains("DD-MM-YYYY"),
+            "{e}"
+        );
+        let e = validate_range("01-04-2025", "", today).unwrap_err();
+        assert!(e.starts_with("To is empty"), "{e}");
+        let e = validate_range("01-04-2025", "31-02-2025", today).unwrap_err();
+        assert!(e.starts_with("To \"31-02-2025\""), "{e}");
+        let e = validate_range("30-11-2025", "01-04-2025", today).unwrap_err();
+        assert_eq!(e, "To 01-04-2025 is before From 30-11-2025");
+        let e = validate_range("01-11-2026", "24-11-2026", today).unwrap_err();
+        assert_eq!(e, "To 24-11-2026 is in the future; today is 23-11-2026");
+        let e = validate_range("30-06-2017", "01-07-2017", today).unwrap_err();
+        assert!(e.contains("before GST began"), "{e}");
+        // The same day is a valid one-day range.
+        assert_eq!(validate_range("23-11-2026", "23-11-2026", today), Ok((today, today)));
+    }
+}

@@ -271,7 +271,7 @@ pub async fn export_job(
                     first.clone()
                 };
                 SyncEvent::FileWritten {
-                    what: format!("{what}, {} row(s)", w.rows),
+                    what: format!("{what}, {} row(s)", crate::domain::money::format_count(w.rows)),
                     path: std::path::absolute(&path).unwrap_or(path),
                 }
             }
@@ -295,6 +295,40 @@ pub async fn export_job(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::export::{Cell, ExportColumn, ExportSource, ExportTable, FileFormat, OutTarget};
+
+    /// The download job reports progress while it writes, then the file's absolute path; the
+    /// progress is monotonic and ends with the total.
+    #[tokio::test]
+    async fn export_job_reports_progress_then_the_full_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut t = ExportTable::new("T", vec![ExportColumn::text("A"), ExportColumn::count("N")]);
+        for i in 0..10_000u64 {
+            t.push(vec![Cell::text(format!("r{i}")), Cell::Count(i)]);
+        }
+        for format in [FileFormat::Xlsx, FileFormat::Csv] {
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+            let target = OutTarget::new(None, dir.path().join("dl"), "t".into());
+            export_job(ExportSource::Tables(vec![t.clone()]), format, target, "T".into(), tx).await;
+            let mut done = vec![];
+            let mut path = None;
+            while let Ok(ev) = rx.try_recv() {
+                match ev {
+                    SyncEvent::DownloadProgress(p) => done.push(p.rows_done),
+                    SyncEvent::FileWritten { path: p, what } => {
+                        assert_eq!(what, "T, 10,000 row(s)");
+                        path = Some(p);
+                    }
+                    other => panic!("{other:?}"),
+                }
+            }
+            assert!(done.len() >= 2 && done.windows(2).all(|w| w[0] <= w[1]), "{done:?}");
+            assert_eq!(done.last(), Some(&10_000));
+            let path = path.expect("file written");
+            assert!(path.is_absolute() && path.exists(), "{}", path.display());
+            assert_eq!(path.extension().unwrap(), format.ext());
+        }
+    }
 
     #[test]
     fn write_file_creates_the_directory_and_leaves_no_part_file() {

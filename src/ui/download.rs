@@ -17,6 +17,11 @@ pub fn render(f: &mut Frame, area: Rect, state: &AppState, ch: &Chooser, theme: 
     let w = area.width.min(60);
     let outer = popup::centered(area, w, 9);
     let rect = popup::frame(f, outer, Line::from(" Download "), None, theme);
+    let rect = Rect {
+        x: rect.x + 1,
+        width: rect.width.saturating_sub(2),
+        ..rect
+    };
     let inner_w = rect.width as usize;
     let rows = crate::domain::money::format_count(ch.request.source.rows() as u64);
     let option = |key: &str, label: &str, fmt: FileFormat| {
@@ -27,9 +32,9 @@ pub fn render(f: &mut Frame, area: Rect, state: &AppState, ch: &Chooser, theme: 
         };
         let marker = if ch.selected == fmt { "▶" } else { " " };
         Line::from(vec![
-            Span::styled(format!(" {marker} "), style),
+            Span::styled(format!("{marker} "), style),
             Span::styled(format!("{key} "), theme.key.patch(style)),
-            Span::styled(format!("{label:<width$}", width = inner_w.saturating_sub(6)), style),
+            Span::styled(format!("{label:<width$}", width = inner_w.saturating_sub(4)), style),
         ])
     };
     let dir = state

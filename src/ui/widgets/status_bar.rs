@@ -85,7 +85,7 @@ pub fn line<'a>(state: &AppState, theme: &Theme, w: usize) -> Line<'a> {
         let t = truncate(&text, room.saturating_sub(width(&more)));
         left.push(Span::styled(t, theme.error));
         left.push(Span::styled(more, theme.error));
-    } else if jobs.is_empty() {
+    } else if jobs.is_empty() && state.download.progress.is_none() {
         left.push(Span::styled(truncate("ready", room), theme.dim));
     }
 
