@@ -291,6 +291,53 @@ mod tests {
         assert_eq!(s.popup, Some(crate::app::Popup::QuickBalance));
     }
 
+    /// The IMS record table's `D` goes through the same chooser, as the view in screen order;
+    /// `b` opens the quick balance from the records and from outward supplies too.
+    #[test]
+    fn record_table_downloads_through_the_chooser_and_b_works_everywhere() {
+        use crate::app::ims::fixtures::{loaded, records};
+        use crate::domain::{GoodsType, Section};
+        let mut s = loaded_state(ThemeName::Dark);
+        s.downloads_dir = Some("/tmp/dl".into());
+        s.ims.grid_row = GoodsType::Others
+            .sections()
+            .iter()
+            .position(|x| *x == Section::B2b)
+            .unwrap();
+        s.ims.grid_col = 4;
+        update(&mut s, key(KeyCode::Enter));
+        update(
+            &mut s,
+            Msg::Sync(loaded(Section::B2b, records(Section::B2b, 30), false)),
+        );
+        s.toasts.dismiss_all();
+        assert!(
+            update(&mut s, key(KeyCode::Char('D'))).is_empty(),
+            "the chooser asks first"
+        );
+        let cmds = update(&mut s, key(KeyCode::Char('c')));
+        let [
+            SyncCommand::Export {
+                source, format, target, ..
+            },
+        ] = cmds.as_slice()
+        else {
+            panic!("{cmds:?}")
+        };
+        assert_eq!(*format, FileFormat::Csv);
+        let view = s.ims.table.as_ref().unwrap().view.clone();
+        assert!(matches!(source, ExportSource::ImsRecords { view: v, .. } if *v == view));
+        assert!(target.stem.starts_with("ims-b2b-"), "{}", target.stem);
+        update(&mut s, key(KeyCode::Char('b')));
+        assert_eq!(s.popup, Some(crate::app::Popup::QuickBalance));
+        update(&mut s, key(KeyCode::Esc));
+        s.ims.table = None;
+        update(&mut s, key(KeyCode::Char('o')));
+        assert!(matches!(s.popup, Some(crate::app::Popup::Outward(_))));
+        update(&mut s, key(KeyCode::Char('b')));
+        assert_eq!(s.popup, Some(crate::app::Popup::QuickBalance));
+    }
+
     #[test]
     fn no_downloads_folder_is_said_not_ignored() {
         let mut s = loaded_state(ThemeName::Dark);

@@ -303,6 +303,8 @@ pub fn action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
         Action::Bottom => p.scroll = max,
         Action::Refresh => return fetch(state),
         Action::DownloadExcel => return download(state),
+        Action::OpenQuickBalance => return super::update::open_quick_balance(state),
+        Action::OpenLedgers => return super::ledgers::open(state),
         Action::PrevPeriod | Action::NextPeriod => {
             let next = if action == Action::NextPeriod {
                 state.period.next()
