@@ -139,8 +139,11 @@ impl Engine {
                     target,
                     what,
                 } => {
+                    // Not single-flight: a half-written file cannot be taken back, so a later
+                    // download (the export ledger's CSV) must not orphan this one's answer.
                     let job = super::reports::export_job(source, format, target, what, self.events.clone());
-                    self.start(JobKind::Download, job);
+                    let _ = self.events.send(SyncEvent::Started { job: JobKind::Download });
+                    tokio::spawn(job);
                 }
                 SyncCommand::WriteFile {
                     dir,
