@@ -125,6 +125,11 @@ fn xlsx_cells_read_back_typed_and_exact() {
     assert_eq!(at(2, 1), Data::String("0042/25-26".into()));
     assert_eq!(at(3, 1), Data::String("1E5".into()));
     assert_eq!(at(4, 0), Data::String("=1+1".into()));
+    let formulas = wb.worksheet_formula("B2B").unwrap();
+    assert!(
+        formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+        "text is never written as a formula: {formulas:?}"
+    );
     assert_eq!(at(4, 1), Data::Empty);
     // Dates are date cells with the portal's format; an unreadable one stays its text.
     for (row, want) in [(1, d(2025, 10, 5)), (2, d(2024, 2, 29))] {
@@ -204,7 +209,9 @@ fn csv_reads_back_exact_decimals_iso_dates_and_text() {
         rows[2],
         ["24ABCCU0123M1YZ", "1E5", "31-02-2024", "9999999999999.99", ""]
     );
-    assert_eq!(rows[3], ["=1+1", "", "", "1416666.19", "0"]);
+    // CSV injection: text a spreadsheet would run gets a leading quote (negative money above
+    // stays a plain number).
+    assert_eq!(rows[3], ["'=1+1", "", "", "1416666.19", "0"]);
     for (i, want) in expected_money().iter().enumerate() {
         assert_eq!(rows[i][3].parse::<Decimal>().unwrap(), *want);
     }
@@ -297,4 +304,58 @@ async fn spawned_export_reports_progress_off_the_runtime() {
     let r = wb.worksheet_range("B2B").unwrap();
     assert_eq!(r.height(), 20_001);
     assert_eq!(money_of(r.get_value((20_000, 3)).unwrap()), dec!(0.30));
+}
+
+/// CSV injection: text that a spreadsheet would run as a formula is quoted in CSV and written
+/// as a plain string cell in xlsx; negative amounts stay numbers in both.
+#[test]
+fn formula_like_text_is_never_a_formula_and_negative_money_stays_a_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let risky = ["=SUM(A1:A9)", "+91 98200 00000", "-2+3", "@cmd", "\tx", "\r=1"];
+    let mut t = ExportTable::new(
+        "Risky",
+        vec![
+            ExportColumn::text("Remarks"),
+            ExportColumn::money("Amount"),
+            ExportColumn::count("N"),
+        ],
+    );
+    for (i, r) in risky.iter().enumerate() {
+        t.push(vec![
+            Cell::text(*r),
+            Cell::Money(Money(dec!(-12.50) - Decimal::from(i as i64))),
+            Cell::Count(i as u64),
+        ]);
+    }
+    let job = |format| ExportJob {
+        tables: vec![t.clone()],
+        format,
+        target: OutTarget::new(None, dir.path().into(), "risky".into()),
+    };
+    let (xlsx, _) = run(job(FileFormat::Xlsx));
+    let (csv_w, _) = run(job(FileFormat::Csv));
+
+    let mut wb: Xlsx<_> = open_workbook(&xlsx.paths[0]).unwrap();
+    let r = wb.worksheet_range("Risky").unwrap();
+    let formulas = wb.worksheet_formula("Risky").unwrap();
+    assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()), "{formulas:?}");
+    for (i, want) in risky.iter().enumerate() {
+        let row = i as u32 + 1;
+        assert_eq!(r.get_value((row, 0)), Some(&Data::String(want.to_string())), "as typed");
+        assert_eq!(
+            money_of(r.get_value((row, 1)).unwrap()),
+            dec!(-12.50) - Decimal::from(i as i64)
+        );
+    }
+
+    let mut rd = csv::Reader::from_path(&csv_w.paths[0]).unwrap();
+    let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), risky.len());
+    for (i, (row, want)) in rows.iter().zip(risky).enumerate() {
+        assert_eq!(&row[0], format!("'{want}"), "quoted in CSV");
+        let amount: Decimal = row[1].parse().expect("a plain number");
+        assert_eq!(amount, dec!(-12.50) - Decimal::from(i as i64));
+        assert!(!row[1].starts_with('\''));
+        assert_eq!(&row[2], i.to_string());
+    }
 }

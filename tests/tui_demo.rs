@@ -151,10 +151,13 @@ async fn download_excel_writes_the_view_in_screen_order() {
     let (cmd, _h) = engine::spawn(client.clone(), store, "demo".into(), ev_tx);
     let downloads = dir.path().join("downloads");
     std::fs::create_dir_all(&downloads).unwrap();
-    cmd.send(SyncCommand::ExportRecords {
-        section: gstdash::domain::Section::B2b,
-        records: records.clone(),
-        view: view.clone(),
+    cmd.send(SyncCommand::Export {
+        source: gstdash::export::ExportSource::ImsRecords {
+            section: gstdash::domain::Section::B2b,
+            records: records.clone(),
+            view: view.clone(),
+        },
+        format: gstdash::export::FileFormat::Xlsx,
         target: gstdash::export::OutTarget::new(None, downloads.clone(), "ims-b2b-test".into()),
         what: "B2B view".into(),
     })

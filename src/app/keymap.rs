@@ -45,10 +45,16 @@ pub enum Context {
     Otp,
     /// Changes since the last pull (`W`).
     Changes,
+    /// The download format chooser (`D` on any table).
+    Download,
+    /// Typing the Ledgers screen's From/To dates (`d`); digits and `-` type into it.
+    LedgerRange,
+    /// Typing the outward records filter (`/`).
+    OutwardFilter,
 }
 
 impl Context {
-    pub const ALL: [Context; 15] = [
+    pub const ALL: [Context; 18] = [
         Context::Global,
         Context::Dashboard,
         Context::Help,
@@ -64,6 +70,9 @@ impl Context {
         Context::Outward,
         Context::Otp,
         Context::Changes,
+        Context::Download,
+        Context::LedgerRange,
+        Context::OutwardFilter,
     ];
 
     pub fn label(self) -> &'static str {
@@ -83,6 +92,9 @@ impl Context {
             Context::Outward => "Outward supplies",
             Context::Otp => "Log in (OTP)",
             Context::Changes => "Changes since the last pull",
+            Context::Download => "Download",
+            Context::LedgerRange => "Ledger dates",
+            Context::OutwardFilter => "Outward filter",
         }
     }
     /// Parses a context name as written in `[keys.<context>]`: `dashboard`, `help`,
@@ -119,6 +131,8 @@ impl Context {
                 | Context::Confirm
                 | Context::CommandLine
                 | Context::Otp
+                | Context::LedgerRange
+                | Context::OutwardFilter
         )
     }
 }
@@ -183,10 +197,12 @@ pub enum Action {
     DownloadExcel,
     Login,
     OpenChanges,
+    EditRange,
+    DefaultRange,
 }
 
 impl Action {
-    pub const ALL: [Action; 58] = [
+    pub const ALL: [Action; 60] = [
         Action::Quit,
         Action::OpenHelp,
         Action::Refresh,
@@ -245,6 +261,8 @@ impl Action {
         Action::DownloadExcel,
         Action::Login,
         Action::OpenChanges,
+        Action::EditRange,
+        Action::DefaultRange,
     ];
 
     /// Stable name for config files (`quit`, `select_tab_isd`, …).
@@ -308,6 +326,8 @@ impl Action {
             Action::DownloadExcel => "download_excel",
             Action::Login => "login",
             Action::OpenChanges => "open_changes",
+            Action::EditRange => "edit_range",
+            Action::DefaultRange => "default_range",
         }
     }
 
@@ -519,9 +539,9 @@ const fn b(
 }
 
 use Context::{
-    Changes as CH, CommandLine as CL, Confirm as CF, Dashboard as D, ExportLedger as EL, Global as G, Help as H,
-    Ledgers as LG, Otp as OT, Outward as OW, Pager as P, PeriodPicker as PP, QuickBalance as QB, RecordFilter as RF,
-    Records as RS,
+    Changes as CH, CommandLine as CL, Confirm as CF, Dashboard as D, Download as DL, ExportLedger as EL, Global as G,
+    Help as H, LedgerRange as LR, Ledgers as LG, Otp as OT, Outward as OW, OutwardFilter as OF, Pager as P,
+    PeriodPicker as PP, QuickBalance as QB, RecordFilter as RF, Records as RS,
 };
 
 const ESC: KeySpec = KeySpec::plain(KeyCode::Esc);
@@ -633,6 +653,7 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(RS, &[PGDN, KeySpec::ctrl('f')], Action::PageDown, "Page down", None),
     b(RS, &[KeySpec::ch('g'), HOME], Action::Top, "First record", None),
     b(RS, &[KeySpec::ch('G'), END], Action::Bottom, "Last record", None),
+    b(RS, &[KeySpec::ch('b')], Action::OpenQuickBalance, "Quick balance of the period", None),
     b(RS, &[KeySpec::ch('i')], Action::OpenInfo, "Explain deemed acceptance, pending and 2B/3B dates", None),
     b(RS, &[ESC], Action::ClearOrBack, "Clear selection, then filter, then go back", hint(0, "back")),
     b(RS, &[KeySpec::plain(KeyCode::Backspace)], Action::Back, "Back to the summary grid", None),
@@ -683,6 +704,8 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(LG, &[KeySpec::ch('[')], Action::PrevPeriod, "Previous period", hint_keys(2, "[ ]", "period")),
     b(LG, &[KeySpec::ch(']')], Action::NextPeriod, "Next period", None),
     b(LG, &[KeySpec::ch('r')], Action::Refresh, "Fetch the ledgers again", hint(3, "refresh")),
+    b(LG, &[KeySpec::ch('D')], Action::DownloadExcel, "DOWNLOAD EXCEL: the ledger shown (.xlsx/.csv)", hint(3, "download")),
+    b(LG, &[KeySpec::ch('d')], Action::EditRange, "From/To dates of the cash and ITC ledgers", hint(2, "dates")),
     b(LG, &[KeySpec::ch('k'), UP], Action::Up, "Scroll up", hint_keys(3, "j/k", "scroll")),
     b(LG, &[KeySpec::ch('j'), DOWN], Action::Down, "Scroll down", None),
     b(LG, &[PGUP, KeySpec::ctrl('u')], Action::PageUp, "Page up", None),
@@ -691,11 +714,28 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(LG, &[KeySpec::ch('G'), END], Action::Bottom, "Bottom", None),
     // Outward supplies
     b(OW, &[ESC, KeySpec::ch('q'), KeySpec::ch('o')], Action::Close, "Close outward supplies", hint(0, "close")),
+    b(OW, &[KeySpec::ch('b')], Action::OpenQuickBalance, "Quick balance of the period", None),
+    b(OW, &[KeySpec::ch('L')], Action::OpenLedgers, "Ledgers of the period", None),
     b(OW, &[KeySpec::ch('[')], Action::PrevPeriod, "Previous period", hint_keys(1, "[ ]", "period")),
     b(OW, &[KeySpec::ch(']')], Action::NextPeriod, "Next period", None),
     b(OW, &[KeySpec::ch('r')], Action::Refresh, "Fetch the supplier view again", hint(2, "refresh")),
-    b(OW, &[KeySpec::ch('k'), UP], Action::Up, "Scroll up", hint_keys(2, "j/k", "scroll")),
-    b(OW, &[KeySpec::ch('j'), DOWN], Action::Down, "Scroll down", None),
+    b(OW, &[KeySpec::ch('D')], Action::DownloadExcel, "DOWNLOAD EXCEL: the view shown (.xlsx/.csv)", hint(2, "download")),
+    b(OW, &[KeySpec::plain(KeyCode::Tab)], Action::NextTab, "Switch between the summary and the records", hint_keys(1, "Tab", "records")),
+    b(OW, &[KeySpec::ch('k'), UP], Action::Up, "Scroll up, or the previous record", None),
+    b(OW, &[KeySpec::ch('j'), DOWN], Action::Down, "Scroll down, or the next record", None),
+    b(OW, &[PGUP, KeySpec::ctrl('u')], Action::PageUp, "Page up", None),
+    b(OW, &[PGDN, KeySpec::ctrl('d'), KeySpec::ch(' ')], Action::PageDown, "Page down", None),
+    b(OW, &[KeySpec::ch('g'), HOME], Action::Top, "Top", None),
+    b(OW, &[KeySpec::ch('G'), END], Action::Bottom, "Bottom", None),
+    b(OW, &[KeySpec::ch('h'), LEFT], Action::Left, "Records: highlight the previous column", None),
+    b(OW, &[KeySpec::ch('l'), RIGHT], Action::Right, "Records: highlight the next column", None),
+    b(OW, &[KeySpec::ch('s')], Action::Sort, "Records: sort by column; again reverses", None),
+    b(OW, &[KeySpec::ch('/')], Action::OpenFilter, "Records: filter by any text shown", hint(3, "filter")),
+    // Outward records filter (typing)
+    b(OF, &[ENTER], Action::Confirm, "Keep the filter and return to the records", hint(0, "done")),
+    b(OF, &[ESC], Action::Close, "Clear the filter and return to the records", hint(0, "cancel")),
+    b(OF, &[KeySpec::plain(KeyCode::Backspace)], Action::DeleteChar, "Delete the last filter character", hint(1, "delete")),
+    b(OF, &[KeySpec::ctrl('u')], Action::ClearFilter, "Clear the filter", hint(2, "clear")),
     // Quick balance
     b(QB, &[KeySpec::ch('e')], Action::OpenExportLedger, "Export ledger of the period's year", None),
     b(QB, &[KeySpec::ch('L')], Action::OpenLedgers, "Ledgers of the period", None),
@@ -704,6 +744,20 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(QB, &[KeySpec::ch('[')], Action::PrevPeriod, "Balance of the previous period", hint_keys(1, "[ ]", "period")),
     b(QB, &[KeySpec::ch(']')], Action::NextPeriod, "Balance of the next period", None),
     b(QB, &[KeySpec::ch('w')], Action::OpenWarnings, "Show the balance's arithmetic warnings", hint(2, "warnings")),
+    b(QB, &[KeySpec::ch('D')], Action::DownloadExcel, "DOWNLOAD EXCEL: the balance shown (.xlsx/.csv)", hint(2, "download")),
+    // Ledger From/To input
+    b(LR, &[ENTER], Action::Confirm, "Fetch the cash and ITC ledgers for these dates", hint(0, "fetch")),
+    b(LR, &[ESC], Action::Close, "Close without changing the dates", hint(0, "cancel")),
+    b(LR, &[KeySpec::plain(KeyCode::Tab), KeySpec::plain(KeyCode::BackTab), UP, DOWN], Action::NextChoice, "Switch between From and To", hint_keys(1, "Tab", "field")),
+    b(LR, &[KeySpec::plain(KeyCode::Backspace)], Action::DeleteChar, "Delete the last character", hint(2, "delete")),
+    b(LR, &[KeySpec::ctrl('u')], Action::ClearFilter, "Clear the field", hint(3, "clear")),
+    b(LR, &[KeySpec::ctrl('r')], Action::DefaultRange, "Back to April .. end of the period", hint(3, "default")),
+    // Download format chooser
+    b(DL, &[KeySpec::ch('x')], Action::DownloadExcel, "Write an Excel workbook (.xlsx)", hint(0, "excel")),
+    b(DL, &[KeySpec::ch('c')], Action::DownloadCsv, "Write a CSV file (.csv)", hint(0, "csv")),
+    b(DL, &[ENTER], Action::Confirm, "Write the highlighted format (last used)", hint(1, "write")),
+    b(DL, &[KeySpec::plain(KeyCode::Tab), LEFT, RIGHT, KeySpec::ch('h'), KeySpec::ch('l')], Action::NextChoice, "Switch between Excel and CSV", hint_keys(2, "Tab", "switch")),
+    b(DL, &[ESC, KeySpec::ch('q')], Action::Close, "Cancel the download", hint(0, "cancel")),
 ];
 
 /// One item of the hint bar, ready to draw.

@@ -4,6 +4,7 @@
 //! (`help`, `picker`, `toast`); their views live in `crate::ui`.
 
 pub mod changes;
+pub mod download;
 pub mod export_ledger;
 pub mod help;
 pub mod ims;

@@ -177,7 +177,9 @@ impl Popup {
             Popup::Confirm(_) => Context::Confirm,
             Popup::ExportLedger(_) => Context::ExportLedger,
             Popup::QuickBalance => Context::QuickBalance,
+            Popup::Ledgers(p) if p.range_input.is_some() => Context::LedgerRange,
             Popup::Ledgers(_) => Context::Ledgers,
+            Popup::Outward(p) if p.table.filter_editing => Context::OutwardFilter,
             Popup::Outward(_) => Context::Outward,
             Popup::Otp(_) => Context::Otp,
             Popup::Changes(_) => Context::Changes,
@@ -268,6 +270,8 @@ pub struct AppState {
     /// Since when the API is unreachable (`None` = online). The engine probes and says when
     /// it is back.
     pub offline_since: Option<DateTime<Utc>>,
+    /// `D` on any table: the format chooser, the session's format, the running download.
+    pub download: super::download::DownloadState,
 }
 
 impl AppState {
@@ -296,6 +300,7 @@ impl AppState {
             ims: ImsState::default(),
             export_ledger: Default::default(),
             downloads_dir: None,
+            download: Default::default(),
             ledgers: Default::default(),
             outward: Default::default(),
             changes: Default::default(),
@@ -317,7 +322,12 @@ impl AppState {
             Some(_) => Context::Records,
             None => Context::Dashboard,
         };
-        let top = self.popup.as_ref().map_or(screen, Popup::context);
+        let top = if self.download.chooser.is_some() {
+            // The format chooser sits above whatever screen or popup asked for it.
+            Context::Download
+        } else {
+            self.popup.as_ref().map_or(screen, Popup::context)
+        };
         [top, Context::Global]
     }
 

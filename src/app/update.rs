@@ -77,6 +77,18 @@ fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<SyncCommand> {
         super::login::typed(state, c);
         return vec![];
     }
+    if let Some(c) = spec.typed_char()
+        && contexts[0] == Context::LedgerRange
+    {
+        super::ledgers::typed(state, c);
+        return vec![];
+    }
+    if let Some(c) = spec.typed_char()
+        && contexts[0] == Context::OutwardFilter
+    {
+        super::outward::typed(state, c);
+        return vec![];
+    }
     // Unbound printable keys type into the help filter.
     let keymap = &state.keymap;
     if let (Some(Popup::Help(h)), Some(c)) = (state.popup.as_mut(), spec.typed_char()) {
@@ -123,6 +135,9 @@ pub fn run(state: &mut AppState, ctx: Context, action: Action) -> Vec<SyncComman
         Context::Outward => super::outward::action(state, action),
         Context::Otp => super::login::action(state, action),
         Context::Changes => super::changes::action(state, action),
+        Context::Download => super::download::action(state, action),
+        Context::LedgerRange => super::ledgers::range_action(state, action),
+        Context::OutwardFilter => super::outward::filter_action(state, action),
     }
 }
 
@@ -187,6 +202,7 @@ fn quick_balance_action(state: &mut AppState, action: Action) -> Vec<SyncCommand
         Action::OpenWarnings => state.popup = Some(Popup::Pager(PagerKind::Warnings, PagerState::default())),
         Action::OpenExportLedger => return super::export_ledger::open(state),
         Action::OpenLedgers => return super::ledgers::open(state),
+        Action::DownloadExcel => return super::download::quick_balance(state),
         _ => {}
     }
     vec![]
@@ -405,6 +421,9 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
         }
         SyncEvent::Failed { job, message } => {
             state.in_flight.remove(&job);
+            if job == JobKind::Download {
+                state.download.progress = None;
+            }
             if job == JobKind::Session && super::login::on_failed(state, &message) {
                 return vec![];
             }
@@ -470,13 +489,15 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
         SyncEvent::OtpSent => super::login::on_otp_sent(state),
         SyncEvent::Link { online } => return on_link(state, online),
         SyncEvent::PullChanges { changes, from_cache } => super::changes::on_loaded(state, changes, from_cache),
+        SyncEvent::DownloadProgress(p) => state.download.progress = Some(p),
         SyncEvent::FileWritten { what, path } => {
+            state.download.progress = None;
             state.in_flight.remove(&JobKind::Download);
             state.last_errors.remove(&JobKind::Download);
             state.toasts.push(
                 ToastLevel::Info,
                 "Saved",
-                format!("{what}: {}", path.display()),
+                format!("{what}:\n{}", path.display()),
                 state.now,
             );
         }

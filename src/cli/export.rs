@@ -142,33 +142,8 @@ fn parse_period(p: Option<&str>) -> Result<Option<ReturnPeriod>, CliError> {
         .map_err(CliError::field("--period"))
 }
 
-/// Arithmetic warnings as a sheet, so the evidence travels with the figures.
 fn checks_table(w: &[LedgerWarning]) -> Option<ExportTable> {
-    if w.is_empty() {
-        return None;
-    }
-    let mut t = ExportTable::new(
-        "Checks",
-        vec![
-            ExportColumn::text("Rule"),
-            ExportColumn::text("Where"),
-            ExportColumn::money("Expected"),
-            ExportColumn::money("Found"),
-            ExportColumn::money("Difference"),
-        ],
-    );
-    for x in w {
-        t.push(vec![
-            Cell::text(x.rule),
-            Cell::text(&x.location),
-            Cell::Money(x.expected),
-            Cell::Money(x.found),
-            Cell::Money(x.difference()),
-        ]);
-    }
-    t.notes
-        .push("Figures are as GSTN sent them; these are the checks of api.md §7.2 that did not add up.".into());
-    Some(t)
+    tables::checks(w)
 }
 
 /// The ledger sheet, and in a workbook a Checks sheet when GSTN's figures do not add up. A

@@ -35,6 +35,10 @@ pub struct SalesInvoice {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SalesParty {
     pub ctin: String,
+    /// Counter-party filing status GSTN reports for the recipient (`Y` filed / `N` not):
+    /// shown as whether the recipient filed its return (GSTR-3B) for the period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cfs: Option<String>,
     #[serde(default)]
     pub inv: Vec<SalesInvoice>,
 }
@@ -61,6 +65,10 @@ pub struct SalesNote {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SalesNoteParty {
     pub ctin: String,
+    /// Counter-party filing status GSTN reports for the recipient (`Y` filed / `N` not):
+    /// shown as whether the recipient filed its return (GSTR-3B) for the period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cfs: Option<String>,
     #[serde(default)]
     pub nt: Vec<SalesNote>,
 }
@@ -205,6 +213,107 @@ pub fn summarise(doc: &SalesDoc) -> Vec<SummaryLine> {
     out
 }
 
+/// One outward document as the records table shows it: the recipient, the document, its
+/// values and taxes, and what the recipient did with it in IMS.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutwardRecord {
+    /// `R1` (GSTR-1) or `R1A` (GSTR-1A): the form the document was reported in.
+    pub form: &'static str,
+    pub section: &'static str,
+    /// The portal's table: 4A/4B/6B/6C, 9A, 9B, 9C.
+    pub table: &'static str,
+    pub ctin: String,
+    pub doc: String,
+    /// Date as GSTN sent it (`dd-mm-yyyy`).
+    pub date: String,
+    /// Invoice type (R, SEWP…) or note type (C credit, D debit).
+    pub typ: String,
+    pub val: Money,
+    pub txval: Money,
+    pub iamt: Money,
+    pub camt: Money,
+    pub samt: Money,
+    pub csamt: Money,
+    /// Return period (`MMYYYY`) of the sales document set.
+    pub rtnprd: String,
+    pub action: Action,
+    /// `cfs` as sent: `Y`, `N`, or `None` when GSTN sent nothing.
+    pub recipient_filed: Option<String>,
+}
+
+fn item_sums(items: &[NumberedItem]) -> [Money; 5] {
+    let mut t = [Money::ZERO; 5];
+    for i in items {
+        let d = &i.itm_det;
+        t[0] += d.txval;
+        t[1] += d.iamt;
+        t[2] += d.camt.unwrap_or_default();
+        t[3] += d.samt.unwrap_or_default();
+        t[4] += d.csamt;
+    }
+    t
+}
+
+/// Every invoice and note of `doc`, form by form in the portal's order (B2B, B2BA, CDNR,
+/// CDNRA). E-commerce sections are counted in the summary, not listed.
+pub fn records(doc: &SalesDoc) -> Vec<OutwardRecord> {
+    let mut out = vec![];
+    for (form, f) in [("R1", &doc.gstr1), ("R1A", &doc.gstr1a)] {
+        let Some(f) = f else { continue };
+        for (section, parties) in [("b2b", &f.b2b), ("b2ba", &f.b2ba)] {
+            for p in parties.iter() {
+                for i in &p.inv {
+                    let [txval, iamt, camt, samt, csamt] = item_sums(&i.itms);
+                    out.push(OutwardRecord {
+                        form,
+                        section,
+                        table: portal_table(section),
+                        ctin: p.ctin.clone(),
+                        doc: i.inum.clone(),
+                        date: i.idt.clone(),
+                        typ: i.inv_typ.clone(),
+                        val: i.val,
+                        txval,
+                        iamt,
+                        camt,
+                        samt,
+                        csamt,
+                        rtnprd: doc.rtnprd.clone(),
+                        action: Action::from_code(i.imsactn.as_deref().unwrap_or("")),
+                        recipient_filed: p.cfs.clone(),
+                    });
+                }
+            }
+        }
+        for (section, parties) in [("cdnr", &f.cdnr), ("cdnra", &f.cdnra)] {
+            for p in parties.iter() {
+                for n in &p.nt {
+                    let [txval, iamt, camt, samt, csamt] = item_sums(&n.itms);
+                    out.push(OutwardRecord {
+                        form,
+                        section,
+                        table: portal_table(section),
+                        ctin: p.ctin.clone(),
+                        doc: n.nt_num.clone(),
+                        date: n.nt_dt.clone(),
+                        typ: n.ntty.clone(),
+                        val: n.val,
+                        txval,
+                        iamt,
+                        camt,
+                        samt,
+                        csamt,
+                        rtnprd: doc.rtnprd.clone(),
+                        action: Action::from_code(n.imsactn.as_deref().unwrap_or("")),
+                        recipient_filed: p.cfs.clone(),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
 /// A rejected record whose liability came back to the supplier (`api.md` §4.2).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AddedBackRecord {
@@ -319,6 +428,36 @@ mod tests {
         assert_eq!(s[1].table, "9B");
         assert_eq!(s[1].counts.pending, 1);
         assert_eq!((s[2].section.as_str(), s[2].counts.other), ("ecom", 1));
+    }
+
+    #[test]
+    fn records_list_every_invoice_and_note_with_its_taxes() {
+        let doc: SalesDoc = serde_json::from_str(
+            r#"{"gstin":"27AAKCA4821K1ZI","rtnprd":"112024","gstr1":{
+              "b2b":[{"ctin":"33ACPFS7134M1Z0","cfs":"Y","inv":[
+                {"inum":"S1","idt":"01-11-2024","val":118,"inv_typ":"R","itms":[{"num":1,"itm_det":{"rt":18,"txval":100,"iamt":18,"csamt":0}}],"imsactn":"A"}]}],
+              "cdnr":[{"ctin":"29AAACB1234C1Z5","nt":[{"nt_num":"C1","nt_dt":"05-11-2024","ntty":"C","val":11.8,"itms":[{"num":1,"itm_det":{"rt":18,"txval":10,"camt":0.9,"samt":0.9,"csamt":0}}]}]}]},
+              "gstr1a":{"b2ba":[{"ctin":"33ACPFS7134M1Z0","inv":[{"inum":"S0","idt":"01-10-2024","val":5,"itms":[],"imsactn":"R"}]}]}}"#,
+        )
+        .unwrap();
+        let r = records(&doc);
+        assert_eq!(r.len(), 3);
+        assert_eq!((r[0].form, r[0].table, r[0].doc.as_str()), ("R1", "4A/4B/6B/6C", "S1"));
+        assert_eq!((r[0].iamt, r[0].txval), (Money::from(18), Money::from(100)));
+        assert_eq!(
+            (r[0].action.clone(), r[0].recipient_filed.as_deref()),
+            (Action::Accepted, Some("Y"))
+        );
+        assert_eq!(
+            (r[1].table, r[1].typ.as_str(), r[1].action.clone()),
+            ("9B", "C", Action::NoAction)
+        );
+        assert_eq!(r[1].camt, Money::parse("0.9").unwrap());
+        assert_eq!(r[1].recipient_filed, None);
+        assert_eq!(
+            (r[2].form, r[2].table, r[2].action.clone()),
+            ("R1A", "9A", Action::Rejected)
+        );
     }
 
     #[test]

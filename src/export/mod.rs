@@ -205,6 +205,43 @@ impl ExportError {
     }
 }
 
+/// What a download writes, as handed to the engine's file job. IMS record views can be
+/// 100,000 rows: they travel as the shared records plus the indexes in screen order, and the
+/// table is built on the job's thread, never on the UI thread.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExportSource {
+    /// Tables already built (ledgers, balance, outward supplies: small).
+    Tables(Vec<ExportTable>),
+    /// IMS records of one section, the rows at `view` (screen order).
+    ImsRecords {
+        section: crate::domain::Section,
+        records: std::sync::Arc<Vec<crate::domain::ImsRecord>>,
+        view: Vec<u32>,
+    },
+}
+
+impl ExportSource {
+    /// Data rows the file will hold (for the progress gauge).
+    pub fn rows(&self) -> usize {
+        match self {
+            ExportSource::Tables(t) => t.iter().map(|t| t.rows.len()).sum(),
+            ExportSource::ImsRecords { view, .. } => view.len(),
+        }
+    }
+
+    /// The tables to write (building the IMS table from the view).
+    pub fn into_tables(self) -> Vec<ExportTable> {
+        match self {
+            ExportSource::Tables(t) => t,
+            ExportSource::ImsRecords { section, records, view } => {
+                let rows: Vec<crate::domain::ImsRecord> =
+                    view.iter().filter_map(|i| records.get(*i as usize).cloned()).collect();
+                vec![tables::records(section, &rows)]
+            }
+        }
+    }
+}
+
 /// Everything an export needs: the tables, the format and where the file(s) go.
 #[derive(Clone, Debug)]
 pub struct ExportJob {

@@ -268,3 +268,205 @@ pub fn records(section: Section, recs: &[ImsRecord]) -> ExportTable {
     }
     t
 }
+
+/// Arithmetic checks that failed, as a table, so the evidence travels with the figures.
+/// `None` when every check passes.
+pub fn checks(w: &[crate::domain::ledger::LedgerWarning]) -> Option<ExportTable> {
+    if w.is_empty() {
+        return None;
+    }
+    let mut t = ExportTable::new(
+        "Checks",
+        vec![
+            ExportColumn::text("Rule"),
+            ExportColumn::text("Where"),
+            ExportColumn::money("Expected"),
+            ExportColumn::money("Found"),
+            ExportColumn::money("Difference"),
+        ],
+    );
+    for x in w {
+        t.push(vec![
+            Cell::text(x.rule),
+            Cell::text(&x.location),
+            Cell::Money(x.expected),
+            Cell::Money(x.found),
+            Cell::Money(x.difference()),
+        ]);
+    }
+    t.notes
+        .push("Figures are as GSTN sent them; these are the checks of api.md §7.2 that did not add up.".into());
+    Some(t)
+}
+
+/// Outward supplies summary: per form and portal table, documents by the recipient's action.
+pub fn outward_summary(doc: &crate::domain::outward::SalesDoc) -> ExportTable {
+    let mut t = ExportTable::new(
+        "Outward summary",
+        vec![
+            ExportColumn::text("Form"),
+            ExportColumn::text("Section"),
+            ExportColumn::text("Portal table"),
+            ExportColumn::count("Accepted"),
+            ExportColumn::count("Rejected"),
+            ExportColumn::count("Pending"),
+            ExportColumn::count("No action"),
+            ExportColumn::count("Other"),
+            ExportColumn::count("Total"),
+            ExportColumn::money("Value"),
+            ExportColumn::money("Tax"),
+        ],
+    );
+    for l in crate::domain::outward::summarise(doc) {
+        let c = &l.counts;
+        t.push(vec![
+            Cell::text(l.form),
+            Cell::text(&l.section),
+            Cell::text(l.table),
+            Cell::Count(c.accepted as u64),
+            Cell::Count(c.rejected as u64),
+            Cell::Count(c.pending as u64),
+            Cell::Count(c.no_action as u64),
+            Cell::Count(c.other as u64),
+            Cell::Count(c.total() as u64),
+            Cell::Money(c.value),
+            Cell::Money(c.tax),
+        ]);
+    }
+    t
+}
+
+/// Rejected records whose liability was added back, with a total row of what returns to the
+/// supplier's liability. No records (GSTN's IMS0027) is an empty table with a note saying so.
+pub fn added_back(a: &crate::domain::outward::AddedBack) -> ExportTable {
+    let mut t = ExportTable::new(
+        "Added back",
+        vec![
+            ExportColumn::text("Section"),
+            ExportColumn::text("Recipient GSTIN"),
+            ExportColumn::text("Recipient"),
+            ExportColumn::text("Document"),
+            ExportColumn::date("Date"),
+            ExportColumn::text("Type"),
+            ExportColumn::text("Original document"),
+            ExportColumn::money("Value"),
+            ExportColumn::money("Taxable"),
+            ExportColumn::money("IGST"),
+            ExportColumn::money("CGST"),
+            ExportColumn::money("SGST"),
+            ExportColumn::money("Cess"),
+            ExportColumn::text("Supplier period"),
+            ExportColumn::text("Form"),
+            ExportColumn::text("Remarks"),
+        ],
+    );
+    let recs = a.all();
+    for (sec, r) in &recs {
+        t.push(vec![
+            Cell::text(*sec),
+            Cell::opt_text(r.ctin.as_deref()),
+            Cell::opt_text(r.tradenm.as_deref()),
+            Cell::opt_text(r.nt_num.as_deref().or(r.inum.as_deref())),
+            Cell::date_or_text(r.nt_dt.as_deref().or(r.idt.as_deref()).unwrap_or("")),
+            Cell::opt_text(r.ntty.as_deref().or(r.inv_typ.as_deref())),
+            Cell::opt_text(r.oinum.as_deref()),
+            Cell::Money(r.val),
+            Cell::Money(r.txval),
+            Cell::Money(r.iamt),
+            Cell::Money(r.camt),
+            Cell::Money(r.samt),
+            Cell::Money(r.csamt),
+            Cell::text(&r.sup_prd),
+            Cell::text(&r.form),
+            Cell::opt_text(r.remarks.as_deref()),
+        ]);
+    }
+    if recs.is_empty() {
+        t.notes
+            .push("None: no rejected records had their liability added back for this period.".into());
+    } else {
+        let [tx, i, c, s, cs] = a.totals();
+        let mut row = vec![Cell::text("Total"), Cell::Empty, Cell::Empty, Cell::Empty, Cell::Empty];
+        row.extend([Cell::Empty, Cell::Empty, Cell::Empty]);
+        row.extend([tx, i, c, s, cs].map(Cell::Money));
+        row.extend([Cell::Empty, Cell::Empty, Cell::Empty]);
+        t.push(row);
+        t.notes
+            .push("The Total row is what comes back to the supplier's liability (taxable value and tax).".into());
+    }
+    t
+}
+
+/// Column titles of the outward records table, shared by the screen and the files.
+pub const OUTWARD_RECORD_COLUMNS: [&str; 15] = [
+    "Form",
+    "Table",
+    "Recipient GSTIN",
+    "Document",
+    "Date",
+    "Type",
+    "Value",
+    "Taxable",
+    "IGST",
+    "CGST",
+    "SGST",
+    "Cess",
+    "Period",
+    "Recipient action",
+    "Recipient filed",
+];
+
+/// Outward documents (the records of the supplier view) in the order given.
+pub fn outward_records<'a>(recs: impl IntoIterator<Item = &'a crate::domain::outward::OutwardRecord>) -> ExportTable {
+    let c = OUTWARD_RECORD_COLUMNS;
+    let mut t = ExportTable::new(
+        "Outward records",
+        vec![
+            ExportColumn::text(c[0]),
+            ExportColumn::text(c[1]),
+            ExportColumn::text(c[2]),
+            ExportColumn::text(c[3]),
+            ExportColumn::date(c[4]),
+            ExportColumn::text(c[5]),
+            ExportColumn::money(c[6]),
+            ExportColumn::money(c[7]),
+            ExportColumn::money(c[8]),
+            ExportColumn::money(c[9]),
+            ExportColumn::money(c[10]),
+            ExportColumn::money(c[11]),
+            ExportColumn::text(c[12]),
+            ExportColumn::text(c[13]),
+            ExportColumn::text(c[14]),
+        ],
+    );
+    for r in recs {
+        t.push(vec![
+            Cell::text(r.form),
+            Cell::text(r.table),
+            Cell::text(&r.ctin),
+            Cell::text(&r.doc),
+            Cell::date_or_text(&r.date),
+            Cell::text(&r.typ),
+            Cell::Money(r.val),
+            Cell::Money(r.txval),
+            Cell::Money(r.iamt),
+            Cell::Money(r.camt),
+            Cell::Money(r.samt),
+            Cell::Money(r.csamt),
+            Cell::text(&r.rtnprd),
+            Cell::text(r.action.label()),
+            Cell::text(filed_label(r.recipient_filed.as_deref())),
+        ]);
+    }
+    t
+}
+
+/// `Y` → yes, `N` → no, nothing → "—" (GSTN did not say); anything else as sent.
+pub fn filed_label(cfs: Option<&str>) -> &str {
+    match cfs.map(str::trim) {
+        Some(s) if s.eq_ignore_ascii_case("Y") => "yes",
+        Some(s) if s.eq_ignore_ascii_case("N") => "no",
+        Some("") | None => "—",
+        Some(s) => s,
+    }
+}

@@ -101,6 +101,8 @@ fn party<T>(v: &mut Vec<T>, ctin: &str, make: impl FnOnce() -> T, get: impl Fn(&
 pub(crate) fn sales(sim: &Sim, t: usize, p: ReturnPeriod) -> SalesDoc {
     let mut r1 = SalesForm::default();
     let mut r1a = SalesForm::default();
+    // Every demo taxpayer files GSTR-3B on the same calendar.
+    let filed = if sim.gstr3b_filed(p) { "Y" } else { "N" };
     for (ctin, s, r) in sales_records(sim, t, p) {
         let f = if r.srcform.eq_ignore_ascii_case("R1A") {
             &mut r1a
@@ -115,6 +117,7 @@ pub(crate) fn sales(sim: &Sim, t: usize, p: ReturnPeriod) -> SalesDoc {
                     &ctin,
                     || SalesParty {
                         ctin: ctin.clone(),
+                        cfs: Some(filed.into()),
                         inv: vec![],
                     },
                     |x| &x.ctin,
@@ -139,6 +142,7 @@ pub(crate) fn sales(sim: &Sim, t: usize, p: ReturnPeriod) -> SalesDoc {
                     &ctin,
                     || SalesNoteParty {
                         ctin: ctin.clone(),
+                        cfs: Some(filed.into()),
                         nt: vec![],
                     },
                     |x| &x.ctin,

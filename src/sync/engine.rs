@@ -155,16 +155,17 @@ impl Engine {
                     let job = super::reports::export_ledger_job(self.client.clone(), fy, self.events.clone());
                     self.start(JobKind::ExportLedger, job);
                 }
-                SyncCommand::ExportRecords {
-                    section,
-                    records,
-                    view,
+                SyncCommand::Export {
+                    source,
+                    format,
                     target,
                     what,
                 } => {
-                    let job =
-                        super::reports::export_records_job(section, records, view, target, what, self.events.clone());
-                    self.start(JobKind::Download, job);
+                    // Not single-flight: a half-written file cannot be taken back, so a later
+                    // download (the export ledger's CSV) must not orphan this one's answer.
+                    let job = super::reports::export_job(source, format, target, what, self.events.clone());
+                    let _ = self.events.send(SyncEvent::Started { job: JobKind::Download });
+                    tokio::spawn(job);
                 }
                 SyncCommand::WriteFile {
                     dir,
@@ -175,8 +176,8 @@ impl Engine {
                     let job = super::reports::write_file_job(dir, name, contents, what, self.events.clone());
                     self.start(JobKind::Download, job);
                 }
-                SyncCommand::RefreshLedgers { period } => {
-                    let job = super::reports::ledgers_job(self.client.clone(), period, self.events.clone());
+                SyncCommand::RefreshLedgers { period, from, to } => {
+                    let job = super::reports::ledgers_job(self.client.clone(), period, from, to, self.events.clone());
                     self.start(JobKind::Ledgers, job);
                 }
                 SyncCommand::RefreshOutward { period } => {

@@ -79,19 +79,17 @@ pub enum SyncCommand {
     /// Fetch GSTR-1/1A and GSTR-3B of every started period of `fy` and compute the export
     /// ledger (cumulated from April of `fy`).
     RefreshExportLedger { fy: FinancialYear },
-    /// Write `contents` to `dir/name` (downloads). The UI builds the text; the engine does the
-    /// disk work and answers `FileWritten` or `Failed { job: Download }`.
-    /// Write IMS records, in the given order, to an .xlsx file (`D` on the record table: the
-    /// view as filtered and sorted). Built and written off the UI thread; answers
-    /// `FileWritten` or `Failed { job: Download }`.
-    ExportRecords {
-        section: Section,
-        records: Arc<Vec<ImsRecord>>,
-        /// Indices into `records`, in screen order.
-        view: Vec<u32>,
+    /// A download (`D` on any table): the tables, or an IMS view to build, written as .xlsx
+    /// or .csv off the UI thread. Reports `DownloadProgress` while writing, then
+    /// `FileWritten` (full path) or `Failed { job: Download }`.
+    Export {
+        source: crate::export::ExportSource,
+        format: crate::export::FileFormat,
         target: crate::export::OutTarget,
         what: String,
     },
+    /// Write `contents` to `dir/name` (downloads). The UI builds the text; the engine does the
+    /// disk work and answers `FileWritten` or `Failed { job: Download }`.
     WriteFile {
         dir: PathBuf,
         name: String,
@@ -99,8 +97,13 @@ pub enum SyncCommand {
         /// What it is, for the message ("export ledger CSV").
         what: String,
     },
-    /// Cash and ITC ledgers from April of the period's year to its end, and its liability ledger.
-    RefreshLedgers { period: ReturnPeriod },
+    /// Cash and ITC ledgers for `from`..`to` (fetched in slices the portal allows, stitched),
+    /// and the liability ledger of `period`.
+    RefreshLedgers {
+        period: ReturnPeriod,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    },
     /// Supplier view of a period: sales with the recipients' actions and added-back liabilities.
     RefreshOutward { period: ReturnPeriod },
     /// Log in again from the screen: platform token if needed, then an OTP to the taxpayer's
@@ -209,6 +212,8 @@ pub enum SyncEvent {
     },
     /// A download was written.
     FileWritten { what: String, path: PathBuf },
+    /// How far the running download has got (a few dozen events for 100,000 rows).
+    DownloadProgress(crate::export::Progress),
     /// An OTP went to the taxpayer's registered mobile/e-mail.
     OtpSent,
     /// The API became unreachable (`online: false`: connection refused, DNS failure, timeouts

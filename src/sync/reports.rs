@@ -84,16 +84,28 @@ pub async fn itc_ledger_range(client: &Client, from: NaiveDate, to: NaiveDate) -
     Ok(ledger::stitch_itc(parts).unwrap_or_default())
 }
 
-/// The Ledgers screen's data for `period`: cash and ITC ledgers from April of its financial
-/// year to the end of the period (or today), and the period's return-liability ledger.
-pub async fn ledgers_job(client: Client, period: ReturnPeriod, events: UnboundedSender<SyncEvent>) {
-    let today = Local::now().date_naive();
+/// The Ledgers screen's default range for `period`: April of its financial year to the end
+/// of the period, or `today` when the period is still running.
+pub fn default_ledger_range(period: ReturnPeriod, today: NaiveDate) -> (NaiveDate, NaiveDate) {
     let from = period.financial_year().periods()[0].first_day();
-    let to = period.last_day().min(today);
+    (from, period.last_day().min(today).max(from))
+}
+
+/// The Ledgers screen's data: cash and ITC ledgers for `from`..`to` (in slices, stitched) and
+/// the return-liability ledger of `period`.
+pub async fn ledgers_job(
+    client: Client,
+    period: ReturnPeriod,
+    from: NaiveDate,
+    to: NaiveDate,
+    events: UnboundedSender<SyncEvent>,
+) {
+    let today = Local::now().date_naive();
+    let tax_to = period.last_day().min(today);
     let r = futures::try_join!(
         cash_ledger_range(&client, from, to),
         itc_ledger_range(&client, from, to),
-        client.ledger_tax(period, period.first_day().min(to), to),
+        client.ledger_tax(period, period.first_day().min(tax_to), tax_to),
     );
     let ev = match r {
         Ok((cash, itc, tax)) => SyncEvent::LedgersLoaded {
@@ -228,30 +240,41 @@ pub async fn write_file_job(
     let _ = events.send(ev);
 }
 
-/// `D` on the record table: the records of the view, in screen order, to one .xlsx sheet.
-pub async fn export_records_job(
-    section: crate::domain::Section,
-    records: std::sync::Arc<Vec<crate::domain::ImsRecord>>,
-    view: Vec<u32>,
+/// Engine job: a download. Builds the tables (an IMS view is built here, not on the UI
+/// thread) and writes them on the blocking pool, reporting progress as it goes.
+pub async fn export_job(
+    source: crate::export::ExportSource,
+    format: crate::export::FileFormat,
     target: crate::export::OutTarget,
     what: String,
     events: UnboundedSender<SyncEvent>,
 ) {
+    let progress_events = events.clone();
     let r = tokio::task::spawn_blocking(move || {
-        let rows: Vec<crate::domain::ImsRecord> =
-            view.iter().filter_map(|i| records.get(*i as usize).cloned()).collect();
-        let table = crate::export::tables::records(section, &rows);
         crate::export::ExportJob {
-            tables: vec![table],
-            format: crate::export::FileFormat::Xlsx,
+            tables: source.into_tables(),
+            format,
             target,
         }
-        .run(&mut |_| {})
+        .run(&mut |p| {
+            let _ = progress_events.send(SyncEvent::DownloadProgress(p));
+        })
     })
     .await;
     let ev = match r {
-        Ok(Ok(w)) => match w.paths.into_iter().next() {
-            Some(path) => SyncEvent::FileWritten { what, path },
+        Ok(Ok(w)) => match w.paths.first() {
+            // A set of CSV files: the folder they are in.
+            Some(first) => {
+                let path = if w.paths.len() > 1 {
+                    first.parent().map(|d| d.to_path_buf()).unwrap_or_else(|| first.clone())
+                } else {
+                    first.clone()
+                };
+                SyncEvent::FileWritten {
+                    what: format!("{what}, {} row(s)", crate::domain::money::format_count(w.rows)),
+                    path: std::path::absolute(&path).unwrap_or(path),
+                }
+            }
             None => SyncEvent::Failed {
                 job: JobKind::Download,
                 message: format!("{what}: nothing was written"),
@@ -272,6 +295,40 @@ pub async fn export_records_job(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::export::{Cell, ExportColumn, ExportSource, ExportTable, FileFormat, OutTarget};
+
+    /// The download job reports progress while it writes, then the file's absolute path; the
+    /// progress is monotonic and ends with the total.
+    #[tokio::test]
+    async fn export_job_reports_progress_then_the_full_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut t = ExportTable::new("T", vec![ExportColumn::text("A"), ExportColumn::count("N")]);
+        for i in 0..10_000u64 {
+            t.push(vec![Cell::text(format!("r{i}")), Cell::Count(i)]);
+        }
+        for format in [FileFormat::Xlsx, FileFormat::Csv] {
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+            let target = OutTarget::new(None, dir.path().join("dl"), "t".into());
+            export_job(ExportSource::Tables(vec![t.clone()]), format, target, "T".into(), tx).await;
+            let mut done = vec![];
+            let mut path = None;
+            while let Ok(ev) = rx.try_recv() {
+                match ev {
+                    SyncEvent::DownloadProgress(p) => done.push(p.rows_done),
+                    SyncEvent::FileWritten { path: p, what } => {
+                        assert_eq!(what, "T, 10,000 row(s)");
+                        path = Some(p);
+                    }
+                    other => panic!("{other:?}"),
+                }
+            }
+            assert!(done.len() >= 2 && done.windows(2).all(|w| w[0] <= w[1]), "{done:?}");
+            assert_eq!(done.last(), Some(&10_000));
+            let path = path.expect("file written");
+            assert!(path.is_absolute() && path.exists(), "{}", path.display());
+            assert_eq!(path.extension().unwrap(), format.ext());
+        }
+    }
 
     #[test]
     fn write_file_creates_the_directory_and_leaves_no_part_file() {

@@ -96,8 +96,21 @@ pub fn wrap(text: &str, max: usize) -> Vec<String> {
     for para in text.split('\n') {
         let mut line = String::new();
         for word in para.split_whitespace() {
+            // A word wider than the line (a file path) is broken, never cut: a toast must
+            // show the whole path of a download.
             let word = if width(word) > max {
-                truncate(word, max)
+                if !line.is_empty() {
+                    out.push(std::mem::take(&mut line));
+                }
+                let mut piece = String::new();
+                for c in word.chars() {
+                    if width(&piece) + width(c.encode_utf8(&mut [0; 4])) > max {
+                        out.push(std::mem::take(&mut piece));
+                    }
+                    piece.push(c);
+                }
+                line = piece;
+                continue;
             } else {
                 word.to_string()
             };
@@ -171,6 +184,8 @@ mod tests {
         assert_eq!(truncate("Acme Traders", 8), "Acme Tr…");
         assert_eq!(wrap("one two three four", 9), vec!["one two", "three", "four"]);
         assert_eq!(wrap("a\n\nb", 5), vec!["a", "", "b"]);
+        // Paths are broken, never cut.
+        assert_eq!(wrap("to /a/bcdefgh x", 5), vec!["to", "/a/bc", "defgh", "x"]);
         assert_eq!(pad_left("12", 5), "   12");
     }
 }

@@ -11,7 +11,7 @@ use super::fmt::{fetched_label, pad_left, pad_right, truncate, wrap};
 use super::theme::Theme;
 use super::widgets::{popup, spinner};
 use crate::app::AppState;
-use crate::app::ledgers::{LedgerTab, LedgersPopup};
+use crate::app::ledgers::{LedgerTab, LedgersPopup, RangeInput};
 use crate::domain::ledger::LedgerWarning;
 use crate::export::text::{self as report, Align, Amounts, Table};
 use crate::sync::JobKind;
@@ -103,6 +103,15 @@ fn warning_lines<'a>(ws: &[LedgerWarning], w: usize, theme: &Theme) -> Vec<Line<
     v
 }
 
+/// Marks a range the user set (`d`), so nobody takes it for the year to date.
+fn own_dates(state: &AppState) -> &'static str {
+    if state.ledgers.range.is_some() {
+        " (your dates)"
+    } else {
+        ""
+    }
+}
+
 pub fn render(f: &mut Frame, area: Rect, state: &AppState, p: &LedgersPopup, theme: &Theme) {
     let rect = popup::centered(area, area.width.min(120), area.height);
     let loading = state.is_loading(JobKind::Ledgers);
@@ -147,12 +156,12 @@ pub fn render(f: &mut Frame, area: Rect, state: &AppState, p: &LedgersPopup, the
                 LedgerTab::Cash => (
                     report::cash_ledger_table(&d.cash, Amounts::Grouped),
                     &d.cash_warnings,
-                    format!("{} – {}", d.cash.fr_dt, d.cash.to_dt),
+                    format!("{} – {}{}", d.cash.fr_dt, d.cash.to_dt, own_dates(state)),
                 ),
                 LedgerTab::Itc => (
                     report::itc_ledger_table(&d.itc, Amounts::Grouped),
                     &d.itc_warnings,
-                    format!("{} – {}", d.itc.details.fr_dt, d.itc.details.to_dt),
+                    format!("{} – {}{}", d.itc.details.fr_dt, d.itc.details.to_dt, own_dates(state)),
                 ),
                 LedgerTab::Liability => (
                     report::tax_ledger_table(&d.tax, Amounts::Grouped),
@@ -201,6 +210,58 @@ pub fn render(f: &mut Frame, area: Rect, state: &AppState, p: &LedgersPopup, the
             ..inner
         },
     );
+    if let Some(input) = &p.range_input {
+        range_input(f, rect, state, input, theme);
+    }
+}
+
+/// The From/To box over the ledgers: both fields, the cursor in the one being typed, the
+/// accepted forms, and the last validation error naming the field.
+fn range_input(f: &mut Frame, area: Rect, state: &AppState, input: &RangeInput, theme: &Theme) {
+    let outer = popup::centered(area, 56, 11);
+    let rect = popup::frame(f, outer, Line::from(" Cash and ITC ledgers: dates "), None, theme);
+    let rect = Rect {
+        x: rect.x + 1,
+        width: rect.width.saturating_sub(2),
+        ..rect
+    };
+    let w = rect.width as usize;
+    let field = |label: &str, value: &str, active: bool| {
+        let style = if active { theme.selection } else { theme.text };
+        let cursor = if active { "▏" } else { " " };
+        Line::from(vec![
+            Span::styled(format!("{label:<5} "), theme.key),
+            Span::styled(format!("{:<11}", format!("{value}{cursor}")), style),
+        ])
+    };
+    let mut lines = vec![
+        field("From", &input.from, input.field == 0),
+        field("To", &input.to, input.field == 1),
+        Line::from(""),
+        Line::styled(truncate("Dates as DD-MM-YYYY or YYYY-MM-DD.", w), theme.dim),
+        Line::styled(
+            truncate(
+                &format!(
+                    "To not after today, {}.",
+                    crate::domain::period::fmt_dash(state.today())
+                ),
+                w,
+            ),
+            theme.dim,
+        ),
+        Line::styled(
+            truncate("Longer than 6 months: fetched in slices and joined.", w),
+            theme.dim,
+        ),
+    ];
+    match &input.error {
+        Some(e) => lines.extend(wrap(e, w).into_iter().map(|l| Line::styled(l, theme.error))),
+        None => lines.push(Line::styled(
+            truncate("Enter fetches · Tab From/To · Ctrl-r back to April", w),
+            theme.dim,
+        )),
+    }
+    f.render_widget(Paragraph::new(lines), rect);
 }
 
 #[cfg(test)]
@@ -223,7 +284,15 @@ mod tests {
     fn a_failed_check_is_shown_with_its_difference() {
         let mut s = loaded_state(ThemeName::Dark);
         let cmds = update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('L'), KeyModifiers::NONE)));
-        assert_eq!(cmds, vec![SyncCommand::RefreshLedgers { period: s.period }]);
+        let (from, to) = crate::app::ledgers::wanted_range(&s, s.period);
+        assert_eq!(
+            cmds,
+            vec![SyncCommand::RefreshLedgers {
+                period: s.period,
+                from,
+                to
+            }]
+        );
         let mut cash = CashLedger::default();
         cash.op_bal.igstbal.tx = Money::from(1200);
         cash.op_bal.igstbal.tot = Some(Money::from(1200));
@@ -237,8 +306,8 @@ mod tests {
             &mut s,
             Msg::Sync(SyncEvent::LedgersLoaded {
                 period: p,
-                from: p.first_day(),
-                to: p.last_day(),
+                from,
+                to,
                 cash: Arc::new(cash),
                 itc: Arc::new(ItcLedger::default()),
                 tax: Arc::new(LiabilityLedger::default()),

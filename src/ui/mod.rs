@@ -6,6 +6,7 @@
 pub mod bench;
 pub mod changes;
 pub mod dashboard;
+pub mod download;
 pub mod export_ledger;
 pub mod fmt;
 pub mod help;
@@ -79,6 +80,9 @@ pub fn render(f: &mut Frame, state: &AppState) {
         Some(Popup::Outward(p)) => outward::render(f, body, state, p, theme),
         Some(Popup::Otp(o)) => login::render(f, body, state, o, theme),
         Some(Popup::Changes(p)) => changes::render(f, body, state, p, theme),
+    }
+    if let Some(ch) = &state.download.chooser {
+        download::render(f, body, state, ch, theme);
     }
     toasts::render(f, body, state, theme);
 }

@@ -130,9 +130,14 @@ mod tests {
         assert!(matches!(s.popup, Some(Popup::ExportLedger(_))));
         assert!(press(&mut s, 'b').is_empty());
         assert_eq!(s.popup, Some(Popup::QuickBalance));
+        let (from, to) = crate::app::ledgers::wanted_range(&s, s.period);
         assert_eq!(
             press(&mut s, 'L'),
-            vec![SyncCommand::RefreshLedgers { period: s.period }]
+            vec![SyncCommand::RefreshLedgers {
+                period: s.period,
+                from,
+                to
+            }]
         );
         assert!(matches!(s.popup, Some(Popup::Ledgers(_))));
         press(&mut s, 'e');

@@ -115,6 +115,7 @@ pub fn records_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> 
         Action::Push => open_push(state),
         Action::Compute2b => open_compute(state),
         Action::DownloadExcel => return download_view(state),
+        Action::OpenQuickBalance => return crate::app::update::open_quick_balance(state),
         Action::Login => return crate::app::login::open(state),
         Action::OpenHelp => state.popup = Some(Popup::Help(HelpState::new(Context::Records, &state.keymap))),
         Action::OpenInfo => state.popup = Some(Popup::Pager(PagerKind::Info, PagerState::default())),
@@ -813,35 +814,27 @@ pub fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
     vec![]
 }
 
-/// `D`: the records of the view, in screen order (filter and sort as shown), to an .xlsx file
-/// in the downloads folder. The engine builds and writes it off the UI thread.
+/// `D`: the records of the view, in screen order (filter and sort as shown), through the
+/// shared download chooser (.xlsx or .csv); the engine builds and writes the file off the UI
+/// thread.
 fn download_view(state: &mut AppState) -> Vec<SyncCommand> {
     let Some(t) = state.ims.table.as_ref() else {
-        return vec![];
-    };
-    let Some(dir) = state.downloads_dir.clone() else {
-        state.toasts.push(
-            crate::app::toast::ToastLevel::Error,
-            "No downloads folder",
-            "Set downloads_dir in the config file to save files.",
-            state.now,
-        );
         return vec![];
     };
     let label = match &t.status {
         Some(a) => format!("{} · {}", t.section.short(), a.label()),
         None => format!("{} · all statuses", t.section.short()),
     };
-    let what = format!("{label}, {} record(s)", t.view.len());
-    let kind = format!("ims-{}", t.section.key());
-    let at = state.now.with_timezone(&crate::app::state::ist()).naive_local();
-    let stem = crate::export::files::stem(&kind, &state.profile.gstin, &state.period.iso(), at);
-    state.in_flight.insert(crate::sync::JobKind::Download);
-    vec![SyncCommand::ExportRecords {
-        section: t.section,
-        records: t.records.clone(),
-        view: t.view.clone(),
-        target: crate::export::OutTarget::new(None, dir, stem),
-        what,
-    }]
+    let request = crate::app::download::DownloadRequest {
+        source: crate::export::ExportSource::ImsRecords {
+            section: t.section,
+            records: t.records.clone(),
+            view: t.view.clone(),
+        },
+        xlsx_only: vec![],
+        what: label,
+        kind: format!("ims-{}", t.section.key()),
+        period: state.period.iso(),
+    };
+    crate::app::download::request(state, request)
 }

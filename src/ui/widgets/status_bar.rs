@@ -56,7 +56,21 @@ pub fn line<'a>(state: &AppState, theme: &Theme, w: usize) -> Line<'a> {
         left.push(Span::raw("  "));
     }
 
-    let jobs = state.jobs_in_flight();
+    // A download being written: a gauge fed by the file job's progress events.
+    if let Some(p) = &state.download.progress {
+        let bar = if room >= 60 { 12 } else { 6 };
+        let text = crate::app::download::gauge_text(p, state.download.format, bar);
+        let t = truncate(&text, room);
+        room = room.saturating_sub(width(&t) + 2);
+        left.push(Span::styled(t, theme.key));
+        left.push(Span::raw("  "));
+    }
+
+    let mut jobs = state.jobs_in_flight();
+    if state.download.progress.is_some() {
+        // The gauge already says it.
+        jobs.retain(|j| *j != JobKind::Download);
+    }
     if !jobs.is_empty() {
         let text = format!("{} refreshing {}", spinner::frame(state.spinner), jobs_summary(&jobs));
         let t = truncate(&text, room.min(42));
@@ -75,7 +89,7 @@ pub fn line<'a>(state: &AppState, theme: &Theme, w: usize) -> Line<'a> {
         let t = truncate(&text, room.saturating_sub(width(&more)));
         left.push(Span::styled(t, theme.error));
         left.push(Span::styled(more, theme.error));
-    } else if jobs.is_empty() {
+    } else if jobs.is_empty() && state.download.progress.is_none() {
         left.push(Span::styled(truncate("ready", room), theme.dim));
     }
 
