@@ -60,8 +60,19 @@ async fn export_ledger_popup_from_simulator_with_real_downloads() {
     let sim = common::start(cfg).await;
     let client = common::logged_in(&sim).await;
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Mutex::new(Store::open_in(dir.path()).unwrap()));
+    let store = Store::open_in(dir.path()).unwrap();
     let tp = sim.taxpayers[0].clone();
+    // The export ledger's cache belongs to the profile.
+    store
+        .upsert_profile(&gstdash::store::StoredProfile {
+            name: "demo".into(),
+            gstin: tp.gstin.clone(),
+            username: tp.username.clone(),
+            base_url: sim.base_url.clone(),
+            updated_at: Utc::now(),
+        })
+        .unwrap();
+    let store = Arc::new(Mutex::new(store));
     let info = ProfileInfo {
         name: "demo".into(),
         gstin: tp.gstin.clone(),

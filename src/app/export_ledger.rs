@@ -22,8 +22,42 @@ pub struct ExportLedgerState {
     pub ledgers: BTreeMap<FinancialYear, Fetched<Arc<ExportLedger>>>,
     /// The returns each ledger was computed from (the ICEGATE view's 6A invoices).
     pub returns: BTreeMap<FinancialYear, Arc<Vec<PeriodReturns>>>,
+    /// How each year's ledger was gathered (periods fetched / from the cache).
+    pub gathered: BTreeMap<FinancialYear, Gathered>,
+    /// The year whose fetch is under way, if any.
+    pub fetching: Option<FinancialYear>,
+    /// Its progress.
+    pub progress: Option<FetchProgress>,
     /// Last failure of the fetch for the year on screen.
     pub error: Option<String>,
+}
+
+/// Periods fetched from GSTN and read from the cache for one computation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Gathered {
+    pub fetched: usize,
+    pub cached: usize,
+}
+
+/// "fetching returns: 14 of 31 periods".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FetchProgress {
+    pub fy: FinancialYear,
+    pub done: usize,
+    pub total: usize,
+}
+
+impl FetchProgress {
+    pub fn ratio(&self) -> f64 {
+        if self.total == 0 {
+            0.0
+        } else {
+            (self.done as f64 / self.total as f64).clamp(0.0, 1.0)
+        }
+    }
+    pub fn label(&self) -> String {
+        format!("fetching returns: {} of {} periods", self.done, self.total)
+    }
 }
 
 /// What the popup shows.
@@ -57,6 +91,8 @@ impl ExportLedgerPopup {
 
 fn fetch(state: &mut AppState, fy: FinancialYear) -> Vec<SyncCommand> {
     state.export_ledger.error = None;
+    state.export_ledger.progress = None;
+    state.export_ledger.fetching = Some(fy);
     state.in_flight.insert(JobKind::ExportLedger);
     vec![SyncCommand::RefreshExportLedger { fy }]
 }
@@ -66,7 +102,8 @@ pub fn open(state: &mut AppState) -> Vec<SyncCommand> {
     let fy = state.period.financial_year();
     state.popup = Some(Popup::ExportLedger(ExportLedgerPopup::new(fy)));
     state.dirty = true;
-    if state.export_ledger.ledgers.contains_key(&fy) {
+    let under_way = state.export_ledger.fetching == Some(fy) && state.in_flight.contains(&JobKind::ExportLedger);
+    if state.export_ledger.ledgers.contains_key(&fy) || under_way {
         vec![]
     } else {
         fetch(state, fy)
@@ -110,8 +147,12 @@ fn download(state: &mut AppState, fy: FinancialYear, transactions: bool) -> Vec<
             "export ledger transactions CSV",
         )
     } else {
-        let rows = l.value.rows.iter().filter(|r| in_fy(Some(r.period)));
-        (export_ledger_table(rows, Amounts::Plain), "", "export ledger CSV")
+        let rows = l.value.year_rows(fy);
+        (
+            export_ledger_table(rows.iter(), Amounts::Plain),
+            "",
+            "export ledger CSV",
+        )
     };
     let contents = match table.to_csv() {
         Ok(c) => c,
@@ -133,10 +174,13 @@ fn download(state: &mut AppState, fy: FinancialYear, transactions: bool) -> Vec<
 
 /// ICEGATE tracking of `month` from the loaded returns of its year (no imported verdicts in
 /// the TUI yet: `gstdash icegate --icegate-csv` reads them).
+///
+/// Judged against the latest loaded year at or after the month's: every ledger runs from the
+/// first return, and a later year also knows whether a later 3.1(b) cleared a hold.
 pub fn tracking(state: &AppState, month: ReturnPeriod) -> Option<Tracking> {
     let fy = month.financial_year();
-    let ledger = state.export_ledger.ledgers.get(&fy)?;
-    let returns = state.export_ledger.returns.get(&fy)?;
+    let (ledger_fy, ledger) = state.export_ledger.ledgers.range(fy..).next_back()?;
+    let returns = state.export_ledger.returns.get(ledger_fy)?;
     Some(icegate::track(returns, &[month], &ledger.value, &[]))
 }
 
@@ -275,8 +319,12 @@ pub fn on_loaded(
     ledger: Arc<ExportLedger>,
     returns: Arc<Vec<PeriodReturns>>,
     fetched_at: DateTime<Utc>,
+    gathered: Gathered,
 ) {
     state.export_ledger.returns.insert(fy, returns);
+    state.export_ledger.gathered.insert(fy, gathered);
+    state.export_ledger.progress = None;
+    state.export_ledger.fetching = None;
     state.in_flight.remove(&JobKind::ExportLedger);
     state.last_errors.remove(&JobKind::ExportLedger);
     state.export_ledger.error = None;

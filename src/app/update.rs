@@ -414,7 +414,11 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
             match job {
                 JobKind::Counts(g) => state.counts_mut(g).error = Some(message.clone()),
                 JobKind::Balance => state.balance_error = Some(message.clone()),
-                JobKind::ExportLedger => state.export_ledger.error = Some(message.clone()),
+                JobKind::ExportLedger => {
+                    state.export_ledger.error = Some(message.clone());
+                    state.export_ledger.progress = None;
+                    state.export_ledger.fetching = None;
+                }
                 JobKind::Ledgers => state.ledgers.error = Some(message.clone()),
                 JobKind::Outward => state.outward.error = Some(message.clone()),
                 JobKind::Session
@@ -448,7 +452,22 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
             ledger,
             returns,
             fetched_at,
-        } => super::export_ledger::on_loaded(state, fy, ledger, returns, fetched_at),
+            periods_fetched,
+            periods_cached,
+        } => super::export_ledger::on_loaded(
+            state,
+            fy,
+            ledger,
+            returns,
+            fetched_at,
+            super::export_ledger::Gathered {
+                fetched: periods_fetched,
+                cached: periods_cached,
+            },
+        ),
+        SyncEvent::ExportLedgerProgress { fy, done, total } => {
+            state.export_ledger.progress = Some(super::export_ledger::FetchProgress { fy, done, total });
+        }
         SyncEvent::LedgersLoaded {
             period,
             from,

@@ -15,6 +15,7 @@
 
 mod cache;
 mod error;
+mod export_returns;
 mod migrate;
 mod outbox;
 mod profiles;
@@ -28,6 +29,7 @@ use rusqlite::Connection;
 
 pub use cache::LedgerKind;
 pub use error::{RECOVERY_HINT, StoreError};
+pub use export_returns::CachedReturns;
 pub use outbox::{JournalEntry, OutboxRow, OutboxState, SendKind, SendRow, StageReport, apply_to_record, outcome_text};
 pub use profiles::{ProfileUpsert, StoredPlatformToken, StoredProfile, StoredTaxpayerSession, StoredTokens};
 

@@ -130,7 +130,13 @@ impl Engine {
                     self.balance(period);
                 }
                 SyncCommand::RefreshExportLedger { fy } => {
-                    let job = super::reports::export_ledger_job(self.client.clone(), fy, self.events.clone());
+                    let job = super::reports::export_ledger_job(
+                        self.client.clone(),
+                        self.store.clone(),
+                        self.profile.clone(),
+                        fy,
+                        self.events.clone(),
+                    );
                     self.start(JobKind::ExportLedger, job);
                 }
                 SyncCommand::ExportRecords {

@@ -76,8 +76,9 @@ pub enum SyncCommand {
     Push,
     /// Regenerate GSTR-2B for a period and poll until it is done.
     Regenerate2b { period: ReturnPeriod },
-    /// Fetch GSTR-1/1A and GSTR-3B of every started period of `fy` and compute the export
-    /// ledger (cumulated from April of `fy`).
+    /// Compute the export ledger of `fy` from GSTR-1/1A and GSTR-3B of every period from the
+    /// taxpayer's first return to the end of `fy`: filed periods from the cache, the rest
+    /// fetched (progress as `ExportLedgerProgress`).
     RefreshExportLedger { fy: FinancialYear },
     /// Write `contents` to `dir/name` (downloads). The UI builds the text; the engine does the
     /// disk work and answers `FileWritten` or `Failed { job: Download }`.
@@ -189,7 +190,18 @@ pub enum SyncEvent {
         ledger: Arc<ExportLedger>,
         /// What it was computed from (the ICEGATE view reads the 6A invoices).
         returns: Arc<Vec<PeriodReturns>>,
+        /// When the newest of the data was fetched ("data as on").
         fetched_at: DateTime<Utc>,
+        /// Periods fetched from GSTN this time, and read from the cache.
+        periods_fetched: usize,
+        periods_cached: usize,
+    },
+    /// The export ledger's fetch: `done` of `total` periods to fetch so far (the total grows
+    /// while the engine looks for where the taxpayer's returns start).
+    ExportLedgerProgress {
+        fy: FinancialYear,
+        done: usize,
+        total: usize,
     },
     /// The Ledgers screen's data (`from`..`to` for cash and ITC, the period for liability).
     LedgersLoaded {

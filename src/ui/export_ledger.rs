@@ -183,10 +183,14 @@ pub fn render(f: &mut Frame, area: Rect, state: &AppState, p: &ExportLedgerPopup
         Some(fetched) => {
             let l = &fetched.value;
             let at = fetched.fetched_at.with_timezone(&ist()).format("%d-%m-%Y %H:%M");
-            let label = format!(
-                "Data as on {at} IST · balance cumulated from April {}",
-                p.fy.start_year()
-            );
+            let since = state
+                .export_ledger
+                .returns
+                .get(&p.fy)
+                .and_then(|r| r.first())
+                .map(|r| format!("balance cumulated from {}", r.period))
+                .unwrap_or_else(|| "no returns before this year".into());
+            let label = format!("Data as on {at} IST · {since}");
             top = summary(l, &crate::ui::fmt::truncate(&label, w), w, theme);
             let wide = w >= 90;
             let cols = |a: &str, b: &str, c: &str, d: &str, e: &str, g: &str| {
@@ -207,14 +211,14 @@ pub fn render(f: &mut Frame, area: Rect, state: &AppState, p: &ExportLedgerPopup
                 cols("Return period", "Type", "Credit/Debit", "IGST", "CESS", "Balance IGST"),
                 theme.table_header,
             ));
-            let in_fy: Vec<_> = l.rows.iter().filter(|r| p.fy.contains(r.period)).collect();
-            if in_fy.is_empty() {
+            let year = l.year_rows(p.fy);
+            if year.is_empty() {
                 rows.push(Line::styled(
                     format!("No GSTR-1 or GSTR-3B filed for FY {} yet.", p.fy),
                     theme.dim,
                 ));
             }
-            for r in in_fy {
+            for r in &year {
                 let text = cols(
                     &r.period.to_string(),
                     &r.ret_type.to_string(),
@@ -235,7 +239,9 @@ pub fn render(f: &mut Frame, area: Rect, state: &AppState, p: &ExportLedgerPopup
             let msg = match (&state.export_ledger.error, loading) {
                 (Some(e), _) => format!("Could not compute the export ledger: {e}"),
                 (None, true) => format!(
-                    "Fetching GSTR-1, GSTR-1A and GSTR-3B for each period of FY {} (17 calls a period)…",
+                    "Fetching GSTR-1, GSTR-1A and GSTR-3B of every period from your first return to FY {} \
+                     (17 calls a period; filed periods are kept and not fetched again). Esc closes; the \
+                     fetch goes on.",
                     p.fy
                 ),
                 (None, false) => "Not loaded. Press r to fetch.".to_string(),
@@ -288,9 +294,14 @@ pub fn render(f: &mut Frame, area: Rect, state: &AppState, p: &ExportLedgerPopup
             Span::styled(" CLOSE", theme.text),
         ])
     };
+    let progress = state
+        .export_ledger
+        .progress
+        .filter(|g| loading && g.fy == p.fy && icegate.is_none());
+    let gauge_h = usize::from(progress.is_some());
     let inner_h = inner.height as usize;
-    let top_h = top.len().min(inner_h.saturating_sub(2));
-    let rows_h = inner_h.saturating_sub(top_h + 1);
+    let top_h = top.len().min(inner_h.saturating_sub(2 + gauge_h));
+    let rows_h = inner_h.saturating_sub(top_h + 1 + gauge_h);
     let max = rows.len().saturating_sub(rows_h) as u16;
     p.max_scroll.set(max);
     let scroll = p.scroll.min(max);
@@ -309,6 +320,20 @@ pub fn render(f: &mut Frame, area: Rect, state: &AppState, p: &ExportLedgerPopup
             ..inner
         },
     );
+    if let Some(g) = progress {
+        f.render_widget(
+            ratatui::widgets::Gauge::default()
+                .gauge_style(theme.selection)
+                .use_unicode(true)
+                .ratio(g.ratio())
+                .label(g.label()),
+            Rect {
+                y: inner.y + inner.height.saturating_sub(2),
+                height: 1,
+                ..inner
+            },
+        );
+    }
     f.render_widget(
         Paragraph::new(actions),
         Rect {
@@ -409,6 +434,8 @@ mod tests {
                 ledger: Arc::new(compute(&returns())),
                 returns: Arc::new(returns()),
                 fetched_at: now() - TimeDelta::minutes(5),
+                periods_fetched: 7,
+                periods_cached: 0,
             }),
         );
         s
@@ -449,6 +476,63 @@ mod tests {
             "{}",
             t.backend()
         );
+        assert_snapshot!(t.backend());
+    }
+
+    #[test]
+    fn progress_gauge_while_fetching_and_esc_leaves_the_fetch_running_80x24() {
+        let mut s = loaded_state(ThemeName::Mono);
+        press(&mut s, KeyCode::Char('e'));
+        let fy = s.period.financial_year();
+        update(
+            &mut s,
+            Msg::Sync(SyncEvent::ExportLedgerProgress {
+                fy,
+                done: 14,
+                total: 31,
+            }),
+        );
+        let t = draw(&s);
+        let text = t.backend().to_string();
+        assert!(text.contains("fetching returns: 14 of 31 periods"), "{text}");
+        assert_snapshot!(t.backend());
+        press(&mut s, KeyCode::Esc);
+        assert!(s.popup.is_none());
+        assert!(s.is_loading(crate::sync::JobKind::ExportLedger), "the fetch goes on");
+        // Reopening while it runs asks for nothing more and shows the progress again.
+        assert!(press(&mut s, KeyCode::Char('e')).is_empty());
+        assert!(draw(&s).backend().to_string().contains("14 of 31"));
+    }
+
+    /// March 2025 (the year before) leaves IGST ₹2,000 unpaid: FY 2025-26 opens with a
+    /// brought-forward debit of ₹2,000 and every balance after it is ₹2,000 lower.
+    #[test]
+    fn brought_forward_row_opens_the_year_80x24() {
+        let mut s = loaded_state(ThemeName::Mono);
+        press(&mut s, KeyCode::Char('e'));
+        let mut all = returns();
+        let mut mar = all[0].clone();
+        mar.period = ReturnPeriod::new(2025, 3).unwrap();
+        let igst = mar.gstr1.as_ref().unwrap().exp[0].inv[0].itms[0].iamt;
+        mar.gstr1.as_mut().unwrap().exp[0].inv[0].inum = "EXP/24/0312".into();
+        mar.gstr3b.as_mut().unwrap().sup_details.osup_zero.iamt = igst - m("2000");
+        all.insert(0, mar);
+        update(
+            &mut s,
+            Msg::Sync(SyncEvent::ExportLedgerLoaded {
+                fy: FinancialYear::new(2025),
+                ledger: Arc::new(compute(&all)),
+                returns: Arc::new(all),
+                fetched_at: now() - TimeDelta::minutes(5),
+                periods_fetched: 0,
+                periods_cached: 8,
+            }),
+        );
+        let t = draw(&s);
+        let text = t.backend().to_string();
+        assert!(text.contains("Apr 2025       B/F   Debit"), "{text}");
+        assert!(text.contains("cumulated from Mar 2025"), "{text}");
+        assert!(text.contains("Net IGST balance ₹-7,000.00"), "{text}");
         assert_snapshot!(t.backend());
     }
 
