@@ -10,7 +10,7 @@ use super::keymap::Action;
 use super::state::{AppState, Fetched, Popup};
 use super::toast::ToastLevel;
 use crate::domain::export_ledger::{ExportLedger, PeriodReturns};
-use crate::domain::icegate::{self, Tracking};
+use crate::domain::icegate::Tracking;
 use crate::domain::{FinancialYear, ReturnPeriod};
 use crate::export::text::Amounts;
 use crate::export::text::{export_ledger_table, transactions_table};
@@ -28,6 +28,8 @@ pub struct ExportLedgerState {
     pub fetching: Option<FinancialYear>,
     /// Its progress.
     pub progress: Option<FetchProgress>,
+    /// ICEGATE's responses imported from the portal's CSV (the ICEGATE screen's verdicts).
+    pub verdicts: Option<super::icegate::ImportedVerdicts>,
     /// Last failure of the fetch for the year on screen.
     pub error: Option<String>,
 }
@@ -60,19 +62,10 @@ impl FetchProgress {
     }
 }
 
-/// What the popup shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LedgerView {
-    Ledger,
-    /// ICEGATE tracking of one month's 6A invoices.
-    Icegate(ReturnPeriod),
-}
-
 /// The open popup.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExportLedgerPopup {
     pub fy: FinancialYear,
-    pub view: LedgerView,
     pub scroll: u16,
     /// Largest useful scroll, recorded by the view.
     pub max_scroll: std::cell::Cell<u16>,
@@ -82,14 +75,13 @@ impl ExportLedgerPopup {
     pub fn new(fy: FinancialYear) -> Self {
         ExportLedgerPopup {
             fy,
-            view: LedgerView::Ledger,
             scroll: 0,
             max_scroll: std::cell::Cell::new(0),
         }
     }
 }
 
-fn fetch(state: &mut AppState, fy: FinancialYear) -> Vec<SyncCommand> {
+pub(crate) fn fetch(state: &mut AppState, fy: FinancialYear) -> Vec<SyncCommand> {
     state.export_ledger.error = None;
     state.export_ledger.progress = None;
     state.export_ledger.fetching = Some(fy);
@@ -99,7 +91,11 @@ fn fetch(state: &mut AppState, fy: FinancialYear) -> Vec<SyncCommand> {
 
 /// `e`: opens on the selected period's financial year, fetching it unless already loaded.
 pub fn open(state: &mut AppState) -> Vec<SyncCommand> {
-    let fy = state.period.financial_year();
+    open_fy(state, state.period.financial_year())
+}
+
+/// Opens on `fy` (from the ICEGATE screen: the year of the month it shows).
+pub fn open_fy(state: &mut AppState, fy: FinancialYear) -> Vec<SyncCommand> {
     state.popup = Some(Popup::ExportLedger(ExportLedgerPopup::new(fy)));
     state.dirty = true;
     let under_way = state.export_ledger.fetching == Some(fy) && state.in_flight.contains(&JobKind::ExportLedger);
@@ -172,22 +168,13 @@ fn download(state: &mut AppState, fy: FinancialYear, transactions: bool) -> Vec<
     }]
 }
 
-/// ICEGATE tracking of `month` from the loaded returns of its year (no imported verdicts in
-/// the TUI yet: `gstdash icegate --icegate-csv` reads them).
-///
-/// Judged against the latest loaded year at or after the month's: every ledger runs from the
-/// first return, and a later year also knows whether a later 3.1(b) cleared a hold.
-pub fn tracking(state: &AppState, month: ReturnPeriod) -> Option<Tracking> {
-    let fy = month.financial_year();
-    let (ledger_fy, ledger) = state.export_ledger.ledgers.range(fy..).next_back()?;
-    let returns = state.export_ledger.returns.get(ledger_fy)?;
-    Some(icegate::track(returns, &[month], &ledger.value, &[]))
-}
-
-fn download_failed(state: &mut AppState, month: ReturnPeriod) -> Vec<SyncCommand> {
-    let Some(t) = tracking(state, month) else {
-        return vec![];
-    };
+/// Writes the failed invoices of `t` (the ICEGATE screen's month or quarter) as CSV.
+pub(crate) fn write_failed(
+    state: &mut AppState,
+    t: &Tracking,
+    periods: &[ReturnPeriod],
+    span: &str,
+) -> Vec<SyncCommand> {
     let Some(dir) = state.downloads_dir.clone() else {
         state.toasts.push(
             ToastLevel::Error,
@@ -197,6 +184,15 @@ fn download_failed(state: &mut AppState, month: ReturnPeriod) -> Vec<SyncCommand
         );
         return vec![];
     };
+    if t.failed().next().is_none() {
+        state.toasts.push(
+            ToastLevel::Info,
+            "No failed invoices",
+            format!("Every 6A invoice of {span} went to ICEGATE; nothing to download."),
+            state.now,
+        );
+        return vec![];
+    }
     let contents = match crate::export::text::icegate_failed_table(t.failed(), Amounts::Plain).to_csv() {
         Ok(c) => c,
         Err(e) => {
@@ -207,10 +203,14 @@ fn download_failed(state: &mut AppState, month: ReturnPeriod) -> Vec<SyncCommand
         }
     };
     state.in_flight.insert(JobKind::Download);
+    let which = match periods {
+        [one] => one.wire(),
+        [first, .., last] => format!("{}-{}", first.wire(), last.wire()),
+        [] => String::new(),
+    };
     let name = format!(
-        "icegate-failed-{}-{}-{}.csv",
+        "icegate-failed-{}-{which}-{}.csv",
         state.profile.gstin,
-        month.wire(),
         state.now.with_timezone(&super::state::ist()).format("%Y%m%d-%H%M%S")
     );
     vec![SyncCommand::WriteFile {
@@ -277,31 +277,7 @@ pub fn action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
                 return fetch(state, next);
             }
         }
-        Action::NextTab => {
-            p.view = match p.view {
-                LedgerView::Ledger => LedgerView::Icegate(month0),
-                LedgerView::Icegate(_) => LedgerView::Ledger,
-            };
-            p.scroll = 0;
-        }
-        Action::PrevPeriod | Action::NextPeriod => {
-            if let LedgerView::Icegate(m) = p.view {
-                let next = if action == Action::NextPeriod {
-                    m.next()
-                } else {
-                    m.prev()
-                };
-                if fy.contains(next) && next <= latest_period {
-                    p.view = LedgerView::Icegate(next);
-                    p.scroll = 0;
-                }
-            }
-        }
-        Action::DownloadFailedCsv => {
-            if let LedgerView::Icegate(m) = p.view {
-                return download_failed(state, m);
-            }
-        }
+        Action::OpenIcegate => return super::icegate::open_on(state, month0),
         Action::Refresh => return fetch(state, fy),
         Action::OpenQuickBalance => return super::update::open_quick_balance(state),
         Action::OpenLedgers => return super::ledgers::open(state),

@@ -5,6 +5,7 @@
 
 pub mod export_ledger;
 pub mod help;
+pub mod icegate;
 pub mod ims;
 pub mod keymap;
 pub mod ledgers;

@@ -155,6 +155,8 @@ pub enum Popup {
     Outward(super::outward::OutwardPopup),
     /// `O`: log in again with an OTP, without leaving the app (queued decisions stay queued).
     Otp(OtpState),
+    /// `I`: ICEGATE tracking of export invoices.
+    Icegate(super::icegate::IcegateScreen),
 }
 
 /// The log-in popup: whether the OTP went out, the digits typed, the last error.
@@ -178,6 +180,9 @@ impl Popup {
             Popup::Ledgers(_) => Context::Ledgers,
             Popup::Outward(_) => Context::Outward,
             Popup::Otp(_) => Context::Otp,
+            Popup::Icegate(s) if s.prompt.is_some() => Context::IcegateImport,
+            Popup::Icegate(s) if s.picker.is_some() => Context::IcegatePicker,
+            Popup::Icegate(_) => Context::Icegate,
         }
     }
 }

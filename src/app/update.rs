@@ -72,6 +72,12 @@ fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<SyncCommand> {
         return vec![];
     }
     if let Some(c) = spec.typed_char()
+        && contexts[0] == Context::IcegateImport
+    {
+        super::icegate::typed(state, c);
+        return vec![];
+    }
+    if let Some(c) = spec.typed_char()
         && contexts[0] == Context::Otp
     {
         super::login::typed(state, c);
@@ -121,6 +127,9 @@ pub fn run(state: &mut AppState, ctx: Context, action: Action) -> Vec<SyncComman
         Context::Ledgers => super::ledgers::action(state, action),
         Context::Outward => super::outward::action(state, action),
         Context::Otp => super::login::action(state, action),
+        Context::Icegate => super::icegate::action(state, action),
+        Context::IcegatePicker => super::icegate::picker_action(state, action),
+        Context::IcegateImport => super::icegate::prompt_action(state, action),
     }
 }
 
@@ -148,6 +157,7 @@ fn dashboard_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
             return vec![];
         }
         Action::OpenExportLedger => return super::export_ledger::open(state),
+        Action::OpenIcegate => return super::icegate::open(state),
         Action::OpenLedgers => return super::ledgers::open(state),
         Action::OpenOutward => return super::outward::open(state),
         Action::OpenQuickBalance => return open_quick_balance(state),
@@ -465,6 +475,7 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
                 cached: periods_cached,
             },
         ),
+        SyncEvent::IcegateVerdicts { path, verdicts } => super::icegate::on_verdicts(state, path, verdicts),
         SyncEvent::ExportLedgerProgress { fy, done, total } => {
             state.export_ledger.progress = Some(super::export_ledger::FetchProgress { fy, done, total });
         }

@@ -180,6 +180,10 @@ impl Engine {
                 SyncCommand::UnstageKeys { keys } => self.unstage_keys(&keys),
                 SyncCommand::Push => self.push(),
                 SyncCommand::Regenerate2b { period } => self.regenerate(period),
+                SyncCommand::ImportIcegateCsv { path } => {
+                    let job = super::reports::import_icegate_job(path, self.events.clone());
+                    self.start(JobKind::Download, job);
+                }
                 SyncCommand::SendOtp => self.send_otp(),
                 SyncCommand::VerifyOtp { otp } => self.verify_otp(otp),
                 SyncCommand::Shutdown => break,

@@ -109,6 +109,9 @@ pub enum SyncCommand {
     SendOtp,
     /// Verify the OTP; a new taxpayer session is stored and announced with `Session`.
     VerifyOtp { otp: crate::secret::Secret },
+    /// Read ICEGATE's responses (SB codes) from a CSV downloaded from the portal; answers
+    /// `IcegateVerdicts`.
+    ImportIcegateCsv { path: PathBuf },
     /// Stop the engine (app quitting).
     Shutdown,
 }
@@ -223,6 +226,11 @@ pub enum SyncEvent {
     FileWritten { what: String, path: PathBuf },
     /// An OTP went to the taxpayer's registered mobile/e-mail.
     OtpSent,
+    /// ICEGATE's responses read from `path`, or why not (naming the line and column).
+    IcegateVerdicts {
+        path: PathBuf,
+        verdicts: Result<Arc<Vec<crate::domain::icegate::Verdict>>, String>,
+    },
 }
 
 /// A decision in the outbox as the UI sees it.

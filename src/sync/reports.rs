@@ -387,6 +387,24 @@ pub async fn export_ledger_job(
     let _ = events.send(ev);
 }
 
+/// Reads ICEGATE's responses from `path` (a CSV from the portal).
+pub fn read_icegate_csv(path: &std::path::Path) -> Result<Vec<crate::domain::icegate::Verdict>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("could not read the file: {e}"))?;
+    crate::domain::icegate::parse_verdicts(&text)
+}
+
+/// Engine job: ICEGATE's responses for the ICEGATE screen.
+pub async fn import_icegate_job(path: PathBuf, events: UnboundedSender<SyncEvent>) {
+    let p = path.clone();
+    let r = tokio::task::spawn_blocking(move || read_icegate_csv(&p))
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
+    let _ = events.send(SyncEvent::IcegateVerdicts {
+        path,
+        verdicts: r.map(Arc::new),
+    });
+}
+
 /// Writes `dir/name` through a temporary file in the same directory, so a reader never sees
 /// half a file.
 pub fn write_file(dir: &std::path::Path, name: &str, contents: &str) -> std::io::Result<PathBuf> {

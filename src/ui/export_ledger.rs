@@ -12,7 +12,7 @@ use super::fmt::{pad_left, pad_right, wrap};
 use super::theme::Theme;
 use super::widgets::{popup, spinner};
 use crate::app::AppState;
-use crate::app::export_ledger::{ExportLedgerPopup, LedgerView, tracking};
+use crate::app::export_ledger::ExportLedgerPopup;
 use crate::app::keymap::{Action, Context};
 use crate::app::state::ist;
 use crate::domain::Money;
@@ -72,82 +72,6 @@ fn summary<'a>(l: &ExportLedger, fetched: &str, w: usize, theme: &Theme) -> Vec<
     v
 }
 
-/// The ICEGATE view: the portal's counts table for the month, then the failed invoices.
-fn icegate_lines<'a>(
-    state: &AppState,
-    m: crate::domain::ReturnPeriod,
-    w: usize,
-    theme: &Theme,
-) -> (Vec<Line<'a>>, Vec<Line<'a>>) {
-    let mut top = vec![];
-    let mut rows = vec![];
-    let Some(t) = tracking(state, m) else {
-        return (top, rows);
-    };
-    for l in wrap(&capitalised(DERIVED_LABEL), w) {
-        top.push(Line::styled(l, theme.attention));
-    }
-    top.push(Line::styled(
-        format!(
-            "{}  {}  {}  {}",
-            pad_right("Status", 28),
-            pad_left("Count", 5),
-            pad_left("IGST", 14),
-            pad_left("CESS", 12)
-        ),
-        theme.table_header,
-    ));
-    for c in t.counts() {
-        let style = if c.label.starts_with("  ") {
-            theme.dim
-        } else {
-            theme.text
-        };
-        top.push(Line::styled(
-            format!(
-                "{}  {}  {}  {}",
-                pad_right(&c.label, 28),
-                pad_left(&c.count.to_string(), 5),
-                pad_left(&c.tax.igst.inr(), 14),
-                pad_left(&c.tax.cess.inr(), 12)
-            ),
-            style,
-        ));
-    }
-    let failed: Vec<_> = t.failed().collect();
-    if failed.is_empty() {
-        top.push(Line::styled(
-            "No failed invoices. ICEGATE's own responses: gstdash icegate --icegate-csv FILE",
-            theme.dim,
-        ));
-        return (top, rows);
-    }
-    let reason_w = w.saturating_sub(12 + 2 + 10 + 2 + 12 + 2);
-    top.push(Line::styled(
-        format!(
-            "{}  {}  {}  {}",
-            pad_right("Invoice No", 12),
-            pad_right("Date", 10),
-            pad_left("IGST", 12),
-            "Reason (failed invoices)"
-        ),
-        theme.table_header,
-    ));
-    for i in failed {
-        rows.push(Line::styled(
-            format!(
-                "{}  {}  {}  {}",
-                pad_right(&crate::ui::fmt::truncate(&i.inum, 12), 12),
-                pad_right(&i.idt, 10),
-                pad_left(&i.tax.igst.inr(), 12),
-                crate::ui::fmt::truncate(&i.reason(), reason_w)
-            ),
-            theme.warn,
-        ));
-    }
-    (top, rows)
-}
-
 pub fn render(f: &mut Frame, area: Rect, state: &AppState, p: &ExportLedgerPopup, theme: &Theme) {
     let popup_w = area.width.min(96);
     let rect = popup::centered(area, popup_w, area.height);
@@ -158,10 +82,7 @@ pub fn render(f: &mut Frame, area: Rect, state: &AppState, p: &ExportLedgerPopup
             theme.spinner,
         ))
     });
-    let title = match p.view {
-        LedgerView::Ledger => format!(" Export ledger · FY {} ", p.fy),
-        LedgerView::Icegate(m) => format!(" ICEGATE tracking · {m} "),
-    };
+    let title = format!(" Export ledger · FY {} ", p.fy);
     let inner = popup::frame(f, rect, Line::from(title), right, theme);
     let inner = Rect {
         x: inner.x + 1,
@@ -171,15 +92,7 @@ pub fn render(f: &mut Frame, area: Rect, state: &AppState, p: &ExportLedgerPopup
     let w = inner.width as usize;
     let mut top: Vec<Line> = Vec::new();
     let mut rows: Vec<Line> = Vec::new();
-    let icegate = match p.view {
-        LedgerView::Icegate(m) => Some(m),
-        LedgerView::Ledger => None,
-    };
     match state.export_ledger.ledgers.get(&p.fy) {
-        Some(_) if icegate.is_some() => {
-            let m = icegate.expect("checked");
-            (top, rows) = icegate_lines(state, m, w, theme);
-        }
         Some(fetched) => {
             let l = &fetched.value;
             let at = fetched.fetched_at.with_timezone(&ist()).format("%d-%m-%Y %H:%M");
@@ -270,34 +183,15 @@ pub fn render(f: &mut Frame, area: Rect, state: &AppState, p: &ExportLedgerPopup
             .map(|k| k.to_string())
             .unwrap_or_default()
     };
-    let actions = if icegate.is_some() {
-        Line::from(vec![
-            Span::styled(format!("[{}]", key(Action::NextTab)), theme.key),
-            Span::styled(" LEDGER  ", theme.text),
-            Span::styled(
-                format!("[{} {}]", key(Action::PrevPeriod), key(Action::NextPeriod)),
-                theme.key,
-            ),
-            Span::styled(" MONTH  ", theme.text),
-            Span::styled(format!("[{}]", key(Action::DownloadFailedCsv)), theme.key),
-            Span::styled(" DOWNLOAD FAILED INVOICES  ", theme.text),
-            Span::styled(format!("[{}]", key(Action::Close)), theme.key),
-            Span::styled(" CLOSE", theme.text),
-        ])
-    } else {
-        Line::from(vec![
-            Span::styled(format!("[{}]", key(Action::DownloadCsv)), theme.key),
-            Span::styled(" DOWNLOAD AS CSV  ", theme.text),
-            Span::styled(format!("[{}]", key(Action::DownloadTransactionsCsv)), theme.key),
-            Span::styled(" DOWNLOAD TRANSACTION AS CSV  ", theme.text),
-            Span::styled(format!("[{}]", key(Action::Close)), theme.key),
-            Span::styled(" CLOSE", theme.text),
-        ])
-    };
-    let progress = state
-        .export_ledger
-        .progress
-        .filter(|g| loading && g.fy == p.fy && icegate.is_none());
+    let actions = Line::from(vec![
+        Span::styled(format!("[{}]", key(Action::DownloadCsv)), theme.key),
+        Span::styled(" DOWNLOAD AS CSV  ", theme.text),
+        Span::styled(format!("[{}]", key(Action::DownloadTransactionsCsv)), theme.key),
+        Span::styled(" DOWNLOAD TRANSACTION AS CSV  ", theme.text),
+        Span::styled(format!("[{}]", key(Action::Close)), theme.key),
+        Span::styled(" CLOSE", theme.text),
+    ]);
+    let progress = state.export_ledger.progress.filter(|g| loading && g.fy == p.fy);
     let gauge_h = usize::from(progress.is_some());
     let inner_h = inner.height as usize;
     let top_h = top.len().min(inner_h.saturating_sub(2 + gauge_h));
@@ -345,7 +239,7 @@ pub fn render(f: &mut Frame, area: Rect, state: &AppState, p: &ExportLedgerPopup
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::sync::Arc;
 
     use chrono::TimeDelta;
@@ -417,7 +311,7 @@ mod tests {
         update(s, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
     }
 
-    pub(super) fn opened_for_icegate(theme: ThemeName) -> AppState {
+    pub(crate) fn opened_for_icegate(theme: ThemeName) -> AppState {
         opened(theme)
     }
 
@@ -595,48 +489,5 @@ mod tests {
         );
         press(&mut s, KeyCode::Esc);
         assert!(s.popup.is_none());
-    }
-}
-
-#[cfg(test)]
-mod icegate_tests {
-    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    use insta::assert_snapshot;
-    use ratatui::Terminal;
-    use ratatui::backend::TestBackend;
-
-    use crate::app::export_ledger::LedgerView;
-    use crate::app::{Msg, Popup, ThemeName, update};
-    use crate::domain::ReturnPeriod;
-    use crate::sync::SyncCommand;
-
-    #[test]
-    fn icegate_view_80x24_and_failed_download() {
-        let mut s = super::tests::opened_for_icegate(ThemeName::Dark);
-        let key = |s: &mut crate::app::AppState, c: KeyCode| update(s, Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)));
-        key(&mut s, KeyCode::Tab);
-        let Some(Popup::ExportLedger(p)) = &s.popup else {
-            panic!()
-        };
-        assert_eq!(p.view, LedgerView::Icegate(ReturnPeriod::new(2025, 10).unwrap()));
-        // September: shipping bill present, port code missing; the ledger was negative from
-        // July until September's 3.1(b), so nothing else holds it.
-        key(&mut s, KeyCode::Char('['));
-        let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
-        t.draw(|f| crate::ui::render(f, &s)).unwrap();
-        let text = t.backend().to_string();
-        assert!(text.contains("ICEGATE tracking · Sep 2025"), "{text}");
-        assert!(text.contains("port code missing"), "{text}");
-        assert_snapshot!(t.backend());
-        let cmds = key(&mut s, KeyCode::Char('f'));
-        let [SyncCommand::WriteFile { name, contents, .. }] = cmds.as_slice() else {
-            panic!("{cmds:?}")
-        };
-        assert!(name.starts_with("icegate-failed-") && name.contains("092025"), "{name}");
-        assert_eq!(contents.lines().count(), 2, "{contents}");
-        assert!(
-            contents.contains("EXP/25/0009") && contents.contains("port code missing"),
-            "{contents}"
-        );
     }
 }

@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod export_ledger;
 pub mod fmt;
 pub mod help;
+pub mod icegate;
 pub mod ims;
 pub mod info;
 pub mod ledgers;
@@ -77,6 +78,7 @@ pub fn render(f: &mut Frame, state: &AppState) {
         Some(Popup::Ledgers(p)) => ledgers::render(f, body, state, p, theme),
         Some(Popup::Outward(p)) => outward::render(f, body, state, p, theme),
         Some(Popup::Otp(o)) => login::render(f, body, state, o, theme),
+        Some(Popup::Icegate(s)) => icegate::render(f, body, state, s, theme),
     }
     toasts::render(f, body, state, theme);
 }
