@@ -12,8 +12,7 @@ use super::toast::ToastLevel;
 use crate::domain::export_ledger::{ExportLedger, PeriodReturns};
 use crate::domain::icegate::Tracking;
 use crate::domain::{FinancialYear, ReturnPeriod};
-use crate::export::text::Amounts;
-use crate::export::text::{export_ledger_table, transactions_table};
+use crate::export::{FileFormat, OutTarget, files, tables};
 use crate::sync::{JobKind, SyncCommand};
 
 /// Data of the popup, kept while it is closed (reopening shows what was fetched).
@@ -106,17 +105,40 @@ pub fn open_fy(state: &mut AppState, fy: FinancialYear) -> Vec<SyncCommand> {
     }
 }
 
-/// File name of a download: what, GSTIN, year, and the model's clock (so downloads never
-/// overwrite each other).
-pub fn file_name(kind: &str, gstin: &str, fy: FinancialYear, now: DateTime<Utc>) -> String {
-    format!(
-        "export-ledger{kind}-{gstin}-FY{fy}-{}.csv",
-        now.with_timezone(&super::state::ist()).format("%Y%m%d-%H%M%S")
-    )
+/// What to download from the popup.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Download {
+    /// DOWNLOAD AS CSV: the year's rows.
+    LedgerCsv,
+    /// DOWNLOAD TRANSACTION AS CSV: the year's breakup per period.
+    TransactionsCsv,
+    /// Both, as two sheets of one workbook.
+    Workbook,
 }
 
-fn download(state: &mut AppState, fy: FinancialYear, transactions: bool) -> Vec<SyncCommand> {
-    let Some(l) = state.export_ledger.ledgers.get(&fy) else {
+/// The downloads folder, or a toast saying how to set one.
+fn downloads_dir(state: &mut AppState) -> Option<std::path::PathBuf> {
+    let dir = state.downloads_dir.clone();
+    if dir.is_none() {
+        state.toasts.push(
+            ToastLevel::Error,
+            "No downloads folder",
+            "Set downloads_dir in the config file to save files.",
+            state.now,
+        );
+    }
+    dir
+}
+
+/// `export-ledger-27AAPFU0939F1ZV-FY2024-25-20261123-140455`: what, whose, which year and the
+/// model's clock; the shared writer adds `-2`… rather than overwrite.
+fn target(state: &AppState, kind: &str, which: &str, dir: std::path::PathBuf) -> OutTarget {
+    let at = state.now.with_timezone(&super::state::ist()).naive_local();
+    OutTarget::new(None, dir, files::stem(kind, &state.profile.gstin, which, at))
+}
+
+fn download(state: &mut AppState, fy: FinancialYear, what: Download) -> Vec<SyncCommand> {
+    let Some(l) = state.export_ledger.ledgers.get(&fy).map(|l| l.value.clone()) else {
         state.toasts.push(
             ToastLevel::Info,
             "Nothing to download yet",
@@ -125,66 +147,49 @@ fn download(state: &mut AppState, fy: FinancialYear, transactions: bool) -> Vec<
         );
         return vec![];
     };
-    let Some(dir) = state.downloads_dir.clone() else {
-        state.toasts.push(
-            ToastLevel::Error,
-            "No downloads folder",
-            "Set downloads_dir in the config file to save CSV files.",
-            state.now,
-        );
+    let Some(dir) = downloads_dir(state) else {
         return vec![];
     };
-    let in_fy = |p: Option<crate::domain::ReturnPeriod>| p.is_some_and(|p| fy.contains(p));
-    let (table, kind, what) = if transactions {
-        let rows = l.value.breakup.iter().filter(|b| in_fy(b.period));
-        (
-            transactions_table(rows, Amounts::Plain),
-            "-transactions",
+    let in_fy = |p: Option<ReturnPeriod>| p.is_some_and(|p| fy.contains(p));
+    let ledger = || tables::export_ledger(l.year_rows(fy).iter());
+    let transactions = || tables::export_transactions(l.breakup.iter().filter(|b| in_fy(b.period)));
+    let (tables, format, kind, label) = match what {
+        Download::LedgerCsv => (vec![ledger()], FileFormat::Csv, "export-ledger", "export ledger CSV"),
+        Download::TransactionsCsv => (
+            vec![transactions()],
+            FileFormat::Csv,
+            "export-ledger-transactions",
             "export ledger transactions CSV",
-        )
-    } else {
-        let rows = l.value.year_rows(fy);
-        (
-            export_ledger_table(rows.iter(), Amounts::Plain),
-            "",
-            "export ledger CSV",
-        )
-    };
-    let contents = match table.to_csv() {
-        Ok(c) => c,
-        Err(e) => {
-            state
-                .toasts
-                .push(ToastLevel::Error, "Could not build the CSV", e.to_string(), state.now);
-            return vec![];
-        }
+        ),
+        Download::Workbook => (
+            vec![ledger(), transactions()],
+            FileFormat::Xlsx,
+            "export-ledger",
+            "export ledger workbook",
+        ),
     };
     state.in_flight.insert(JobKind::Download);
-    vec![SyncCommand::WriteFile {
-        dir,
-        name: file_name(kind, &state.profile.gstin, fy, state.now),
-        contents,
-        what: what.into(),
+    vec![SyncCommand::WriteTables {
+        tables,
+        format,
+        target: target(state, kind, &format!("FY{fy}"), dir),
+        what: label.into(),
     }]
 }
 
-/// Writes the failed invoices of `t` (the ICEGATE screen's month or quarter) as CSV.
+/// Writes the failed invoices of `t` (the ICEGATE screen's month or quarter): a CSV, or a
+/// workbook with the counts as well.
 pub(crate) fn write_failed(
     state: &mut AppState,
     t: &Tracking,
     periods: &[ReturnPeriod],
     span: &str,
+    format: FileFormat,
 ) -> Vec<SyncCommand> {
-    let Some(dir) = state.downloads_dir.clone() else {
-        state.toasts.push(
-            ToastLevel::Error,
-            "No downloads folder",
-            "Set downloads_dir in the config file to save CSV files.",
-            state.now,
-        );
+    let Some(dir) = downloads_dir(state) else {
         return vec![];
     };
-    if t.failed().next().is_none() {
+    if format == FileFormat::Csv && t.failed().next().is_none() {
         state.toasts.push(
             ToastLevel::Info,
             "No failed invoices",
@@ -193,31 +198,29 @@ pub(crate) fn write_failed(
         );
         return vec![];
     }
-    let contents = match crate::export::text::icegate_failed_table(t.failed(), Amounts::Plain).to_csv() {
-        Ok(c) => c,
-        Err(e) => {
-            state
-                .toasts
-                .push(ToastLevel::Error, "Could not build the CSV", e.to_string(), state.now);
-            return vec![];
-        }
-    };
-    state.in_flight.insert(JobKind::Download);
     let which = match periods {
         [one] => one.wire(),
         [first, .., last] => format!("{}-{}", first.wire(), last.wire()),
         [] => String::new(),
     };
-    let name = format!(
-        "icegate-failed-{}-{which}-{}.csv",
-        state.profile.gstin,
-        state.now.with_timezone(&super::state::ist()).format("%Y%m%d-%H%M%S")
-    );
-    vec![SyncCommand::WriteFile {
-        dir,
-        name,
-        contents,
-        what: "failed invoices CSV".into(),
+    let (tables, kind, label) = match format {
+        FileFormat::Csv => (
+            vec![tables::icegate_failed(t.failed())],
+            "icegate-failed",
+            "failed invoices CSV",
+        ),
+        FileFormat::Xlsx => (
+            vec![tables::icegate_counts(t), tables::icegate_failed(t.failed())],
+            "icegate",
+            "ICEGATE workbook",
+        ),
+    };
+    state.in_flight.insert(JobKind::Download);
+    vec![SyncCommand::WriteTables {
+        tables,
+        format,
+        target: target(state, kind, &which, dir),
+        what: label.into(),
     }]
 }
 
@@ -281,8 +284,9 @@ pub fn action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
         Action::Refresh => return fetch(state, fy),
         Action::OpenQuickBalance => return super::update::open_quick_balance(state),
         Action::OpenLedgers => return super::ledgers::open(state),
-        Action::DownloadCsv => return download(state, fy, false),
-        Action::DownloadTransactionsCsv => return download(state, fy, true),
+        Action::DownloadCsv => return download(state, fy, Download::LedgerCsv),
+        Action::DownloadTransactionsCsv => return download(state, fy, Download::TransactionsCsv),
+        Action::DownloadExcel => return download(state, fy, Download::Workbook),
         _ => {}
     }
     vec![]

@@ -208,7 +208,8 @@ pub fn action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
                 .unwrap_or_default();
             s.prompt = Some(start);
         }
-        Action::DownloadFailedCsv => return download_failed(state),
+        Action::DownloadFailedCsv => return download_failed(state, crate::export::FileFormat::Csv),
+        Action::DownloadExcel => return download_failed(state, crate::export::FileFormat::Xlsx),
         Action::Refresh => {
             let fy = latest.financial_year();
             return super::export_ledger::fetch(state, fy);
@@ -343,7 +344,7 @@ pub fn on_verdicts(state: &mut AppState, path: PathBuf, result: Result<Arc<Vec<V
     }
 }
 
-fn download_failed(state: &mut AppState) -> Vec<SyncCommand> {
+fn download_failed(state: &mut AppState, format: crate::export::FileFormat) -> Vec<SyncCommand> {
     let Some(Popup::Icegate(s)) = state.popup.as_ref() else {
         return vec![];
     };
@@ -357,5 +358,5 @@ fn download_failed(state: &mut AppState) -> Vec<SyncCommand> {
         );
         return vec![];
     };
-    super::export_ledger::write_failed(state, &t, &periods, &span)
+    super::export_ledger::write_failed(state, &t, &periods, &span, format)
 }

@@ -180,6 +180,15 @@ impl Engine {
                 SyncCommand::UnstageKeys { keys } => self.unstage_keys(&keys),
                 SyncCommand::Push => self.push(),
                 SyncCommand::Regenerate2b { period } => self.regenerate(period),
+                SyncCommand::WriteTables {
+                    tables,
+                    format,
+                    target,
+                    what,
+                } => {
+                    let job = super::reports::write_tables_job(tables, format, target, what, self.events.clone());
+                    self.start(JobKind::Download, job);
+                }
                 SyncCommand::ImportIcegateCsv { path } => {
                     let job = super::reports::import_icegate_job(path, self.events.clone());
                     self.start(JobKind::Download, job);

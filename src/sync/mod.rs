@@ -109,6 +109,15 @@ pub enum SyncCommand {
     SendOtp,
     /// Verify the OTP; a new taxpayer session is stored and announced with `Session`.
     VerifyOtp { otp: crate::secret::Secret },
+    /// Write typed tables through the shared writers (`export::ExportJob`: one CSV, or one
+    /// workbook with a sheet per table; never overwriting). Answers `FileWritten` with the
+    /// full path or `Failed { job: Download }`.
+    WriteTables {
+        tables: Vec<crate::export::ExportTable>,
+        format: crate::export::FileFormat,
+        target: crate::export::OutTarget,
+        what: String,
+    },
     /// Read ICEGATE's responses (SB codes) from a CSV downloaded from the portal; answers
     /// `IcegateVerdicts`.
     ImportIcegateCsv { path: PathBuf },

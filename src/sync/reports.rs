@@ -387,6 +387,35 @@ pub async fn export_ledger_job(
     let _ = events.send(ev);
 }
 
+/// Engine job: typed tables to a file through the shared writers.
+pub async fn write_tables_job(
+    tables: Vec<crate::export::ExportTable>,
+    format: crate::export::FileFormat,
+    target: crate::export::OutTarget,
+    what: String,
+    events: UnboundedSender<SyncEvent>,
+) {
+    let job = crate::export::ExportJob { tables, format, target };
+    let ev = match job.spawn(|_| {}).await {
+        Ok(Ok(w)) => match w.paths.into_iter().next() {
+            Some(path) => SyncEvent::FileWritten { what, path },
+            None => SyncEvent::Failed {
+                job: JobKind::Download,
+                message: format!("{what}: nothing was written"),
+            },
+        },
+        Ok(Err(e)) => SyncEvent::Failed {
+            job: JobKind::Download,
+            message: format!("could not write {what}: {}", e.0),
+        },
+        Err(e) => SyncEvent::Failed {
+            job: JobKind::Download,
+            message: format!("could not write {what}: {e}"),
+        },
+    };
+    let _ = events.send(ev);
+}
+
 /// Reads ICEGATE's responses from `path` (a CSV from the portal).
 pub fn read_icegate_csv(path: &std::path::Path) -> Result<Vec<crate::domain::icegate::Verdict>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("could not read the file: {e}"))?;

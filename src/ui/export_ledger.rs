@@ -449,44 +449,122 @@ pub(crate) mod tests {
         assert!(press(&mut s, KeyCode::Char('d')).is_empty());
     }
 
-    #[test]
-    fn downloads_go_to_the_engine_as_csv_and_close_closes() {
-        let mut s = opened(ThemeName::Dark);
-        let cmds = press(&mut s, KeyCode::Char('d'));
+    /// Runs a download command through the engine's job (the shared writers, a real folder)
+    /// and feeds its answer back to the model.
+    pub(crate) fn write(s: &mut AppState, cmds: Vec<SyncCommand>) -> std::path::PathBuf {
         let [
-            SyncCommand::WriteFile {
-                dir, name, contents, ..
+            SyncCommand::WriteTables {
+                tables,
+                format,
+                target,
+                what,
             },
-        ] = cmds.as_slice()
+        ] = <[SyncCommand; 1]>::try_from(cmds).expect("one command")
         else {
-            panic!("{cmds:?}");
+            panic!("not a table download")
         };
-        assert_eq!(dir.to_str(), Some("/home/ca/Downloads"));
-        assert!(name.starts_with("export-ledger-27") && name.ends_with(".csv"), "{name}");
-        let mut lines = contents.lines();
-        assert_eq!(
-            lines.next(),
-            Some("Return period,Return type,Credit/Debit,IGST,CESS,Balance IGST,Balance CESS")
-        );
-        // July: R1 debit 187,000, then 3.1(b) 32,140.80 short.
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(crate::sync::reports::write_tables_job(tables, format, target, what, tx));
+        let ev = rx.try_recv().unwrap();
+        let SyncEvent::FileWritten { path, .. } = &ev else {
+            panic!("{ev:?}")
+        };
+        let path = path.clone();
+        update(s, Msg::Sync(ev));
+        path
+    }
+
+    fn csv_rows(path: &std::path::Path) -> Vec<Vec<String>> {
+        csv::Reader::from_path(path)
+            .unwrap()
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect()
+    }
+
+    #[test]
+    fn downloads_are_written_by_the_shared_writers_and_read_back_exactly() {
+        use calamine::{Data, Reader, Xlsx, open_workbook};
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = opened(ThemeName::Dark);
+        s.downloads_dir = Some(dir.path().to_path_buf());
+
+        let c = press(&mut s, KeyCode::Char('d'));
+        let ledger = write(&mut s, c);
+        assert!(ledger.starts_with(dir.path()));
+        let name = ledger.file_name().unwrap().to_string_lossy().into_owned();
         assert!(
-            contents.contains("072025,R3B,Credit,154859.20,0,-32140.80,0"),
-            "{contents}"
+            name.starts_with("export-ledger-27") && name.contains("FY2025-26") && name.ends_with(".csv"),
+            "{name}"
         );
-        let cmds = press(&mut s, KeyCode::Char('t'));
-        let [SyncCommand::WriteFile { contents, name, .. }] = cmds.as_slice() else {
-            panic!("{cmds:?}");
-        };
+        let text: String = s
+            .toasts
+            .items()
+            .iter()
+            .map(|t| format!("{}: {}\n", t.title, t.message))
+            .collect();
+        assert!(
+            text.contains(&ledger.display().to_string()),
+            "the toast names the full path: {text}"
+        );
+        let mut r = csv::Reader::from_path(&ledger).unwrap();
+        assert_eq!(
+            r.headers().unwrap().iter().collect::<Vec<_>>(),
+            [
+                "Return period",
+                "Return type",
+                "Credit/Debit",
+                "IGST",
+                "CESS",
+                "Balance IGST",
+                "Balance CESS"
+            ]
+        );
+        let rows = csv_rows(&ledger);
+        assert_eq!(rows.len(), 14, "R1 and R3B for April to October");
+        // July: R1 debit 187,000, then 3.1(b) 32,140.80 short.
+        assert_eq!(
+            rows[7],
+            ["072025", "R3B", "Credit", "154859.20", "0.00", "-32140.80", "0.00"]
+        );
+
+        // The same key again never overwrites: a second file with a suffix.
+        let c = press(&mut s, KeyCode::Char('d'));
+        let again = write(&mut s, c);
+        assert_ne!(again, ledger);
+        assert_eq!(csv_rows(&again), rows);
+
+        let c = press(&mut s, KeyCode::Char('t'));
+        let tx = write(&mut s, c);
+        let name = tx.file_name().unwrap().to_string_lossy().into_owned();
         assert!(name.starts_with("export-ledger-transactions-"), "{name}");
-        assert!(contents.starts_with("Period,6A IGST,6A CESS,9A IGST"), "{contents}");
-        assert_eq!(contents.lines().count(), 8, "header + 7 periods");
-        update(
-            &mut s,
-            Msg::Sync(SyncEvent::FileWritten {
-                what: "export ledger CSV".into(),
-                path: "/home/ca/Downloads/x.csv".into(),
-            }),
+        let trows = csv_rows(&tx);
+        assert_eq!(trows.len(), 7, "one row per period");
+        assert_eq!(trows[3][0], "072025");
+        assert_eq!(trows[3][1], "187000.00", "6A IGST");
+        assert_eq!(trows[3][10], "154859.20", "3.1(b) IGST");
+
+        let c = press(&mut s, KeyCode::Char('x'));
+        let book = write(&mut s, c);
+        assert!(book.extension().is_some_and(|e| e == "xlsx"), "{}", book.display());
+        let mut wb: Xlsx<_> = open_workbook(&book).unwrap();
+        assert_eq!(wb.sheet_names(), ["Export ledger", "Transactions"]);
+        let sheet = wb.worksheet_range("Export ledger").unwrap();
+        assert_eq!(sheet.get((0, 0)), Some(&Data::String("Return period".into())));
+        assert_eq!(
+            sheet.get((8, 0)),
+            Some(&Data::String("072025".into())),
+            "periods stay text"
         );
+        assert_eq!(sheet.get((8, 3)), Some(&Data::Float(154859.20)));
+        assert_eq!(sheet.get((8, 5)), Some(&Data::Float(-32140.80)));
+        let tsheet = wb.worksheet_range("Transactions").unwrap();
+        assert_eq!(tsheet.get((4, 1)), Some(&Data::Float(187000.0)));
+
         press(&mut s, KeyCode::Esc);
         assert!(s.popup.is_none());
     }

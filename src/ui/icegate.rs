@@ -396,27 +396,57 @@ mod tests {
     }
 
     #[test]
-    fn failed_invoices_download_names_the_month() {
+    fn failed_invoices_download_names_the_month_and_reads_back() {
+        use calamine::{Data, Reader, Xlsx, open_workbook};
+        let dir = tempfile::tempdir().unwrap();
         let mut s = on_september(ThemeName::Dark);
+        s.downloads_dir = Some(dir.path().to_path_buf());
         let cmds = ch(&mut s, 'D');
-        let [
-            SyncCommand::WriteFile {
-                name, contents, dir, ..
-            },
-        ] = cmds.as_slice()
-        else {
-            panic!("{cmds:?}")
-        };
-        assert_eq!(dir.to_str(), Some("/home/ca/Downloads"));
+        let path = crate::ui::export_ledger::tests::write(&mut s, cmds);
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
         assert!(
             name.starts_with("icegate-failed-") && name.contains("-092025-"),
             "{name}"
         );
-        assert_eq!(contents.lines().count(), 2, "{contents}");
-        assert!(
-            contents.contains("EXP/25/0009") && contents.contains("port code missing"),
-            "{contents}"
+        let mut r = csv::Reader::from_path(&path).unwrap();
+        assert_eq!(
+            r.headers().unwrap().iter().collect::<Vec<_>>(),
+            [
+                "Period",
+                "Invoice No",
+                "Invoice Date",
+                "Shipping Bill",
+                "Port",
+                "IGST",
+                "CESS",
+                "Reason"
+            ]
         );
+        let rows: Vec<Vec<String>> = r
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect();
+        assert_eq!(
+            rows,
+            vec![vec![
+                "092025".to_string(),
+                "EXP/25/0009".into(),
+                "2025-09-05".into(),
+                "7000009".into(),
+                String::new(),
+                "189000.00".into(),
+                "0.00".into(),
+                "port code missing".into(),
+            ]]
+        );
+        let cmds = ch(&mut s, 'x');
+        let book = crate::ui::export_ledger::tests::write(&mut s, cmds);
+        let mut wb: Xlsx<_> = open_workbook(&book).unwrap();
+        assert_eq!(wb.sheet_names(), ["ICEGATE counts", "Failed invoices"]);
+        let counts = wb.worksheet_range("ICEGATE counts").unwrap();
+        assert_eq!(counts.get((3, 0)), Some(&Data::String("Not transmitted".into())));
+        assert_eq!(counts.get((3, 1)), Some(&Data::Float(1.0)));
+        assert_eq!(counts.get((3, 2)), Some(&Data::Float(189000.0)));
     }
 
     /// Quarterly: Tab in the picker, the quarter's last month, and the counts cover the
