@@ -190,8 +190,8 @@ impl Engine {
                     self.start(JobKind::Download, job);
                 }
                 SyncCommand::ImportIcegateCsv { path } => {
-                    let job = super::reports::import_icegate_job(path, self.events.clone());
-                    self.start(JobKind::Download, job);
+                    // A small local read: not a tracked job, so it never cancels a download.
+                    tokio::spawn(super::reports::import_icegate_job(path, self.events.clone()));
                 }
                 SyncCommand::SendOtp => self.send_otp(),
                 SyncCommand::VerifyOtp { otp } => self.verify_otp(otp),

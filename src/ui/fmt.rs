@@ -88,23 +88,38 @@ pub fn truncate(s: &str, max: usize) -> String {
     out
 }
 
-/// Greedy word wrap to `max` columns; words longer than a line are cut. Blank input lines
-/// are kept as paragraph breaks.
+/// Greedy word wrap to `max` columns. A word longer than a line (a file path, say) is broken
+/// across lines rather than cut, so nothing of it is lost. Blank input lines are kept as
+/// paragraph breaks.
 pub fn wrap(text: &str, max: usize) -> Vec<String> {
     let max = max.max(1);
     let mut out = Vec::new();
     for para in text.split('\n') {
         let mut line = String::new();
         for word in para.split_whitespace() {
-            let word = if width(word) > max {
-                truncate(word, max)
-            } else {
-                word.to_string()
-            };
+            let mut word = word;
+            while width(word) > max {
+                if !line.is_empty() {
+                    out.push(std::mem::take(&mut line));
+                }
+                let mut used = 0;
+                let mut cut = word.len();
+                for (i, c) in word.char_indices() {
+                    let cw = width(c.encode_utf8(&mut [0; 4]));
+                    if used + cw > max {
+                        // At least one character per line, however wide.
+                        cut = if i == 0 { c.len_utf8() } else { i };
+                        break;
+                    }
+                    used += cw;
+                }
+                out.push(word[..cut].to_string());
+                word = &word[cut..];
+            }
             let needed = if line.is_empty() {
-                width(&word)
+                width(word)
             } else {
-                width(&line) + 1 + width(&word)
+                width(&line) + 1 + width(word)
             };
             if needed > max && !line.is_empty() {
                 out.push(std::mem::take(&mut line));
@@ -112,7 +127,7 @@ pub fn wrap(text: &str, max: usize) -> Vec<String> {
             if !line.is_empty() {
                 line.push(' ');
             }
-            line.push_str(&word);
+            line.push_str(word);
         }
         out.push(line);
     }
@@ -171,6 +186,11 @@ mod tests {
         assert_eq!(truncate("Acme Traders", 8), "Acme Tr…");
         assert_eq!(wrap("one two three four", 9), vec!["one two", "three", "four"]);
         assert_eq!(wrap("a\n\nb", 5), vec!["a", "", "b"]);
+        // A path longer than a line is broken, not cut.
+        assert_eq!(
+            wrap("saved: /tmp/dl/export-ledger.xlsx ok", 12),
+            vec!["saved:", "/tmp/dl/expo", "rt-ledger.xl", "sx ok"]
+        );
         assert_eq!(pad_left("12", 5), "   12");
     }
 }
