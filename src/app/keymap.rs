@@ -666,7 +666,7 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(EL, &[KeySpec::ch('L')], Action::OpenLedgers, "Ledgers of the period", None),
     b(EL, &[KeySpec::ch('h'), LEFT], Action::PrevYear, "Previous financial year", hint_keys(2, "h/l", "year")),
     b(EL, &[KeySpec::ch('l'), RIGHT], Action::NextYear, "Next financial year", None),
-    b(EL, &[KeySpec::ch('r')], Action::Refresh, "Fetch GSTR-1/1A and GSTR-3B again", hint(3, "refresh")),
+    b(EL, &[KeySpec::ch('r')], Action::Refresh, "Fetch the periods not filed yet again", hint(3, "refresh")),
     b(EL, &[KeySpec::ch('k'), UP], Action::Up, "Scroll up", hint_keys(2, "j/k", "scroll")),
     b(EL, &[KeySpec::ch('j'), DOWN], Action::Down, "Scroll down", None),
     b(EL, &[PGUP, KeySpec::ctrl('u')], Action::PageUp, "Page up", None),
