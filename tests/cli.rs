@@ -276,6 +276,12 @@ fn export_ledger_fy_2024_25_in_every_format() {
         v["label"],
         "computed from GSTR-1 and GSTR-3B; not an official GSTN figure"
     );
+    // The first run fetches FY 2024-25 and the blank year before it (where returns start).
+    assert_eq!(
+        (v["periods_fetched"].as_u64(), v["periods_cached"].as_u64()),
+        (Some(24), Some(0))
+    );
+    assert_eq!(v["first_period"], "042024");
     let rows = v["rows"].as_array().unwrap();
     // Twelve filed periods, each with an R1 debit and an R3B credit, plus March's GSTR-1A.
     assert_eq!(rows.len(), 25, "{rows:#?}");
@@ -339,6 +345,10 @@ fn export_ledger_fy_2024_25_in_every_format() {
     assert!(table.contains("not an official GSTN figure"), "{table}");
     assert!(table.contains("Was negative from Aug 2024"), "{table}");
     assert!(table.contains("32,140.80"), "{table}");
+    assert!(
+        table.contains("0 period(s) fetched from GSTN, 24 from the local cache"),
+        "later runs read filed periods from the cache: {table}"
+    );
 
     let e = one_line_error(&run(
         gstdash(srv.sim(), dir.path()),

@@ -60,8 +60,19 @@ async fn export_ledger_popup_from_simulator_with_real_downloads() {
     let sim = common::start(cfg).await;
     let client = common::logged_in(&sim).await;
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Mutex::new(Store::open_in(dir.path()).unwrap()));
+    let store = Store::open_in(dir.path()).unwrap();
     let tp = sim.taxpayers[0].clone();
+    // The export ledger's cache belongs to the profile.
+    store
+        .upsert_profile(&gstdash::store::StoredProfile {
+            name: "demo".into(),
+            gstin: tp.gstin.clone(),
+            username: tp.username.clone(),
+            base_url: sim.base_url.clone(),
+            updated_at: Utc::now(),
+        })
+        .unwrap();
+    let store = Arc::new(Mutex::new(store));
     let info = ProfileInfo {
         name: "demo".into(),
         gstin: tp.gstin.clone(),
@@ -127,6 +138,84 @@ async fn export_ledger_popup_from_simulator_with_real_downloads() {
     );
     // The toast names the file.
     assert!(draw(&state).contains("Saved"));
+
+    // The ICEGATE screen from the popup, on September 2024, with ICEGATE's own responses
+    // imported from a file through the path prompt.
+    key(&mut state, 'i', &cmd);
+    let Some(gstdash::app::Popup::Icegate(screen)) = &state.popup else {
+        panic!("{:?}", state.popup)
+    };
+    let sep = ReturnPeriod::new(2024, 9).unwrap();
+    assert_eq!(screen.month, sep);
+    let t = gstdash::app::icegate::tracking(&state, screen).unwrap();
+    let sent: Vec<_> = t
+        .invoices
+        .iter()
+        .filter(|i| matches!(i.status, gstdash::domain::icegate::Status::Transmitted { .. }))
+        .collect();
+    assert!(!sent.is_empty(), "{:#?}", t.invoices);
+    let rejected = sent[0].clone();
+    let csv = dir.path().join("icegate responses.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "Invoice No,Invoice Date,Response Code\n{},{},SB003\n",
+            rejected.inum, rejected.idt
+        ),
+    )
+    .unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "Invoice No,Invoice Date,Response Code\nX1,01-09-2024,OK\n").unwrap();
+    let import = |state: &mut AppState, path: &std::path::Path| {
+        key(state, 'm', &cmd);
+        for c in update(
+            state,
+            Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+        ) {
+            cmd.send(c).unwrap();
+        }
+        for c in path.display().to_string().chars() {
+            key(state, c, &cmd);
+        }
+        for c in update(state, Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE))) {
+            cmd.send(c).unwrap();
+        }
+    };
+    import(&mut state, &bad);
+    until(&mut state, &mut rx, |e| matches!(e, SyncEvent::IcegateVerdicts { .. })).await;
+    let screen_text = draw(&state);
+    assert!(
+        screen_text.contains("Could not import ICEGATE") && screen_text.contains("line 2, column"),
+        "{screen_text}"
+    );
+    import(&mut state, &csv);
+    until(&mut state, &mut rx, |e| matches!(e, SyncEvent::IcegateVerdicts { .. })).await;
+    let Some(gstdash::app::Popup::Icegate(screen)) = &state.popup else {
+        panic!()
+    };
+    let t = gstdash::app::icegate::tracking(&state, screen).unwrap();
+    let rejected_line = &t.counts()[7];
+    assert_eq!(
+        (rejected_line.label.as_str(), rejected_line.count),
+        ("Rejected by ICEGATE", 1)
+    );
+    assert_eq!(rejected_line.tax, rejected.tax);
+    let screen_text = draw(&state);
+    assert!(
+        screen_text.contains("1 imported from icegate responses.csv"),
+        "{screen_text}"
+    );
+    // The failed invoices, the rejected one among them, to the downloads folder.
+    key(&mut state, 'D', &cmd);
+    let SyncEvent::FileWritten { path: failed_csv, .. } =
+        until(&mut state, &mut rx, |e| matches!(e, SyncEvent::FileWritten { .. })).await
+    else {
+        unreachable!()
+    };
+    assert!(failed_csv.starts_with(&downloads));
+    let failed = std::fs::read_to_string(&failed_csv).unwrap();
+    assert_eq!(failed.lines().count(), 1 + t.failed().count(), "{failed}");
+    assert!(failed.contains(&rejected.inum) && failed.contains("SB003"), "{failed}");
 
     cmd.send(SyncCommand::Shutdown).unwrap();
     handle.await.unwrap();

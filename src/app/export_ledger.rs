@@ -10,10 +10,9 @@ use super::keymap::Action;
 use super::state::{AppState, Fetched, Popup};
 use super::toast::ToastLevel;
 use crate::domain::export_ledger::{ExportLedger, PeriodReturns};
-use crate::domain::icegate::{self, Tracking};
+use crate::domain::icegate::Tracking;
 use crate::domain::{FinancialYear, ReturnPeriod};
-use crate::export::text::Amounts;
-use crate::export::text::{export_ledger_table, transactions_table};
+use crate::export::{FileFormat, OutTarget, files, tables};
 use crate::sync::{JobKind, SyncCommand};
 
 /// Data of the popup, kept while it is closed (reopening shows what was fetched).
@@ -22,23 +21,50 @@ pub struct ExportLedgerState {
     pub ledgers: BTreeMap<FinancialYear, Fetched<Arc<ExportLedger>>>,
     /// The returns each ledger was computed from (the ICEGATE view's 6A invoices).
     pub returns: BTreeMap<FinancialYear, Arc<Vec<PeriodReturns>>>,
+    /// How each year's ledger was gathered (periods fetched / from the cache).
+    pub gathered: BTreeMap<FinancialYear, Gathered>,
+    /// The year whose fetch is under way, if any.
+    pub fetching: Option<FinancialYear>,
+    /// Its progress.
+    pub progress: Option<FetchProgress>,
+    /// ICEGATE's responses imported from the portal's CSV (the ICEGATE screen's verdicts).
+    pub verdicts: Option<super::icegate::ImportedVerdicts>,
     /// Last failure of the fetch for the year on screen.
     pub error: Option<String>,
 }
 
-/// What the popup shows.
+/// Periods fetched from GSTN and read from the cache for one computation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Gathered {
+    pub fetched: usize,
+    pub cached: usize,
+}
+
+/// "fetching returns: 14 of 31 periods".
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LedgerView {
-    Ledger,
-    /// ICEGATE tracking of one month's 6A invoices.
-    Icegate(ReturnPeriod),
+pub struct FetchProgress {
+    pub fy: FinancialYear,
+    pub done: usize,
+    pub total: usize,
+}
+
+impl FetchProgress {
+    pub fn ratio(&self) -> f64 {
+        if self.total == 0 {
+            0.0
+        } else {
+            (self.done as f64 / self.total as f64).clamp(0.0, 1.0)
+        }
+    }
+    pub fn label(&self) -> String {
+        format!("fetching returns: {} of {} periods", self.done, self.total)
+    }
 }
 
 /// The open popup.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExportLedgerPopup {
     pub fy: FinancialYear,
-    pub view: LedgerView,
     pub scroll: u16,
     /// Largest useful scroll, recorded by the view.
     pub max_scroll: std::cell::Cell<u16>,
@@ -48,42 +74,71 @@ impl ExportLedgerPopup {
     pub fn new(fy: FinancialYear) -> Self {
         ExportLedgerPopup {
             fy,
-            view: LedgerView::Ledger,
             scroll: 0,
             max_scroll: std::cell::Cell::new(0),
         }
     }
 }
 
-fn fetch(state: &mut AppState, fy: FinancialYear) -> Vec<SyncCommand> {
+pub(crate) fn fetch(state: &mut AppState, fy: FinancialYear) -> Vec<SyncCommand> {
     state.export_ledger.error = None;
+    state.export_ledger.progress = None;
+    state.export_ledger.fetching = Some(fy);
     state.in_flight.insert(JobKind::ExportLedger);
     vec![SyncCommand::RefreshExportLedger { fy }]
 }
 
 /// `e`: opens on the selected period's financial year, fetching it unless already loaded.
 pub fn open(state: &mut AppState) -> Vec<SyncCommand> {
-    let fy = state.period.financial_year();
+    open_fy(state, state.period.financial_year())
+}
+
+/// Opens on `fy` (from the ICEGATE screen: the year of the month it shows).
+pub fn open_fy(state: &mut AppState, fy: FinancialYear) -> Vec<SyncCommand> {
     state.popup = Some(Popup::ExportLedger(ExportLedgerPopup::new(fy)));
     state.dirty = true;
-    if state.export_ledger.ledgers.contains_key(&fy) {
+    let under_way = state.export_ledger.fetching == Some(fy) && state.in_flight.contains(&JobKind::ExportLedger);
+    if state.export_ledger.ledgers.contains_key(&fy) || under_way {
         vec![]
     } else {
         fetch(state, fy)
     }
 }
 
-/// File name of a download: what, GSTIN, year, and the model's clock (so downloads never
-/// overwrite each other).
-pub fn file_name(kind: &str, gstin: &str, fy: FinancialYear, now: DateTime<Utc>) -> String {
-    format!(
-        "export-ledger{kind}-{gstin}-FY{fy}-{}.csv",
-        now.with_timezone(&super::state::ist()).format("%Y%m%d-%H%M%S")
-    )
+/// What to download from the popup.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Download {
+    /// DOWNLOAD AS CSV: the year's rows.
+    LedgerCsv,
+    /// DOWNLOAD TRANSACTION AS CSV: the year's breakup per period.
+    TransactionsCsv,
+    /// Both, as two sheets of one workbook.
+    Workbook,
 }
 
-fn download(state: &mut AppState, fy: FinancialYear, transactions: bool) -> Vec<SyncCommand> {
-    let Some(l) = state.export_ledger.ledgers.get(&fy) else {
+/// The downloads folder, or a toast saying how to set one.
+fn downloads_dir(state: &mut AppState) -> Option<std::path::PathBuf> {
+    let dir = state.downloads_dir.clone();
+    if dir.is_none() {
+        state.toasts.push(
+            ToastLevel::Error,
+            "No downloads folder",
+            "Set downloads_dir in the config file to save files.",
+            state.now,
+        );
+    }
+    dir
+}
+
+/// `export-ledger-27AAPFU0939F1ZV-FY2024-25-20261123-140455`: what, whose, which year and the
+/// model's clock; the shared writer adds `-2`… rather than overwrite.
+fn target(state: &AppState, kind: &str, which: &str, dir: std::path::PathBuf) -> OutTarget {
+    let at = state.now.with_timezone(&super::state::ist()).naive_local();
+    OutTarget::new(None, dir, files::stem(kind, &state.profile.gstin, which, at))
+}
+
+fn download(state: &mut AppState, fy: FinancialYear, what: Download) -> Vec<SyncCommand> {
+    let Some(l) = state.export_ledger.ledgers.get(&fy).map(|l| l.value.clone()) else {
         state.toasts.push(
             ToastLevel::Info,
             "Nothing to download yet",
@@ -92,88 +147,80 @@ fn download(state: &mut AppState, fy: FinancialYear, transactions: bool) -> Vec<
         );
         return vec![];
     };
-    let Some(dir) = state.downloads_dir.clone() else {
-        state.toasts.push(
-            ToastLevel::Error,
-            "No downloads folder",
-            "Set downloads_dir in the config file to save CSV files.",
-            state.now,
-        );
+    let Some(dir) = downloads_dir(state) else {
         return vec![];
     };
-    let in_fy = |p: Option<crate::domain::ReturnPeriod>| p.is_some_and(|p| fy.contains(p));
-    let (table, kind, what) = if transactions {
-        let rows = l.value.breakup.iter().filter(|b| in_fy(b.period));
-        (
-            transactions_table(rows, Amounts::Plain),
-            "-transactions",
+    let in_fy = |p: Option<ReturnPeriod>| p.is_some_and(|p| fy.contains(p));
+    let ledger = || tables::export_ledger(l.year_rows(fy).iter());
+    let transactions = || tables::export_transactions(l.breakup.iter().filter(|b| in_fy(b.period)));
+    let (tables, format, kind, label) = match what {
+        Download::LedgerCsv => (vec![ledger()], FileFormat::Csv, "export-ledger", "export ledger CSV"),
+        Download::TransactionsCsv => (
+            vec![transactions()],
+            FileFormat::Csv,
+            "export-ledger-transactions",
             "export ledger transactions CSV",
-        )
-    } else {
-        let rows = l.value.rows.iter().filter(|r| in_fy(Some(r.period)));
-        (export_ledger_table(rows, Amounts::Plain), "", "export ledger CSV")
-    };
-    let contents = match table.to_csv() {
-        Ok(c) => c,
-        Err(e) => {
-            state
-                .toasts
-                .push(ToastLevel::Error, "Could not build the CSV", e.to_string(), state.now);
-            return vec![];
-        }
+        ),
+        Download::Workbook => (
+            vec![ledger(), transactions()],
+            FileFormat::Xlsx,
+            "export-ledger",
+            "export ledger workbook",
+        ),
     };
     state.in_flight.insert(JobKind::Download);
-    vec![SyncCommand::WriteFile {
-        dir,
-        name: file_name(kind, &state.profile.gstin, fy, state.now),
-        contents,
-        what: what.into(),
+    vec![SyncCommand::WriteTables {
+        tables,
+        format,
+        target: target(state, kind, &format!("FY{fy}"), dir),
+        what: label.into(),
     }]
 }
 
-/// ICEGATE tracking of `month` from the loaded returns of its year (no imported verdicts in
-/// the TUI yet: `gstdash icegate --icegate-csv` reads them).
-pub fn tracking(state: &AppState, month: ReturnPeriod) -> Option<Tracking> {
-    let fy = month.financial_year();
-    let ledger = state.export_ledger.ledgers.get(&fy)?;
-    let returns = state.export_ledger.returns.get(&fy)?;
-    Some(icegate::track(returns, &[month], &ledger.value, &[]))
-}
-
-fn download_failed(state: &mut AppState, month: ReturnPeriod) -> Vec<SyncCommand> {
-    let Some(t) = tracking(state, month) else {
+/// Writes the failed invoices of `t` (the ICEGATE screen's month or quarter): a CSV, or a
+/// workbook with the counts as well.
+pub(crate) fn write_failed(
+    state: &mut AppState,
+    t: &Tracking,
+    periods: &[ReturnPeriod],
+    span: &str,
+    format: FileFormat,
+) -> Vec<SyncCommand> {
+    let Some(dir) = downloads_dir(state) else {
         return vec![];
     };
-    let Some(dir) = state.downloads_dir.clone() else {
+    if format == FileFormat::Csv && t.failed().next().is_none() {
         state.toasts.push(
-            ToastLevel::Error,
-            "No downloads folder",
-            "Set downloads_dir in the config file to save CSV files.",
+            ToastLevel::Info,
+            "No failed invoices",
+            format!("Every 6A invoice of {span} went to ICEGATE; nothing to download."),
             state.now,
         );
         return vec![];
+    }
+    let which = match periods {
+        [one] => one.wire(),
+        [first, .., last] => format!("{}-{}", first.wire(), last.wire()),
+        [] => String::new(),
     };
-    let contents = match crate::export::text::icegate_failed_table(t.failed(), Amounts::Plain).to_csv() {
-        Ok(c) => c,
-        Err(e) => {
-            state
-                .toasts
-                .push(ToastLevel::Error, "Could not build the CSV", e.to_string(), state.now);
-            return vec![];
-        }
+    let (tables, kind, label) = match format {
+        FileFormat::Csv => (
+            vec![tables::icegate_failed(t.failed())],
+            "icegate-failed",
+            "failed invoices CSV",
+        ),
+        FileFormat::Xlsx => (
+            vec![tables::icegate_counts(t), tables::icegate_failed(t.failed())],
+            "icegate",
+            "ICEGATE workbook",
+        ),
     };
     state.in_flight.insert(JobKind::Download);
-    let name = format!(
-        "icegate-failed-{}-{}-{}.csv",
-        state.profile.gstin,
-        month.wire(),
-        state.now.with_timezone(&super::state::ist()).format("%Y%m%d-%H%M%S")
-    );
-    vec![SyncCommand::WriteFile {
-        dir,
-        name,
-        contents,
-        what: "failed invoices CSV".into(),
+    vec![SyncCommand::WriteTables {
+        tables,
+        format,
+        target: target(state, kind, &which, dir),
+        what: label.into(),
     }]
 }
 
@@ -233,36 +280,13 @@ pub fn action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
                 return fetch(state, next);
             }
         }
-        Action::NextTab => {
-            p.view = match p.view {
-                LedgerView::Ledger => LedgerView::Icegate(month0),
-                LedgerView::Icegate(_) => LedgerView::Ledger,
-            };
-            p.scroll = 0;
-        }
-        Action::PrevPeriod | Action::NextPeriod => {
-            if let LedgerView::Icegate(m) = p.view {
-                let next = if action == Action::NextPeriod {
-                    m.next()
-                } else {
-                    m.prev()
-                };
-                if fy.contains(next) && next <= latest_period {
-                    p.view = LedgerView::Icegate(next);
-                    p.scroll = 0;
-                }
-            }
-        }
-        Action::DownloadFailedCsv => {
-            if let LedgerView::Icegate(m) = p.view {
-                return download_failed(state, m);
-            }
-        }
+        Action::OpenIcegate => return super::icegate::open_on(state, month0),
         Action::Refresh => return fetch(state, fy),
         Action::OpenQuickBalance => return super::update::open_quick_balance(state),
         Action::OpenLedgers => return super::ledgers::open(state),
-        Action::DownloadCsv => return download(state, fy, false),
-        Action::DownloadTransactionsCsv => return download(state, fy, true),
+        Action::DownloadCsv => return download(state, fy, Download::LedgerCsv),
+        Action::DownloadTransactionsCsv => return download(state, fy, Download::TransactionsCsv),
+        Action::DownloadExcel => return download(state, fy, Download::Workbook),
         _ => {}
     }
     vec![]
@@ -275,8 +299,12 @@ pub fn on_loaded(
     ledger: Arc<ExportLedger>,
     returns: Arc<Vec<PeriodReturns>>,
     fetched_at: DateTime<Utc>,
+    gathered: Gathered,
 ) {
     state.export_ledger.returns.insert(fy, returns);
+    state.export_ledger.gathered.insert(fy, gathered);
+    state.export_ledger.progress = None;
+    state.export_ledger.fetching = None;
     state.in_flight.remove(&JobKind::ExportLedger);
     state.last_errors.remove(&JobKind::ExportLedger);
     state.export_ledger.error = None;

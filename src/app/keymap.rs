@@ -51,10 +51,16 @@ pub enum Context {
     LedgerRange,
     /// Typing the outward records filter (`/`).
     OutwardFilter,
+    /// The ICEGATE tracking screen (`I`).
+    Icegate,
+    /// Its FY + month picker.
+    IcegatePicker,
+    /// Its import prompt: plain characters type the path of ICEGATE's CSV.
+    IcegateImport,
 }
 
 impl Context {
-    pub const ALL: [Context; 18] = [
+    pub const ALL: [Context; 21] = [
         Context::Global,
         Context::Dashboard,
         Context::Help,
@@ -73,6 +79,9 @@ impl Context {
         Context::Download,
         Context::LedgerRange,
         Context::OutwardFilter,
+        Context::Icegate,
+        Context::IcegatePicker,
+        Context::IcegateImport,
     ];
 
     pub fn label(self) -> &'static str {
@@ -95,6 +104,9 @@ impl Context {
             Context::Download => "Download",
             Context::LedgerRange => "Ledger dates",
             Context::OutwardFilter => "Outward filter",
+            Context::Icegate => "ICEGATE tracking",
+            Context::IcegatePicker => "ICEGATE month picker",
+            Context::IcegateImport => "ICEGATE import",
         }
     }
     /// Parses a context name as written in `[keys.<context>]`: `dashboard`, `help`,
@@ -133,6 +145,7 @@ impl Context {
                 | Context::Otp
                 | Context::LedgerRange
                 | Context::OutwardFilter
+                | Context::IcegateImport
         )
     }
 }
@@ -199,10 +212,12 @@ pub enum Action {
     OpenChanges,
     EditRange,
     DefaultRange,
+    OpenIcegate,
+    ImportCsv,
 }
 
 impl Action {
-    pub const ALL: [Action; 60] = [
+    pub const ALL: [Action; 62] = [
         Action::Quit,
         Action::OpenHelp,
         Action::Refresh,
@@ -263,6 +278,8 @@ impl Action {
         Action::OpenChanges,
         Action::EditRange,
         Action::DefaultRange,
+        Action::OpenIcegate,
+        Action::ImportCsv,
     ];
 
     /// Stable name for config files (`quit`, `select_tab_isd`, …).
@@ -328,6 +345,8 @@ impl Action {
             Action::OpenChanges => "open_changes",
             Action::EditRange => "edit_range",
             Action::DefaultRange => "default_range",
+            Action::OpenIcegate => "open_icegate",
+            Action::ImportCsv => "import_csv",
         }
     }
 
@@ -540,8 +559,9 @@ const fn b(
 
 use Context::{
     Changes as CH, CommandLine as CL, Confirm as CF, Dashboard as D, Download as DL, ExportLedger as EL, Global as G,
-    Help as H, LedgerRange as LR, Ledgers as LG, Otp as OT, Outward as OW, OutwardFilter as OF, Pager as P,
-    PeriodPicker as PP, QuickBalance as QB, RecordFilter as RF, Records as RS,
+    Help as H, Icegate as IG, IcegateImport as II, IcegatePicker as IP, LedgerRange as LR, Ledgers as LG, Otp as OT,
+    Outward as OW, OutwardFilter as OF, Pager as P, PeriodPicker as PP, QuickBalance as QB, RecordFilter as RF,
+    Records as RS,
 };
 
 const ESC: KeySpec = KeySpec::plain(KeyCode::Esc);
@@ -582,6 +602,7 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(D, &[KeySpec::ch('o')], Action::OpenOutward, "Outward supplies: recipients' actions", hint(6, "outward")),
     b(D, &[KeySpec::ch('e')], Action::OpenExportLedger, "Export ledger (IGST refund on exports), computed", hint(6, "export ledger")),
     b(D, &[KeySpec::ch('W')], Action::OpenChanges, "Changes since the last pull (new, changed, gone)", hint(6, "changes")),
+    b(D, &[KeySpec::ch('I')], Action::OpenIcegate, "ICEGATE tracking: export invoices sent or held", hint(7, "ICEGATE")),
     b(D, &[ESC], Action::DismissToasts, "Dismiss notifications (errors stay until then)", hint(6, "dismiss")),
     // Last, so Enter on a freshly opened help never quits.
     b(D, &[KeySpec::ch('O')], Action::Login, "Log in again: send an OTP and type it here", None),
@@ -679,21 +700,51 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(EL, &[ESC, KeySpec::ch('q'), KeySpec::ch('c')], Action::Close, "CLOSE the export ledger", hint(0, "close")),
     b(EL, &[KeySpec::ch('d')], Action::DownloadCsv, "DOWNLOAD AS CSV (ledger rows)", hint(1, "csv")),
     b(EL, &[KeySpec::ch('t')], Action::DownloadTransactionsCsv, "DOWNLOAD TRANSACTION AS CSV (per period)", hint(1, "transactions csv")),
-    b(EL, &[KeySpec::plain(KeyCode::Tab), KeySpec::ch('i')], Action::NextTab, "Switch between the ledger and ICEGATE tracking", hint_keys(1, "Tab", "ledger/ICEGATE")),
+    b(EL, &[KeySpec::ch('x')], Action::DownloadExcel, "Ledger and transactions as one .xlsx workbook", hint(4, "xlsx")),
+    b(EL, &[KeySpec::plain(KeyCode::Tab), KeySpec::ch('i'), KeySpec::ch('I')], Action::OpenIcegate, "ICEGATE tracking of the year's invoices", hint_keys(1, "Tab", "ICEGATE")),
     b(EL, &[KeySpec::ch('b')], Action::OpenQuickBalance, "Quick balance of the period", None),
     b(EL, &[KeySpec::ch('L')], Action::OpenLedgers, "Ledgers of the period", None),
-    b(EL, &[KeySpec::ch('f')], Action::DownloadFailedCsv, "DOWNLOAD FAILED INVOICES (ICEGATE view)", None),
-    b(EL, &[KeySpec::ch('['), KeySpec::ch('p')], Action::PrevPeriod, "Previous month (ICEGATE view)", None),
-    b(EL, &[KeySpec::ch(']'), KeySpec::ch('n')], Action::NextPeriod, "Next month (ICEGATE view)", None),
     b(EL, &[KeySpec::ch('h'), LEFT], Action::PrevYear, "Previous financial year", hint_keys(2, "h/l", "year")),
     b(EL, &[KeySpec::ch('l'), RIGHT], Action::NextYear, "Next financial year", None),
-    b(EL, &[KeySpec::ch('r')], Action::Refresh, "Fetch GSTR-1/1A and GSTR-3B again", hint(3, "refresh")),
+    b(EL, &[KeySpec::ch('r')], Action::Refresh, "Fetch the periods not filed yet again", hint(3, "refresh")),
     b(EL, &[KeySpec::ch('k'), UP], Action::Up, "Scroll up", hint_keys(2, "j/k", "scroll")),
     b(EL, &[KeySpec::ch('j'), DOWN], Action::Down, "Scroll down", None),
     b(EL, &[PGUP, KeySpec::ctrl('u')], Action::PageUp, "Page up", None),
     b(EL, &[PGDN, KeySpec::ctrl('d'), KeySpec::ch(' ')], Action::PageDown, "Page down", None),
     b(EL, &[KeySpec::ch('g'), HOME], Action::Top, "Top", None),
     b(EL, &[KeySpec::ch('G'), END], Action::Bottom, "Bottom", None),
+    // ICEGATE tracking
+    b(IG, &[ESC], Action::ClearOrBack, "Back from the invoices, or close", hint(0, "back")),
+    b(IG, &[KeySpec::ch('q')], Action::Close, "Close ICEGATE tracking", None),
+    b(IG, &[ENTER], Action::DrillDown, "Invoices of the selected count, with reasons", hint(0, "invoices")),
+    b(IG, &[KeySpec::plain(KeyCode::Backspace)], Action::Back, "Back to the counts", None),
+    b(IG, &[KeySpec::ch('p')], Action::OpenPeriodPicker, "Pick FY and month (or quarter)", hint(1, "month")),
+    b(IG, &[KeySpec::ch('[')], Action::PrevPeriod, "Previous month (or quarter)", hint_keys(2, "[ ]", "prev/next")),
+    b(IG, &[KeySpec::ch(']')], Action::NextPeriod, "Next month (or quarter)", None),
+    b(IG, &[KeySpec::ch('D'), KeySpec::ch('f')], Action::DownloadFailedCsv, "DOWNLOAD FAILED INVOICES as CSV", hint(1, "failed csv")),
+    b(IG, &[KeySpec::ch('x')], Action::DownloadExcel, "Counts and failed invoices as an .xlsx workbook", hint(4, "xlsx")),
+    b(IG, &[KeySpec::ch('m')], Action::ImportCsv, "Import ICEGATE's responses (portal CSV)", hint(2, "import")),
+    b(IG, &[KeySpec::ch('e')], Action::OpenExportLedger, "Export ledger of the month's year", hint(3, "ledger")),
+    b(IG, &[KeySpec::ch('r')], Action::Refresh, "Fetch the returns not filed yet again", hint(4, "refresh")),
+    b(IG, &[KeySpec::ch('k'), UP], Action::Up, "Previous line", hint_keys(3, "j/k", "move")),
+    b(IG, &[KeySpec::ch('j'), DOWN], Action::Down, "Next line", None),
+    b(IG, &[PGUP, KeySpec::ctrl('u')], Action::PageUp, "Page up", None),
+    b(IG, &[PGDN, KeySpec::ctrl('d'), KeySpec::ch(' ')], Action::PageDown, "Page down", None),
+    b(IG, &[KeySpec::ch('g'), HOME], Action::Top, "First line", None),
+    b(IG, &[KeySpec::ch('G'), END], Action::Bottom, "Last line", None),
+    // ICEGATE month picker
+    b(IP, &[ESC, KeySpec::ch('q')], Action::Close, "Close without changing the month", hint(0, "close")),
+    b(IP, &[ENTER], Action::Confirm, "Track the selected month (or quarter)", hint(0, "pick")),
+    b(IP, &[KeySpec::ch('k'), UP], Action::Up, "Previous month (quarter)", hint_keys(1, "j/k", "month")),
+    b(IP, &[KeySpec::ch('j'), DOWN], Action::Down, "Next month (quarter)", None),
+    b(IP, &[KeySpec::ch('h'), LEFT, KeySpec::ch('[')], Action::PrevYear, "Previous financial year", hint_keys(1, "h/l", "year")),
+    b(IP, &[KeySpec::ch('l'), RIGHT, KeySpec::ch(']')], Action::NextYear, "Next financial year", None),
+    b(IP, &[KeySpec::plain(KeyCode::Tab)], Action::NextChoice, "Monthly or quarterly filer", hint_keys(2, "Tab", "monthly/quarterly")),
+    // ICEGATE import prompt
+    b(II, &[ENTER], Action::Confirm, "Import the file", hint(0, "import")),
+    b(II, &[ESC], Action::Close, "Cancel", hint(0, "cancel")),
+    b(II, &[KeySpec::plain(KeyCode::Backspace)], Action::DeleteChar, "Delete the last character", hint(1, "delete")),
+    b(II, &[KeySpec::ctrl('u')], Action::ClearFilter, "Clear the path", hint(2, "clear")),
     // Ledgers
     b(LG, &[KeySpec::ch('b')], Action::OpenQuickBalance, "Quick balance of the period", None),
     b(LG, &[KeySpec::ch('e')], Action::OpenExportLedger, "Export ledger of the period's year", None),

@@ -7,6 +7,7 @@ pub mod changes;
 pub mod download;
 pub mod export_ledger;
 pub mod help;
+pub mod icegate;
 pub mod ims;
 pub mod keymap;
 pub mod ledgers;

@@ -157,6 +157,8 @@ pub enum Popup {
     Otp(OtpState),
     /// `W`: what the last pull of each section changed.
     Changes(super::changes::ChangesPopup),
+    /// `I`: ICEGATE tracking of export invoices.
+    Icegate(super::icegate::IcegateScreen),
 }
 
 /// The log-in popup: whether the OTP went out, the digits typed, the last error.
@@ -183,6 +185,9 @@ impl Popup {
             Popup::Outward(_) => Context::Outward,
             Popup::Otp(_) => Context::Otp,
             Popup::Changes(_) => Context::Changes,
+            Popup::Icegate(s) if s.prompt.is_some() => Context::IcegateImport,
+            Popup::Icegate(s) if s.picker.is_some() => Context::IcegatePicker,
+            Popup::Icegate(_) => Context::Icegate,
         }
     }
 }

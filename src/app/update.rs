@@ -72,6 +72,12 @@ fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<SyncCommand> {
         return vec![];
     }
     if let Some(c) = spec.typed_char()
+        && contexts[0] == Context::IcegateImport
+    {
+        super::icegate::typed(state, c);
+        return vec![];
+    }
+    if let Some(c) = spec.typed_char()
         && contexts[0] == Context::Otp
     {
         super::login::typed(state, c);
@@ -138,6 +144,9 @@ pub fn run(state: &mut AppState, ctx: Context, action: Action) -> Vec<SyncComman
         Context::Download => super::download::action(state, action),
         Context::LedgerRange => super::ledgers::range_action(state, action),
         Context::OutwardFilter => super::outward::filter_action(state, action),
+        Context::Icegate => super::icegate::action(state, action),
+        Context::IcegatePicker => super::icegate::picker_action(state, action),
+        Context::IcegateImport => super::icegate::prompt_action(state, action),
     }
 }
 
@@ -165,6 +174,7 @@ fn dashboard_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
             return vec![];
         }
         Action::OpenExportLedger => return super::export_ledger::open(state),
+        Action::OpenIcegate => return super::icegate::open(state),
         Action::OpenLedgers => return super::ledgers::open(state),
         Action::OpenOutward => return super::outward::open(state),
         Action::OpenQuickBalance => return open_quick_balance(state),
@@ -436,7 +446,11 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
             match job {
                 JobKind::Counts(g) => state.counts_mut(g).error = Some(message.clone()),
                 JobKind::Balance => state.balance_error = Some(message.clone()),
-                JobKind::ExportLedger => state.export_ledger.error = Some(message.clone()),
+                JobKind::ExportLedger => {
+                    state.export_ledger.error = Some(message.clone());
+                    state.export_ledger.progress = None;
+                    state.export_ledger.fetching = None;
+                }
                 JobKind::Ledgers => state.ledgers.error = Some(message.clone()),
                 JobKind::Outward => state.outward.error = Some(message.clone()),
                 JobKind::Session
@@ -470,7 +484,23 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
             ledger,
             returns,
             fetched_at,
-        } => super::export_ledger::on_loaded(state, fy, ledger, returns, fetched_at),
+            periods_fetched,
+            periods_cached,
+        } => super::export_ledger::on_loaded(
+            state,
+            fy,
+            ledger,
+            returns,
+            fetched_at,
+            super::export_ledger::Gathered {
+                fetched: periods_fetched,
+                cached: periods_cached,
+            },
+        ),
+        SyncEvent::IcegateVerdicts { path, verdicts } => super::icegate::on_verdicts(state, path, verdicts),
+        SyncEvent::ExportLedgerProgress { fy, done, total } => {
+            state.export_ledger.progress = Some(super::export_ledger::FetchProgress { fy, done, total });
+        }
         SyncEvent::LedgersLoaded {
             period,
             from,

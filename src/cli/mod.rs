@@ -72,9 +72,6 @@ pub enum Command {
         /// Financial year: 2024-25 or 2024.
         #[arg(long)]
         fy: String,
-        /// Cumulate the balance from this earlier financial year (default: --fy).
-        #[arg(long)]
-        since: Option<String>,
         /// ledger (rows as on the portal) or transactions (the breakup per period).
         #[arg(long, value_enum, default_value_t)]
         view: reports::LedgerView,
@@ -460,12 +457,9 @@ async fn dispatch(cli: Cli) -> Result<(), error::CliError> {
             commands::balance(&commands::Ctx::open(&g)?, &period, format).await
         }
         Some(Command::Ledger { kind }) => commands::ledger(&commands::Ctx::open(&g)?, kind).await,
-        Some(Command::ExportLedger {
-            fy,
-            since,
-            view,
-            format,
-        }) => reports::export_ledger(&commands::Ctx::open(&g)?, &fy, since.as_deref(), view, format).await,
+        Some(Command::ExportLedger { fy, view, format }) => {
+            reports::export_ledger(&commands::Ctx::open(&g)?, &fy, view, format).await
+        }
         Some(Command::Icegate {
             period,
             quarterly,

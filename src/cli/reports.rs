@@ -1,7 +1,7 @@
 //! Report commands built on derived figures: `gstdash export-ledger`, `gstdash icegate`. The
 //! tables are shared with the TUI (`export::text`).
 
-use chrono::{Local, NaiveDate, Utc};
+use chrono::Local;
 use serde::Serialize;
 
 use super::commands::Ctx;
@@ -23,24 +23,22 @@ pub enum LedgerView {
     Transactions,
 }
 
-/// The periods to fetch for `fy` with the balance cumulated from `since`: every period from
-/// April of `since` to the end of `fy`, none after today's.
-pub fn ledger_periods(since: FinancialYear, fy: FinancialYear, today: NaiveDate) -> Vec<ReturnPeriod> {
-    let current = ReturnPeriod::of_date(today);
-    (since.start_year()..=fy.start_year())
-        .flat_map(|y| FinancialYear::new(y).periods())
-        .filter(|p| *p <= current)
-        .collect()
-}
-
-/// The lines under the table: net balances, negative spells, what to pay, the label.
-pub fn summary_lines(l: &ExportLedger, since: FinancialYear) -> Vec<String> {
+/// The lines under the table: net balances, where the balance is carried from, negative
+/// spells, what to pay, the label.
+pub fn summary_lines(l: &ExportLedger, fy: FinancialYear, first: Option<ReturnPeriod>) -> Vec<String> {
+    let closing = l.closing_balance(fy);
+    let carried = match first {
+        Some(f) if f < fy.periods()[0] => {
+            let o = l.opening_balance(fy);
+            format!("(carried from {f}: brought forward IGST ₹{}, CESS ₹{})", o.igst, o.cess)
+        }
+        Some(f) => format!("(returns start {f})"),
+        None => "(no returns filed)".into(),
+    };
     let mut v = vec![
         format!(
-            "Net IGST balance ₹{}   Net CESS balance ₹{}   (cumulated from April {})",
-            l.balance.igst,
-            l.balance.cess,
-            since.start_year()
+            "Net IGST balance ₹{}   Net CESS balance ₹{}   {carried}",
+            closing.igst, closing.cess
         ),
         format!("Estimate: {DERIVED_LABEL}."),
     ];
@@ -66,46 +64,60 @@ pub fn summary_lines(l: &ExportLedger, since: FinancialYear) -> Vec<String> {
 struct ExportLedgerDoc<'a> {
     gstin: &'a str,
     fy: String,
-    since: String,
+    /// The taxpayer's first period with returns: the balance is cumulated from there.
+    first_period: Option<ReturnPeriod>,
     fetched_at: String,
+    periods_fetched: usize,
+    periods_cached: usize,
     label: &'static str,
+    opening_balance: export_ledger::Heads,
     net_igst_balance: crate::domain::Money,
     net_cess_balance: crate::domain::Money,
-    rows: Vec<&'a LedgerRow>,
+    rows: Vec<LedgerRow>,
     breakup: Vec<&'a Breakup>,
     spells: &'a [export_ledger::NegativeSpell],
     shortfall: &'a Option<export_ledger::Shortfall>,
     warnings: &'a [String],
 }
 
-pub async fn export_ledger(
-    ctx: &Ctx,
-    fy: &str,
-    since: Option<&str>,
-    view: LedgerView,
-    format: Format,
-) -> Result<(), CliError> {
-    let fy = FinancialYear::parse(fy).map_err(CliError::field("--fy"))?;
-    let since = match since {
-        Some(s) => FinancialYear::parse(s).map_err(CliError::field("--since"))?,
-        None => fy,
+/// The returns up to `end` through the export ledger's cache, with progress on a terminal.
+async fn gather(ctx: &Ctx, end: ReturnPeriod) -> Result<crate::sync::reports::LedgerReturns, CliError> {
+    use std::io::IsTerminal;
+    let tty = std::io::stderr().is_terminal();
+    let mut progress = move |done: usize, total: usize| {
+        if tty && total > 0 {
+            eprint!("\rfetching returns: {done} of {total} periods ");
+        }
     };
-    if since > fy {
-        return Err(CliError::new(format!(
-            "--since {since}: expected a financial year not after --fy {fy}"
-        )));
+    let r = crate::sync::reports::ledger_returns(
+        &ctx.client,
+        &ctx.store,
+        &ctx.profile.name,
+        end,
+        Local::now().date_naive(),
+        &mut progress,
+    )
+    .await;
+    if tty {
+        eprint!("\r\x1b[2K");
     }
+    Ok(r?)
+}
+
+pub async fn export_ledger(ctx: &Ctx, fy: &str, view: LedgerView, format: Format) -> Result<(), CliError> {
+    let fy = FinancialYear::parse(fy).map_err(CliError::field("--fy"))?;
     let today = Local::now().date_naive();
-    let periods = ledger_periods(since, fy, today);
-    if periods.is_empty() {
+    if fy.periods()[0] > ReturnPeriod::of_date(today) {
         return Err(CliError::new(format!(
             "--fy {fy}: no return period of it has started yet"
         )));
     }
     ctx.require_session()?;
-    let returns = crate::sync::reports::fetch_export_returns(&ctx.client, &periods).await?;
-    let l = export_ledger::compute(&returns);
-    let rows: Vec<&LedgerRow> = l.rows.iter().filter(|r| fy.contains(r.period)).collect();
+    let end = *fy.periods().last().expect("twelve periods");
+    let g = gather(ctx, end).await?;
+    let mut l = export_ledger::compute(&g.returns);
+    l.warnings.extend(g.warnings.iter().cloned());
+    let rows = l.year_rows(fy);
     let breakup: Vec<&Breakup> = l
         .breakup
         .iter()
@@ -117,22 +129,31 @@ pub async fn export_ledger(
         Amounts::Plain
     };
     let table = match view {
-        LedgerView::Ledger => export_ledger_table(rows.iter().copied(), a),
+        LedgerView::Ledger => export_ledger_table(rows.iter(), a),
         LedgerView::Transactions => transactions_table(breakup.iter().copied(), a),
     };
+    let first = g.returns.first().map(|r| r.period);
     let mut notes = vec![format!(
         "Export ledger, {} ({}), FY {fy}",
         ctx.profile.gstin, ctx.profile.name
     )];
-    notes.extend(summary_lines(&l, since));
+    notes.extend(summary_lines(&l, fy, first));
+    notes.push(format!(
+        "{} period(s) fetched from GSTN, {} from the local cache (filed returns do not change).",
+        g.fetched, g.cached
+    ));
+    let closing = l.closing_balance(fy);
     let doc = ExportLedgerDoc {
         gstin: ctx.profile.gstin.as_str(),
         fy: fy.to_string(),
-        since: since.to_string(),
-        fetched_at: Utc::now().to_rfc3339(),
+        first_period: first,
+        fetched_at: g.as_of.to_rfc3339(),
+        periods_fetched: g.fetched,
+        periods_cached: g.cached,
         label: DERIVED_LABEL,
-        net_igst_balance: l.balance.igst,
-        net_cess_balance: l.balance.cess,
+        opening_balance: l.opening_balance(fy),
+        net_igst_balance: closing.igst,
+        net_cess_balance: closing.cess,
         rows,
         breakup,
         spells: &l.spells,
@@ -178,12 +199,11 @@ pub async fn icegate(ctx: &Ctx, args: IcegateArgs) -> Result<(), CliError> {
         }
         None => vec![],
     };
-    let fy = FinancialYear::of_period(period);
-    let ledger_periods = ledger_periods(fy, fy, today);
     ctx.require_session()?;
-    let returns = crate::sync::reports::fetch_export_returns(&ctx.client, &ledger_periods).await?;
-    let ledger = export_ledger::compute(&returns);
-    let t = icegate::track(&returns, &periods, &ledger, &verdicts);
+    // Up to today: a later 3.1(b) may have cleared the hold on these invoices.
+    let g = gather(ctx, ReturnPeriod::of_date(today)).await?;
+    let ledger = export_ledger::compute(&g.returns);
+    let t = icegate::track(&g.returns, &periods, &ledger, &verdicts);
     let a = if args.format == Format::Table {
         Amounts::Grouped
     } else {
@@ -207,8 +227,11 @@ pub async fn icegate(ctx: &Ctx, args: IcegateArgs) -> Result<(), CliError> {
             t.invoices.len()
         ),
         format!(
-            "Estimate: {DERIVED_LABEL}; export ledger cumulated from April {}.",
-            fy.start_year()
+            "Estimate: {DERIVED_LABEL}; export ledger cumulated from {}.",
+            g.returns
+                .first()
+                .map(|r| r.period.to_string())
+                .unwrap_or_else(|| "the first return".into())
         ),
     ];
     if verdicts.is_empty() {

@@ -275,6 +275,8 @@ impl std::ops::AddAssign for Heads {
 /// Which return a ledger row comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum ReturnType {
+    /// The opening row of a financial year: the balance carried from the years before.
+    BroughtForward,
     R1,
     R1A,
     R3B,
@@ -283,6 +285,7 @@ pub enum ReturnType {
 impl fmt::Display for ReturnType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.pad(match self {
+            ReturnType::BroughtForward => "B/F",
             ReturnType::R1 => "R1",
             ReturnType::R1A => "R1A",
             ReturnType::R3B => "R3B",
@@ -343,12 +346,23 @@ impl Breakup {
 }
 
 /// The returns of one period as fetched. `None` = not filed / not available.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PeriodReturns {
     pub period: ReturnPeriod,
     pub gstr1: Option<Gstr1Sections>,
     pub gstr1a: Option<Gstr1Sections>,
     pub gstr3b: Option<Gstr3bDetails>,
+}
+
+impl PeriodReturns {
+    /// GSTR-3B is filed (so GSTR-1 is too): what GSTN serves for the period will not change.
+    pub fn is_filed(&self) -> bool {
+        self.gstr3b.is_some()
+    }
+    /// Nothing filed at all: neither GSTR-3B nor any GSTR-1/1A document.
+    pub fn is_blank(&self) -> bool {
+        self.gstr3b.is_none() && self.gstr1.is_none() && self.gstr1a.is_none()
+    }
 }
 
 /// A stretch of periods with a negative balance.
@@ -392,6 +406,55 @@ pub struct ExportLedger {
     pub shortfall: Option<Shortfall>,
     /// Amendments without their original, unknown note types… (data kept, explained here).
     pub warnings: Vec<String>,
+}
+
+impl ExportLedger {
+    /// The balance carried into `fy`: the closing balance of the last row before its April
+    /// (zero when nothing was filed before).
+    pub fn opening_balance(&self, fy: super::period::FinancialYear) -> Heads {
+        let start = fy.periods()[0];
+        self.rows
+            .iter()
+            .rfind(|r| r.period < start)
+            .map(|r| r.balance)
+            .unwrap_or_default()
+    }
+
+    /// The rows of `fy` as the portal lists them, opened by a "balance brought forward" row
+    /// when anything was filed before the year (so the year's rows start from the true carried
+    /// balance).
+    pub fn year_rows(&self, fy: super::period::FinancialYear) -> Vec<LedgerRow> {
+        let start = fy.periods()[0];
+        let mut out = Vec::new();
+        if self.rows.iter().any(|r| r.period < start) {
+            // Shown like any other row: a negative balance is a (positive) debit.
+            let b = self.opening_balance(fy);
+            let (dr_cr, amount) = if b.is_negative() {
+                (DrCr::Debit, -b)
+            } else {
+                (DrCr::Credit, b)
+            };
+            out.push(LedgerRow {
+                period: start,
+                ret_type: ReturnType::BroughtForward,
+                dr_cr,
+                amount,
+                balance: b,
+            });
+        }
+        out.extend(self.rows.iter().filter(|r| fy.contains(r.period)).cloned());
+        out
+    }
+
+    /// The balance at the end of `fy` (or of the last period given, if earlier).
+    pub fn closing_balance(&self, fy: super::period::FinancialYear) -> Heads {
+        let end = *fy.periods().last().expect("twelve periods");
+        self.rows
+            .iter()
+            .rfind(|r| r.period <= end)
+            .map(|r| r.balance)
+            .unwrap_or_default()
+    }
 }
 
 fn sum_items(items: &[ItemAmounts]) -> Heads {
@@ -692,6 +755,7 @@ pub fn compute(periods: &[PeriodReturns]) -> ExportLedger {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::FinancialYear;
 
     fn m(s: &str) -> Money {
         Money::parse(s).unwrap()
@@ -879,6 +943,106 @@ mod tests {
                 worst: Heads::new(m("0"), m("-200")),
             }]
         );
+    }
+
+    /// FY 2023-24 ends ₹15,000 short; FY 2024-25 opens with that balance brought forward,
+    /// amends a February 2024 export (+2,500) and clears the spell in May 2024.
+    /// Feb 24: −50,000 (cess −1,000) + 40,000 (cess +1,000) = −10,000 / 0.
+    /// Mar 24: 6A 20,000 − credit note 3,000 = debit 17,000; + 12,000 → −15,000.
+    /// Apr 24: 6A 30,000 (cess 500) + 9A 2,500 = 32,500 → −47,500; + 40,000 (cess 500) → −7,500 / 0.
+    /// May 24: 10,000 → −17,500; + 17,500 → 0.
+    #[test]
+    fn balance_carries_across_the_year_boundary_while_negative() {
+        let r1 = |s: Gstr1Sections| Some(s);
+        let mut cn = note("CN1", "C", "EXPWP", "3000");
+        cn.nt_dt = "20-03-2024".into();
+        let mut e1a = exp("WPAY", "E1", "05-02-2024", "52500", "1000");
+        e1a.inv[0].oinum = Some("E1".into());
+        e1a.inv[0].oidt = Some("05-02-2024".into());
+        let periods = vec![
+            PeriodReturns {
+                period: p("2024-02"),
+                gstr1: r1(Gstr1Sections {
+                    exp: vec![exp("WPAY", "E1", "05-02-2024", "50000", "1000")],
+                    ..Default::default()
+                }),
+                gstr1a: None,
+                gstr3b: r3b("40000", "1000"),
+            },
+            PeriodReturns {
+                period: p("2024-03"),
+                gstr1: r1(Gstr1Sections {
+                    exp: vec![exp("WPAY", "E2", "02-03-2024", "20000", "0")],
+                    cdnur: vec![cn],
+                    ..Default::default()
+                }),
+                gstr1a: None,
+                gstr3b: r3b("12000", "0"),
+            },
+            PeriodReturns {
+                period: p("2024-04"),
+                gstr1: r1(Gstr1Sections {
+                    exp: vec![exp("WPAY", "E3", "04-04-2024", "30000", "500")],
+                    expa: vec![e1a],
+                    ..Default::default()
+                }),
+                gstr1a: None,
+                gstr3b: r3b("40000", "500"),
+            },
+            PeriodReturns {
+                period: p("2024-05"),
+                gstr1: r1(Gstr1Sections {
+                    exp: vec![exp("WPAY", "E4", "09-05-2024", "10000", "0")],
+                    ..Default::default()
+                }),
+                gstr1a: None,
+                gstr3b: r3b("17500", "0"),
+            },
+        ];
+        let l = compute(&periods);
+        assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+        let fy23 = FinancialYear::new(2023);
+        let fy24 = FinancialYear::new(2024);
+        assert_eq!(l.closing_balance(fy23), Heads::new(m("-15000"), m("0")));
+        assert_eq!(l.opening_balance(fy24), Heads::new(m("-15000"), m("0")));
+        assert_eq!(l.opening_balance(fy23), Heads::default());
+        // FY 2023-24 has no brought-forward row: nothing was filed before it.
+        let y23 = l.year_rows(fy23);
+        assert_eq!(y23.len(), 4);
+        assert_eq!(y23[0].ret_type, ReturnType::R1);
+        let y24 = l.year_rows(fy24);
+        let got: Vec<(ReturnType, DrCr, Money, Money)> = y24
+            .iter()
+            .map(|r| (r.ret_type, r.dr_cr, r.amount.igst, r.balance.igst))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (ReturnType::BroughtForward, DrCr::Debit, m("15000"), m("-15000")),
+                (ReturnType::R1, DrCr::Debit, m("32500"), m("-47500")),
+                (ReturnType::R3B, DrCr::Credit, m("40000"), m("-7500")),
+                (ReturnType::R1, DrCr::Debit, m("10000"), m("-17500")),
+                (ReturnType::R3B, DrCr::Credit, m("17500"), m("0")),
+            ]
+        );
+        assert_eq!(y24[0].period, p("2024-04"));
+        assert_eq!(
+            y24[2].balance.cess,
+            m("0"),
+            "cess 1,000 + 500 debited, 1,000 + 500 paid"
+        );
+        assert_eq!(l.breakup[1].cdnur.igst, m("-3000"));
+        assert_eq!(l.breakup[2].tbl9a, Heads::new(m("2500"), m("0")));
+        assert_eq!(l.closing_balance(fy24), Heads::default());
+        assert_eq!(
+            l.spells,
+            vec![NegativeSpell {
+                from: p("2024-02"),
+                cleared_in: Some(p("2024-05")),
+                worst: Heads::new(m("-15000"), m("0")),
+            }]
+        );
+        assert!(l.shortfall.is_none());
     }
 
     #[test]

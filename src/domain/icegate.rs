@@ -119,9 +119,68 @@ impl InvoiceStatus {
     }
 }
 
+/// The lines of the portal's counts table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum CountKind {
+    Processed,
+    Transmitted,
+    NotTransmitted,
+    ReturnsNotFiled,
+    ShippingBillMissing,
+    PortCodeMissing,
+    LedgerShort,
+    Rejected,
+}
+
+impl CountKind {
+    pub const ALL: [CountKind; 8] = [
+        CountKind::Processed,
+        CountKind::Transmitted,
+        CountKind::NotTransmitted,
+        CountKind::ReturnsNotFiled,
+        CountKind::ShippingBillMissing,
+        CountKind::PortCodeMissing,
+        CountKind::LedgerShort,
+        CountKind::Rejected,
+    ];
+
+    /// As the counts table shows it (reasons indented under "Not transmitted").
+    pub fn label(self) -> &'static str {
+        match self {
+            CountKind::Processed => "Invoices processed from 6A",
+            CountKind::Transmitted => "Transmitted to ICEGATE",
+            CountKind::NotTransmitted => "Not transmitted",
+            CountKind::ReturnsNotFiled => "  returns not filed",
+            CountKind::ShippingBillMissing => "  shipping bill missing",
+            CountKind::PortCodeMissing => "  port code missing",
+            CountKind::LedgerShort => "  export ledger short",
+            CountKind::Rejected => "Rejected by ICEGATE",
+        }
+    }
+
+    /// Whether `i` counts under this line.
+    pub fn covers(self, i: &InvoiceStatus) -> bool {
+        let held = |f: &dyn Fn(&Hold) -> bool| matches!(&i.status, Status::NotTransmitted(h) if h.iter().any(f));
+        match self {
+            CountKind::Processed => true,
+            CountKind::Transmitted => matches!(i.status, Status::Transmitted { .. }),
+            CountKind::NotTransmitted => matches!(i.status, Status::NotTransmitted(_)),
+            CountKind::ReturnsNotFiled => held(&|h| matches!(h, Hold::ReturnsNotFiled { .. })),
+            CountKind::ShippingBillMissing => held(&|h| *h == Hold::ShippingBillMissing),
+            CountKind::PortCodeMissing => held(&|h| matches!(h, Hold::PortCodeMissing { .. })),
+            CountKind::LedgerShort => held(&|h| matches!(h, Hold::LedgerShort { .. })),
+            CountKind::Rejected => {
+                matches!(&i.status, Status::Transmitted { verdict: Some(v), .. } if !v.eq_ignore_ascii_case("SB000"))
+            }
+        }
+    }
+}
+
 /// One line of the counts table.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CountLine {
+    #[serde(skip)]
+    pub kind: CountKind,
     pub label: String,
     pub count: usize,
     pub tax: Heads,
@@ -141,38 +200,23 @@ impl Tracking {
     /// rejected by ICEGATE. An invoice held for several reasons counts under each reason but
     /// once in "Not transmitted".
     pub fn counts(&self) -> Vec<CountLine> {
-        let line = |label: &str, pred: &dyn Fn(&InvoiceStatus) -> bool| {
-            let hits: Vec<_> = self.invoices.iter().filter(|i| pred(i)).collect();
-            CountLine {
-                label: label.into(),
-                count: hits.len(),
-                tax: hits.iter().fold(Heads::default(), |a, i| a + i.tax),
-            }
-        };
-        let held = |i: &InvoiceStatus, f: &dyn Fn(&Hold) -> bool| matches!(&i.status, Status::NotTransmitted(h) if h.iter().any(f));
-        vec![
-            line("Invoices processed from 6A", &|_| true),
-            line("Transmitted to ICEGATE", &|i| {
-                matches!(i.status, Status::Transmitted { .. })
-            }),
-            line("Not transmitted", &|i| matches!(i.status, Status::NotTransmitted(_))),
-            line("  returns not filed", &|i| {
-                held(i, &|h| matches!(h, Hold::ReturnsNotFiled { .. }))
-            }),
-            line("  shipping bill missing", &|i| {
-                held(i, &|h| *h == Hold::ShippingBillMissing)
-            }),
-            line("  port code missing", &|i| {
-                held(i, &|h| matches!(h, Hold::PortCodeMissing { .. }))
-            }),
-            line("  export ledger short", &|i| {
-                held(i, &|h| matches!(h, Hold::LedgerShort { .. }))
-            }),
-            line(
-                "Rejected by ICEGATE",
-                &|i| matches!(&i.status, Status::Transmitted { verdict: Some(v), .. } if !v.eq_ignore_ascii_case("SB000")),
-            ),
-        ]
+        CountKind::ALL
+            .into_iter()
+            .map(|kind| {
+                let hits: Vec<_> = self.of(kind).collect();
+                CountLine {
+                    kind,
+                    label: kind.label().into(),
+                    count: hits.len(),
+                    tax: hits.iter().fold(Heads::default(), |a, i| a + i.tax),
+                }
+            })
+            .collect()
+    }
+
+    /// The invoices counted under `kind` (the drill-down of a counts line).
+    pub fn of(&self, kind: CountKind) -> impl Iterator<Item = &InvoiceStatus> {
+        self.invoices.iter().filter(move |i| kind.covers(i))
     }
 
     pub fn failed(&self) -> impl Iterator<Item = &InvoiceStatus> {
@@ -190,13 +234,13 @@ pub struct Verdict {
 
 /// Reads verdicts from a CSV with a header naming the invoice number, invoice date and
 /// response code columns (matched by words: "invoice no"/"inum", "invoice date"/"idt",
-/// "code"/"response"). Errors name the line and what was expected.
+/// "code"/"response"). Errors name the line, the column and what was expected.
 pub fn parse_verdicts(csv_text: &str) -> Result<Vec<Verdict>, String> {
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(csv_text.as_bytes());
-    let headers = rdr.headers().map_err(|e| format!("header: {e}"))?.clone();
+    let headers = rdr.headers().map_err(|e| format!("line 1 (header): {e}"))?.clone();
     let find = |words: &[&str]| {
         headers.iter().position(|h| {
             let h = h.to_ascii_lowercase();
@@ -204,24 +248,60 @@ pub fn parse_verdicts(csv_text: &str) -> Result<Vec<Verdict>, String> {
         })
     };
     let inum = find(&["invoice no", "invoice number", "inum"])
-        .ok_or("header: expected an invoice number column (\"Invoice No\")")?;
-    let idt = find(&["invoice date", "idt"]).ok_or("header: expected an invoice date column (\"Invoice Date\")")?;
-    let code = find(&["code", "response"]).ok_or("header: expected a response code column (\"Response Code\")")?;
+        .ok_or("line 1 (header): expected an invoice number column (\"Invoice No\")")?;
+    let idt =
+        find(&["invoice date", "idt"]).ok_or("line 1 (header): expected an invoice date column (\"Invoice Date\")")?;
+    let code =
+        find(&["code", "response"]).ok_or("line 1 (header): expected a response code column (\"Response Code\")")?;
+    let name = |i: usize| headers.get(i).unwrap_or("").to_string();
     let mut out = vec![];
-    for (n, rec) in rdr.records().enumerate() {
-        let line = n + 2;
-        let rec = rec.map_err(|e| format!("line {line}: {e}"))?;
+    for rec in rdr.records() {
+        // The csv crate does not count blank lines; the byte offset gives the line as an
+        // editor shows it.
+        let line_at = |byte: u64| {
+            let bytes = csv_text.as_bytes();
+            let mut end = (byte as usize).min(bytes.len());
+            // A record's position is where reading began, before any blank lines it skipped.
+            while end < bytes.len() && matches!(bytes[end], b'\n' | b'\r') {
+                end += 1;
+            }
+            bytes[..end].iter().filter(|b| **b == b'\n').count() + 1
+        };
+        let rec = rec.map_err(|e| match e.position() {
+            Some(p) => format!("line {}: {e}", line_at(p.byte())),
+            None => e.to_string(),
+        })?;
+        let line = rec.position().map(|p| line_at(p.byte())).unwrap_or(0);
+        if rec.iter().all(|f| f.is_empty()) {
+            continue;
+        }
         let get = |i: usize| rec.get(i).unwrap_or("").to_string();
-        let v = Verdict {
+        let mut v = Verdict {
             inum: get(inum),
             idt: get(idt),
             code: get(code).to_ascii_uppercase(),
         };
         if v.inum.is_empty() {
-            return Err(format!("line {line}: invoice number is empty"));
+            return Err(format!("line {line}, column {:?}: invoice number is empty", name(inum)));
         }
-        if !v.code.starts_with("SB") {
-            return Err(format!("line {line}: response code {:?}: expected SB000–SB006", v.code));
+        // Matched against GSTR-1's DD-MM-YYYY; the portal's files also use DD/MM/YYYY.
+        match super::period::parse_date_lenient(&v.idt) {
+            Some(d) => v.idt = super::period::fmt_dash(d),
+            None => {
+                return Err(format!(
+                    "line {line}, column {:?}: {:?} is not a date; expected DD-MM-YYYY",
+                    name(idt),
+                    v.idt
+                ));
+            }
+        }
+        let digits = v.code.strip_prefix("SB").unwrap_or("");
+        if digits.len() != 3 || !digits.chars().all(|c| c.is_ascii_digit()) {
+            return Err(format!(
+                "line {line}, column {:?}: response code {:?}: expected SB000–SB006",
+                name(code),
+                v.code
+            ));
         }
         out.push(v);
     }
@@ -449,6 +529,17 @@ mod tests {
                 .contains("invoice number column")
         );
         let e = parse_verdicts("Invoice No,Invoice Date,Response Code\nA1,05-05-2024,OK\n").unwrap_err();
-        assert!(e.starts_with("line 2:") && e.contains("SB000"), "{e}");
+        assert_eq!(
+            e,
+            "line 2, column \"Response Code\": response code \"OK\": expected SB000–SB006"
+        );
+        let e = parse_verdicts("Invoice No,Invoice Date,Response Code\nA1,05-05-2024,SB000\n\nA2,2024/05/05,SB001\n")
+            .unwrap_err();
+        assert_eq!(
+            e,
+            "line 4, column \"Invoice Date\": \"2024/05/05\" is not a date; expected DD-MM-YYYY"
+        );
+        let e = parse_verdicts("Invoice No,Invoice Date,Response Code\n,05-05-2024,SB000\n").unwrap_err();
+        assert!(e.starts_with("line 2, column \"Invoice No\""), "{e}");
     }
 }

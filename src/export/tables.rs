@@ -470,3 +470,147 @@ pub fn filed_label(cfs: Option<&str>) -> &str {
         Some(s) => s,
     }
 }
+
+// ---- export ledger and ICEGATE (derived figures; the label goes under every sheet) ----
+
+fn derived_notes() -> Vec<String> {
+    vec![format!(
+        "Computed by gstdash: {}.",
+        crate::domain::export_ledger::DERIVED_LABEL
+    )]
+}
+
+/// The export ledger's rows as the portal lists them, with the running balance per head.
+/// Periods are text (`MMYYYY`, as GSTN writes them).
+pub fn export_ledger<'a>(rows: impl IntoIterator<Item = &'a crate::domain::export_ledger::LedgerRow>) -> ExportTable {
+    let mut t = ExportTable::new(
+        "Export ledger",
+        vec![
+            ExportColumn::text("Return period"),
+            ExportColumn::text("Return type"),
+            ExportColumn::text("Credit/Debit"),
+            ExportColumn::money("IGST"),
+            ExportColumn::money("CESS"),
+            ExportColumn::money("Balance IGST"),
+            ExportColumn::money("Balance CESS"),
+        ],
+    );
+    for r in rows {
+        t.push(vec![
+            Cell::text(r.period.wire()),
+            Cell::text(r.ret_type.to_string()),
+            Cell::text(r.dr_cr.to_string()),
+            Cell::Money(r.amount.igst),
+            Cell::Money(r.amount.cess),
+            Cell::Money(r.balance.igst),
+            Cell::Money(r.balance.cess),
+        ]);
+    }
+    t.with_notes(derived_notes())
+}
+
+/// "DOWNLOAD TRANSACTION AS CSV": one row per period. The note columns hold IGST; the cess of
+/// all notes is in the last column so nothing is left out.
+pub fn export_transactions<'a>(
+    breakup: impl IntoIterator<Item = &'a crate::domain::export_ledger::Breakup>,
+) -> ExportTable {
+    let mut t = ExportTable::new(
+        "Transactions",
+        [
+            "6A IGST",
+            "6A CESS",
+            "9A IGST",
+            "9A CESS",
+            "SEZ IGST",
+            "SEZ CESS",
+            "CDNUR",
+            "CDNURA",
+            "CDNR",
+            "3.1(b) IGST",
+            "3.1(b) CESS",
+            "Notes CESS",
+        ]
+        .into_iter()
+        .fold(vec![ExportColumn::text("Period")], |mut v, c| {
+            v.push(ExportColumn::money(c));
+            v
+        }),
+    );
+    for b in breakup {
+        let mut row = vec![Cell::opt_text(b.period.map(|p| p.wire()).as_deref())];
+        row.extend(
+            [
+                b.tbl6a.igst,
+                b.tbl6a.cess,
+                b.tbl9a.igst,
+                b.tbl9a.cess,
+                b.sez.igst,
+                b.sez.cess,
+                b.cdnur.igst,
+                b.cdnura.igst,
+                b.cdnr.igst,
+                b.tbl3_1b.igst,
+                b.tbl3_1b.cess,
+                b.cdnur.cess + b.cdnura.cess + b.cdnr.cess,
+            ]
+            .map(Cell::Money),
+        );
+        t.push(row);
+    }
+    t.with_notes(derived_notes())
+}
+
+/// The ICEGATE counts table as on the portal.
+pub fn icegate_counts(t: &crate::domain::icegate::Tracking) -> ExportTable {
+    let mut out = ExportTable::new(
+        "ICEGATE counts",
+        vec![
+            ExportColumn::text("Status"),
+            ExportColumn::count("Count"),
+            ExportColumn::money("IGST"),
+            ExportColumn::money("CESS"),
+        ],
+    );
+    for c in t.counts() {
+        out.push(vec![
+            Cell::text(c.label),
+            Cell::Count(c.count as u64),
+            Cell::Money(c.tax.igst),
+            Cell::Money(c.tax.cess),
+        ]);
+    }
+    out.with_notes(derived_notes())
+}
+
+/// "DOWNLOAD FAILED INVOICES": not transmitted or rejected by ICEGATE, with the reason (SB
+/// codes explained).
+pub fn icegate_failed<'a>(
+    invoices: impl IntoIterator<Item = &'a crate::domain::icegate::InvoiceStatus>,
+) -> ExportTable {
+    let mut out = ExportTable::new(
+        "Failed invoices",
+        vec![
+            ExportColumn::text("Period"),
+            ExportColumn::text("Invoice No"),
+            ExportColumn::date("Invoice Date"),
+            ExportColumn::text("Shipping Bill"),
+            ExportColumn::text("Port"),
+            ExportColumn::money("IGST"),
+            ExportColumn::money("CESS"),
+            ExportColumn::text("Reason"),
+        ],
+    );
+    for i in invoices {
+        out.push(vec![
+            Cell::text(i.period.wire()),
+            Cell::text(&i.inum),
+            Cell::date_or_text(&i.idt),
+            Cell::opt_text(i.sbnum.as_deref()),
+            Cell::opt_text(i.sbpcode.as_deref()),
+            Cell::Money(i.tax.igst),
+            Cell::Money(i.tax.cess),
+            Cell::text(i.reason()),
+        ]);
+    }
+    out.with_notes(derived_notes())
+}

@@ -167,108 +167,24 @@ pub fn records_table(section: Section, recs: &[ImsRecord], a: Amounts) -> Table 
 
 /// The ledger rows as the portal lists them, with the running balance.
 pub fn export_ledger_table<'a>(rows: impl IntoIterator<Item = &'a LedgerRow>, a: Amounts) -> Table {
-    let mut t = Table::new(&[
-        ("Return period", Align::Left),
-        ("Return type", Align::Left),
-        ("Credit/Debit", Align::Left),
-        ("IGST", Align::Right),
-        ("CESS", Align::Right),
-        ("Balance IGST", Align::Right),
-        ("Balance CESS", Align::Right),
-    ]);
-    for r in rows {
-        t.row(vec![
-            r.period.wire(),
-            r.ret_type.to_string(),
-            r.dr_cr.to_string(),
-            a.fmt(r.amount.igst),
-            a.fmt(r.amount.cess),
-            a.fmt(r.balance.igst),
-            a.fmt(r.balance.cess),
-        ]);
-    }
-    t
+    text_table(&tables::export_ledger(rows), a)
 }
 
-/// "DOWNLOAD TRANSACTION AS CSV": one row per period. The note columns hold IGST; the cess of
-/// all notes is in the last column so nothing is left out.
+/// The transaction breakup per period (6A, 9A, SEZ, notes, 3.1(b)).
 pub fn transactions_table<'a>(breakup: impl IntoIterator<Item = &'a Breakup>, a: Amounts) -> Table {
-    let mut t = Table::new(&[
-        ("Period", Align::Left),
-        ("6A IGST", Align::Right),
-        ("6A CESS", Align::Right),
-        ("9A IGST", Align::Right),
-        ("9A CESS", Align::Right),
-        ("SEZ IGST", Align::Right),
-        ("SEZ CESS", Align::Right),
-        ("CDNUR", Align::Right),
-        ("CDNURA", Align::Right),
-        ("CDNR", Align::Right),
-        ("3.1(b) IGST", Align::Right),
-        ("3.1(b) CESS", Align::Right),
-        ("Notes CESS", Align::Right),
-    ]);
-    for b in breakup {
-        t.row(vec![
-            b.period.map(|p| p.wire()).unwrap_or_default(),
-            a.fmt(b.tbl6a.igst),
-            a.fmt(b.tbl6a.cess),
-            a.fmt(b.tbl9a.igst),
-            a.fmt(b.tbl9a.cess),
-            a.fmt(b.sez.igst),
-            a.fmt(b.sez.cess),
-            a.fmt(b.cdnur.igst),
-            a.fmt(b.cdnura.igst),
-            a.fmt(b.cdnr.igst),
-            a.fmt(b.tbl3_1b.igst),
-            a.fmt(b.tbl3_1b.cess),
-            a.fmt(b.cdnur.cess + b.cdnura.cess + b.cdnr.cess),
-        ]);
-    }
-    t
+    text_table(&tables::export_transactions(breakup), a)
 }
 
 pub fn icegate_counts_table(t: &crate::domain::icegate::Tracking, a: Amounts) -> Table {
-    let mut table = Table::new(&[
-        ("Status", Align::Left),
-        ("Count", Align::Right),
-        ("IGST", Align::Right),
-        ("CESS", Align::Right),
-    ]);
-    for c in t.counts() {
-        table.row(vec![c.label, c.count.to_string(), a.fmt(c.tax.igst), a.fmt(c.tax.cess)]);
-    }
-    table
+    text_table(&tables::icegate_counts(t), a)
 }
 
-/// "DOWNLOAD FAILED INVOICES": not transmitted or rejected by ICEGATE, with the reason.
+/// Not transmitted or rejected by ICEGATE, with the reason.
 pub fn icegate_failed_table<'a>(
     invoices: impl IntoIterator<Item = &'a crate::domain::icegate::InvoiceStatus>,
     a: Amounts,
 ) -> Table {
-    let mut table = Table::new(&[
-        ("Period", Align::Left),
-        ("Invoice No", Align::Left),
-        ("Invoice Date", Align::Left),
-        ("Shipping Bill", Align::Left),
-        ("Port", Align::Left),
-        ("IGST", Align::Right),
-        ("CESS", Align::Right),
-        ("Reason", Align::Left),
-    ]);
-    for i in invoices {
-        table.row(vec![
-            i.period.wire(),
-            i.inum.clone(),
-            i.idt.clone(),
-            i.sbnum.clone().unwrap_or_default(),
-            i.sbpcode.clone().unwrap_or_default(),
-            a.fmt(i.tax.igst),
-            a.fmt(i.tax.cess),
-            i.reason(),
-        ]);
-    }
-    table
+    text_table(&tables::icegate_failed(invoices), a)
 }
 
 #[cfg(test)]

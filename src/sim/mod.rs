@@ -186,6 +186,11 @@ impl SimHandle {
             .collect()
     }
 
+    /// GSTR-1 / GSTR-1A section and GSTR-3B details requests served so far.
+    pub fn returns_requests(&self) -> u64 {
+        self.sim.returns_requests.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Whether the simulator treats the period's GSTR-3B as filed.
     pub fn gstr3b_filed(&self, period: ReturnPeriod) -> bool {
         self.sim.gstr3b_filed(period)

@@ -388,6 +388,7 @@ async fn section(
     amendment_form: bool,
     (sec, year, month): (String, String, String),
 ) -> Response {
+    sim.returns_requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let t = match require_taxpayer(&sim, &h) {
         Ok(t) => t,
         Err(r) => return r,
@@ -440,6 +441,7 @@ pub(crate) async fn gstr3b(
     h: HeaderMap,
     Path((year, month)): Path<(String, String)>,
 ) -> Response {
+    sim.returns_requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let t = match require_taxpayer(&sim, &h) {
         Ok(t) => t,
         Err(r) => return r,

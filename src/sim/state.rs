@@ -132,6 +132,9 @@ pub(crate) struct Sim {
     /// Wakes the job task when a job falls due.
     pub job_queue: Mutex<Option<mpsc::UnboundedSender<Instant>>>,
     ids: AtomicU64,
+    /// GSTR-1 / GSTR-1A section and GSTR-3B details requests served (tests prove the export
+    /// ledger's cache with it).
+    pub returns_requests: AtomicU64,
 }
 
 impl Sim {
@@ -171,6 +174,7 @@ impl Sim {
             jobs: Mutex::new(Jobs::default()),
             job_queue: Mutex::new(None),
             ids: AtomicU64::new(0),
+            returns_requests: AtomicU64::new(0),
         }
     }
 

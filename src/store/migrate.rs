@@ -152,6 +152,19 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (profile, section)
     ) STRICT;
     "#,
+    // 4: GSTR-1/1A export sections and GSTR-3B details per period, for the export ledger.
+    // `filed` = GSTR-3B filed: the data does not change and is never fetched again; other
+    // rows are kept only to learn where the taxpayer's returns start.
+    r#"
+    CREATE TABLE export_returns (
+        profile     TEXT NOT NULL REFERENCES profiles(name) ON DELETE CASCADE,
+        period      TEXT NOT NULL,
+        filed       INTEGER NOT NULL CHECK (filed IN (0, 1)),
+        data        TEXT NOT NULL,
+        fetched_at  INTEGER NOT NULL,
+        PRIMARY KEY (profile, period)
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -16,6 +16,7 @@
 mod cache;
 mod changes;
 mod error;
+mod export_returns;
 mod migrate;
 mod outbox;
 mod profiles;
@@ -29,6 +30,7 @@ use rusqlite::Connection;
 
 pub use cache::LedgerKind;
 pub use error::{RECOVERY_HINT, StoreError};
+pub use export_returns::CachedReturns;
 pub use outbox::{JournalEntry, OutboxRow, OutboxState, SendKind, SendRow, StageReport, apply_to_record, outcome_text};
 pub use profiles::{ProfileUpsert, StoredPlatformToken, StoredProfile, StoredTaxpayerSession, StoredTokens};
 

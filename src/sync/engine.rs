@@ -152,7 +152,13 @@ impl Engine {
                     self.balance(period);
                 }
                 SyncCommand::RefreshExportLedger { fy } => {
-                    let job = super::reports::export_ledger_job(self.client.clone(), fy, self.events.clone());
+                    let job = super::reports::export_ledger_job(
+                        self.client.clone(),
+                        self.store.clone(),
+                        self.profile.clone(),
+                        fy,
+                        self.events.clone(),
+                    );
                     self.start(JobKind::ExportLedger, job);
                 }
                 SyncCommand::Export {
@@ -197,6 +203,19 @@ impl Engine {
                 SyncCommand::UnstageKeys { keys } => self.unstage_keys(&keys),
                 SyncCommand::Push => self.push(),
                 SyncCommand::Regenerate2b { period } => self.regenerate(period),
+                SyncCommand::WriteTables {
+                    tables,
+                    format,
+                    target,
+                    what,
+                } => {
+                    let job = super::reports::write_tables_job(tables, format, target, what, self.events.clone());
+                    self.start(JobKind::Download, job);
+                }
+                SyncCommand::ImportIcegateCsv { path } => {
+                    // A small local read: not a tracked job, so it never cancels a download.
+                    tokio::spawn(super::reports::import_icegate_job(path, self.events.clone()));
+                }
                 SyncCommand::SendOtp => self.send_otp(),
                 SyncCommand::VerifyOtp { otp } => self.verify_otp(otp),
                 SyncCommand::Shutdown => break,

@@ -76,8 +76,9 @@ pub enum SyncCommand {
     Push,
     /// Regenerate GSTR-2B for a period and poll until it is done.
     Regenerate2b { period: ReturnPeriod },
-    /// Fetch GSTR-1/1A and GSTR-3B of every started period of `fy` and compute the export
-    /// ledger (cumulated from April of `fy`).
+    /// Compute the export ledger of `fy` from GSTR-1/1A and GSTR-3B of every period from the
+    /// taxpayer's first return to the end of `fy`: filed periods from the cache, the rest
+    /// fetched (progress as `ExportLedgerProgress`).
     RefreshExportLedger { fy: FinancialYear },
     /// A download (`D` on any table): the tables, or an IMS view to build, written as .xlsx
     /// or .csv off the UI thread. Reports `DownloadProgress` while writing, then
@@ -111,6 +112,18 @@ pub enum SyncCommand {
     SendOtp,
     /// Verify the OTP; a new taxpayer session is stored and announced with `Session`.
     VerifyOtp { otp: crate::secret::Secret },
+    /// Write typed tables through the shared writers (`export::ExportJob`: one CSV, or one
+    /// workbook with a sheet per table; never overwriting). Answers `FileWritten` with the
+    /// full path or `Failed { job: Download }`.
+    WriteTables {
+        tables: Vec<crate::export::ExportTable>,
+        format: crate::export::FileFormat,
+        target: crate::export::OutTarget,
+        what: String,
+    },
+    /// Read ICEGATE's responses (SB codes) from a CSV downloaded from the portal; answers
+    /// `IcegateVerdicts`.
+    ImportIcegateCsv { path: PathBuf },
     /// Stop the engine (app quitting).
     Shutdown,
 }
@@ -192,7 +205,18 @@ pub enum SyncEvent {
         ledger: Arc<ExportLedger>,
         /// What it was computed from (the ICEGATE view reads the 6A invoices).
         returns: Arc<Vec<PeriodReturns>>,
+        /// When the newest of the data was fetched ("data as on").
         fetched_at: DateTime<Utc>,
+        /// Periods fetched from GSTN this time, and read from the cache.
+        periods_fetched: usize,
+        periods_cached: usize,
+    },
+    /// The export ledger's fetch: `done` of `total` periods to fetch so far (the total grows
+    /// while the engine looks for where the taxpayer's returns start).
+    ExportLedgerProgress {
+        fy: FinancialYear,
+        done: usize,
+        total: usize,
     },
     /// The Ledgers screen's data (`from`..`to` for cash and ITC, the period for liability).
     LedgersLoaded {
@@ -225,6 +249,11 @@ pub enum SyncEvent {
     PullChanges {
         changes: Arc<changes::SectionChanges>,
         from_cache: bool,
+    },
+    /// ICEGATE's responses read from `path`, or why not (naming the line and column).
+    IcegateVerdicts {
+        path: PathBuf,
+        verdicts: Result<Arc<Vec<crate::domain::icegate::Verdict>>, String>,
     },
 }
 

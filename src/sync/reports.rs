@@ -4,10 +4,13 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use chrono::{Local, NaiveDate, Utc};
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Local, NaiveDate, Utc};
 use futures::{StreamExt, TryStreamExt};
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::engine::SharedStore;
 use super::{JobKind, SyncEvent};
 use crate::api::{ApiError, Client};
 use crate::domain::export_ledger::{self, GSTR1_SECTIONS, Gstr1Sections, PeriodReturns};
@@ -22,9 +25,32 @@ use crate::domain::{FinancialYear, ReturnPeriod};
 /// before GSTR-1 is filed, `RT-R3BQ1004`) or when any section has documents; GSTR-1A only when
 /// it has documents.
 pub async fn fetch_period_returns(client: &Client, period: ReturnPeriod) -> Result<PeriodReturns, ApiError> {
+    let r3b = patiently(|| client.gstr3b_details(period)).await?;
+    with_sections(client, period, r3b).await
+}
+
+/// A probe for where the taxpayer's returns start: GSTR-3B first (one call); the 16 section
+/// calls only when it is filed.
+async fn probe_period_returns(client: &Client, period: ReturnPeriod) -> Result<PeriodReturns, ApiError> {
+    let r3b = patiently(|| client.gstr3b_details(period)).await?;
+    if r3b.is_none() {
+        return Ok(PeriodReturns {
+            period,
+            gstr1: None,
+            gstr1a: None,
+            gstr3b: None,
+        });
+    }
+    with_sections(client, period, r3b).await
+}
+
+async fn with_sections(
+    client: &Client,
+    period: ReturnPeriod,
+    r3b: Option<export_ledger::Gstr3bDetails>,
+) -> Result<PeriodReturns, ApiError> {
     let r1 = fetch_sections(client, false, period).await?;
     let r1a = fetch_sections(client, true, period).await?;
-    let r3b = patiently(|| client.gstr3b_details(period)).await?;
     let merge = |parts: Vec<Gstr1Sections>| {
         let mut all = Gstr1Sections::default();
         for p in parts {
@@ -172,7 +198,8 @@ where
     }
 }
 
-/// The returns of `periods`, oldest first, one period at a time (17 calls each).
+/// The returns of `periods`, oldest first, one period at a time (17 calls each), without the
+/// cache (ICEGATE tracking of the periods of a quarter, tests).
 pub async fn fetch_export_returns(client: &Client, periods: &[ReturnPeriod]) -> Result<Vec<PeriodReturns>, ApiError> {
     let mut out = Vec::with_capacity(periods.len());
     for p in periods {
@@ -187,22 +214,236 @@ pub fn started_periods(fy: FinancialYear, today: chrono::NaiveDate) -> Vec<Retur
     fy.periods().into_iter().filter(|p| *p <= current).collect()
 }
 
-/// Engine job: fetch and compute the export ledger of `fy`.
-pub async fn export_ledger_job(client: Client, fy: FinancialYear, events: UnboundedSender<SyncEvent>) {
-    let periods = started_periods(fy, Local::now().date_naive());
-    let ev = match fetch_export_returns(&client, &periods).await {
-        Ok(returns) => SyncEvent::ExportLedgerLoaded {
-            fy,
-            ledger: Arc::new(export_ledger::compute(&returns)),
-            returns: Arc::new(returns),
-            fetched_at: Utc::now(),
-        },
+/// The first GST return period (July 2017): nothing is fetched before it.
+pub fn gst_start() -> ReturnPeriod {
+    ReturnPeriod::new(2017, 7).expect("valid period")
+}
+
+/// Periods with nothing filed in a row, before the earliest period with returns, that mark
+/// where the taxpayer's returns start (GSTN cancels a registration after six months without
+/// returns, so a whole blank year means there was nothing before).
+pub const START_GAP: i32 = 12;
+
+/// Calls for one period in full: the GSTR-1 and GSTR-1A sections and GSTR-3B details (17).
+pub const CALLS_PER_PERIOD: usize = 2 * GSTR1_SECTIONS.len() + 1;
+
+/// Periods fetched at once (each is up to 17 calls, four at a time).
+pub const PERIODS_AT_ONCE: usize = 2;
+
+/// What the export ledger is computed from, and how it was gathered.
+#[derive(Clone, Debug)]
+pub struct LedgerReturns {
+    /// Every period from the first one with returns up to the end asked for, oldest first.
+    pub returns: Vec<PeriodReturns>,
+    /// Periods fetched from GSTN this time.
+    pub fetched: usize,
+    /// Periods read from the cache.
+    pub cached: usize,
+    /// When the newest of the data used was fetched ("data as on").
+    pub as_of: DateTime<Utc>,
+    /// Cache problems (the data was fetched anyway; nothing is lost but time).
+    pub warnings: Vec<String>,
+}
+
+/// Progress of [`ledger_returns`]: periods done and periods to fetch so far (the total grows
+/// while it looks for where the returns start).
+pub type Progress<'a> = &'a mut (dyn FnMut(usize, usize) + Send);
+
+/// The returns the export ledger needs up to `end` (capped at the current period): from the
+/// taxpayer's first period with returns, so the balance is the true cumulative one.
+///
+/// Periods whose GSTR-3B is filed come from the cache when there (a filed return does not
+/// change); others are fetched, [`PERIODS_AT_ONCE`] periods at a time, and written to the cache
+/// as each arrives (an aborted fetch keeps what it got). Where the returns start is found by
+/// walking back until [`START_GAP`] blank periods precede the earliest period with returns;
+/// blank periods before that one are settled and not fetched again.
+pub async fn ledger_returns(
+    client: &Client,
+    store: &SharedStore,
+    profile: &str,
+    end: ReturnPeriod,
+    today: NaiveDate,
+    progress: Progress<'_>,
+) -> Result<LedgerReturns, ApiError> {
+    let end = end.min(ReturnPeriod::of_date(today));
+    let mut warnings = Vec::new();
+    let cache = {
+        let s = store.lock().expect("store lock");
+        s.load_export_returns(profile)
+    };
+    let cache = cache.unwrap_or_else(|e| {
+        warnings.push(format!(
+            "export ledger cache not read ({e}); every period fetched again"
+        ));
+        Default::default()
+    });
+    let first_cached = cache
+        .values()
+        .filter(|c| !c.returns.is_blank())
+        .map(|c| c.returns.period)
+        .min();
+    let settled = |p: ReturnPeriod| {
+        cache
+            .get(&p)
+            .filter(|c| c.returns.is_filed() || (c.returns.is_blank() && first_cached.is_some_and(|f| p < f)))
+    };
+    let mut have: BTreeMap<ReturnPeriod, PeriodReturns> = BTreeMap::new();
+    let mut as_of: Option<DateTime<Utc>> = None;
+    let (mut fetched, mut cached, mut total) = (0usize, 0usize, 0usize);
+    let mut lo = end.plus_months(-(START_GAP - 1)).max(gst_start());
+    let mut hi = end;
+    // The first window is fetched in full; older windows are probes (see `probe_period_returns`).
+    let mut probing = false;
+    loop {
+        let mut todo = Vec::new();
+        let mut p = lo;
+        while p <= hi {
+            match settled(p) {
+                Some(c) => {
+                    cached += 1;
+                    as_of = as_of.max(Some(c.fetched_at));
+                    have.insert(p, c.returns.clone());
+                }
+                None => todo.push(p),
+            }
+            p = p.next();
+        }
+        total += todo.len();
+        progress(fetched, total);
+        // Newest first: the periods on screen arrive first.
+        let calls: Vec<_> = todo
+            .iter()
+            .rev()
+            .map(|p| async move {
+                if probing {
+                    probe_period_returns(client, *p).await
+                } else {
+                    fetch_period_returns(client, *p).await
+                }
+            })
+            .collect();
+        let mut stream = futures::stream::iter(calls).buffer_unordered(PERIODS_AT_ONCE);
+        while let Some(r) = stream.next().await {
+            let r = r?;
+            let now = Utc::now();
+            let put = {
+                let s = store.lock().expect("store lock");
+                s.put_export_returns(profile, &r, now)
+            };
+            if let Err(e) = put {
+                warnings.push(format!("{}: not cached ({e})", r.period));
+            }
+            as_of = as_of.max(Some(now));
+            fetched += 1;
+            progress(fetched, total);
+            have.insert(r.period, r);
+        }
+        let Some(first) = have.values().filter(|r| !r.is_blank()).map(|r| r.period).min() else {
+            break;
+        };
+        let want = first.plus_months(-START_GAP).max(gst_start());
+        if want >= lo {
+            break;
+        }
+        hi = lo.prev();
+        lo = want;
+        probing = true;
+    }
+    let first = have.values().filter(|r| !r.is_blank()).map(|r| r.period).min();
+    let returns = match first {
+        Some(f) => have.into_values().filter(|r| r.period >= f).collect(),
+        None => vec![],
+    };
+    Ok(LedgerReturns {
+        returns,
+        fetched,
+        cached,
+        as_of: as_of.unwrap_or_else(Utc::now),
+        warnings,
+    })
+}
+
+/// Engine job: gather the returns up to the end of `fy` (cache first) and compute the export
+/// ledger, reporting progress per period.
+pub async fn export_ledger_job(
+    client: Client,
+    store: SharedStore,
+    profile: String,
+    fy: FinancialYear,
+    events: UnboundedSender<SyncEvent>,
+) {
+    let end = *fy.periods().last().expect("twelve periods");
+    let progress_events = events.clone();
+    let mut progress = move |done: usize, total: usize| {
+        let _ = progress_events.send(SyncEvent::ExportLedgerProgress { fy, done, total });
+    };
+    let r = ledger_returns(&client, &store, &profile, end, Local::now().date_naive(), &mut progress).await;
+    let ev = match r {
+        Ok(g) => {
+            let mut ledger = export_ledger::compute(&g.returns);
+            ledger.warnings.extend(g.warnings);
+            SyncEvent::ExportLedgerLoaded {
+                fy,
+                ledger: Arc::new(ledger),
+                returns: Arc::new(g.returns),
+                fetched_at: g.as_of,
+                periods_fetched: g.fetched,
+                periods_cached: g.cached,
+            }
+        }
         Err(e) => SyncEvent::Failed {
             job: JobKind::ExportLedger,
             message: e.to_string(),
         },
     };
     let _ = events.send(ev);
+}
+
+/// Engine job: typed tables to a file through the shared writers.
+pub async fn write_tables_job(
+    tables: Vec<crate::export::ExportTable>,
+    format: crate::export::FileFormat,
+    target: crate::export::OutTarget,
+    what: String,
+    events: UnboundedSender<SyncEvent>,
+) {
+    let job = crate::export::ExportJob { tables, format, target };
+    let ev = match job.spawn(|_| {}).await {
+        Ok(Ok(w)) => match w.paths.into_iter().next() {
+            Some(path) => SyncEvent::FileWritten { what, path },
+            None => SyncEvent::Failed {
+                job: JobKind::Download,
+                message: format!("{what}: nothing was written"),
+            },
+        },
+        Ok(Err(e)) => SyncEvent::Failed {
+            job: JobKind::Download,
+            message: format!("could not write {what}: {}", e.0),
+        },
+        Err(e) => SyncEvent::Failed {
+            job: JobKind::Download,
+            message: format!("could not write {what}: {e}"),
+        },
+    };
+    let _ = events.send(ev);
+}
+
+/// Reads ICEGATE's responses from `path` (a CSV from the portal).
+pub fn read_icegate_csv(path: &std::path::Path) -> Result<Vec<crate::domain::icegate::Verdict>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("could not read the file: {e}"))?;
+    crate::domain::icegate::parse_verdicts(&text)
+}
+
+/// Engine job: ICEGATE's responses for the ICEGATE screen.
+pub async fn import_icegate_job(path: PathBuf, events: UnboundedSender<SyncEvent>) {
+    let p = path.clone();
+    let r = tokio::task::spawn_blocking(move || read_icegate_csv(&p))
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
+    let _ = events.send(SyncEvent::IcegateVerdicts {
+        path,
+        verdicts: r.map(Arc::new),
+    });
 }
 
 /// Writes `dir/name` through a temporary file in the same directory, so a reader never sees

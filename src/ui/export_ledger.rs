@@ -12,7 +12,7 @@ use super::fmt::{pad_left, pad_right, wrap};
 use super::theme::Theme;
 use super::widgets::{popup, spinner};
 use crate::app::AppState;
-use crate::app::export_ledger::{ExportLedgerPopup, LedgerView, tracking};
+use crate::app::export_ledger::ExportLedgerPopup;
 use crate::app::keymap::{Action, Context};
 use crate::app::state::ist;
 use crate::domain::Money;
@@ -72,82 +72,6 @@ fn summary<'a>(l: &ExportLedger, fetched: &str, w: usize, theme: &Theme) -> Vec<
     v
 }
 
-/// The ICEGATE view: the portal's counts table for the month, then the failed invoices.
-fn icegate_lines<'a>(
-    state: &AppState,
-    m: crate::domain::ReturnPeriod,
-    w: usize,
-    theme: &Theme,
-) -> (Vec<Line<'a>>, Vec<Line<'a>>) {
-    let mut top = vec![];
-    let mut rows = vec![];
-    let Some(t) = tracking(state, m) else {
-        return (top, rows);
-    };
-    for l in wrap(&capitalised(DERIVED_LABEL), w) {
-        top.push(Line::styled(l, theme.attention));
-    }
-    top.push(Line::styled(
-        format!(
-            "{}  {}  {}  {}",
-            pad_right("Status", 28),
-            pad_left("Count", 5),
-            pad_left("IGST", 14),
-            pad_left("CESS", 12)
-        ),
-        theme.table_header,
-    ));
-    for c in t.counts() {
-        let style = if c.label.starts_with("  ") {
-            theme.dim
-        } else {
-            theme.text
-        };
-        top.push(Line::styled(
-            format!(
-                "{}  {}  {}  {}",
-                pad_right(&c.label, 28),
-                pad_left(&c.count.to_string(), 5),
-                pad_left(&c.tax.igst.inr(), 14),
-                pad_left(&c.tax.cess.inr(), 12)
-            ),
-            style,
-        ));
-    }
-    let failed: Vec<_> = t.failed().collect();
-    if failed.is_empty() {
-        top.push(Line::styled(
-            "No failed invoices. ICEGATE's own responses: gstdash icegate --icegate-csv FILE",
-            theme.dim,
-        ));
-        return (top, rows);
-    }
-    let reason_w = w.saturating_sub(12 + 2 + 10 + 2 + 12 + 2);
-    top.push(Line::styled(
-        format!(
-            "{}  {}  {}  {}",
-            pad_right("Invoice No", 12),
-            pad_right("Date", 10),
-            pad_left("IGST", 12),
-            "Reason (failed invoices)"
-        ),
-        theme.table_header,
-    ));
-    for i in failed {
-        rows.push(Line::styled(
-            format!(
-                "{}  {}  {}  {}",
-                pad_right(&crate::ui::fmt::truncate(&i.inum, 12), 12),
-                pad_right(&i.idt, 10),
-                pad_left(&i.tax.igst.inr(), 12),
-                crate::ui::fmt::truncate(&i.reason(), reason_w)
-            ),
-            theme.warn,
-        ));
-    }
-    (top, rows)
-}
-
 pub fn render(f: &mut Frame, area: Rect, state: &AppState, p: &ExportLedgerPopup, theme: &Theme) {
     let popup_w = area.width.min(96);
     let rect = popup::centered(area, popup_w, area.height);
@@ -158,10 +82,7 @@ pub fn render(f: &mut Frame, area: Rect, state: &AppState, p: &ExportLedgerPopup
             theme.spinner,
         ))
     });
-    let title = match p.view {
-        LedgerView::Ledger => format!(" Export ledger · FY {} ", p.fy),
-        LedgerView::Icegate(m) => format!(" ICEGATE tracking · {m} "),
-    };
+    let title = format!(" Export ledger · FY {} ", p.fy);
     let inner = popup::frame(f, rect, Line::from(title), right, theme);
     let inner = Rect {
         x: inner.x + 1,
@@ -171,22 +92,18 @@ pub fn render(f: &mut Frame, area: Rect, state: &AppState, p: &ExportLedgerPopup
     let w = inner.width as usize;
     let mut top: Vec<Line> = Vec::new();
     let mut rows: Vec<Line> = Vec::new();
-    let icegate = match p.view {
-        LedgerView::Icegate(m) => Some(m),
-        LedgerView::Ledger => None,
-    };
     match state.export_ledger.ledgers.get(&p.fy) {
-        Some(_) if icegate.is_some() => {
-            let m = icegate.expect("checked");
-            (top, rows) = icegate_lines(state, m, w, theme);
-        }
         Some(fetched) => {
             let l = &fetched.value;
             let at = fetched.fetched_at.with_timezone(&ist()).format("%d-%m-%Y %H:%M");
-            let label = format!(
-                "Data as on {at} IST · balance cumulated from April {}",
-                p.fy.start_year()
-            );
+            let since = state
+                .export_ledger
+                .returns
+                .get(&p.fy)
+                .and_then(|r| r.first())
+                .map(|r| format!("balance cumulated from {}", r.period))
+                .unwrap_or_else(|| "no returns before this year".into());
+            let label = format!("Data as on {at} IST · {since}");
             top = summary(l, &crate::ui::fmt::truncate(&label, w), w, theme);
             let wide = w >= 90;
             let cols = |a: &str, b: &str, c: &str, d: &str, e: &str, g: &str| {
@@ -207,14 +124,14 @@ pub fn render(f: &mut Frame, area: Rect, state: &AppState, p: &ExportLedgerPopup
                 cols("Return period", "Type", "Credit/Debit", "IGST", "CESS", "Balance IGST"),
                 theme.table_header,
             ));
-            let in_fy: Vec<_> = l.rows.iter().filter(|r| p.fy.contains(r.period)).collect();
-            if in_fy.is_empty() {
+            let year = l.year_rows(p.fy);
+            if year.is_empty() {
                 rows.push(Line::styled(
                     format!("No GSTR-1 or GSTR-3B filed for FY {} yet.", p.fy),
                     theme.dim,
                 ));
             }
-            for r in in_fy {
+            for r in &year {
                 let text = cols(
                     &r.period.to_string(),
                     &r.ret_type.to_string(),
@@ -235,7 +152,9 @@ pub fn render(f: &mut Frame, area: Rect, state: &AppState, p: &ExportLedgerPopup
             let msg = match (&state.export_ledger.error, loading) {
                 (Some(e), _) => format!("Could not compute the export ledger: {e}"),
                 (None, true) => format!(
-                    "Fetching GSTR-1, GSTR-1A and GSTR-3B for each period of FY {} (17 calls a period)…",
+                    "Fetching GSTR-1, GSTR-1A and GSTR-3B of every period from your first return to FY {} \
+                     (17 calls a period; filed periods are kept and not fetched again). Esc closes; the \
+                     fetch goes on.",
                     p.fy
                 ),
                 (None, false) => "Not loaded. Press r to fetch.".to_string(),
@@ -264,33 +183,19 @@ pub fn render(f: &mut Frame, area: Rect, state: &AppState, p: &ExportLedgerPopup
             .map(|k| k.to_string())
             .unwrap_or_default()
     };
-    let actions = if icegate.is_some() {
-        Line::from(vec![
-            Span::styled(format!("[{}]", key(Action::NextTab)), theme.key),
-            Span::styled(" LEDGER  ", theme.text),
-            Span::styled(
-                format!("[{} {}]", key(Action::PrevPeriod), key(Action::NextPeriod)),
-                theme.key,
-            ),
-            Span::styled(" MONTH  ", theme.text),
-            Span::styled(format!("[{}]", key(Action::DownloadFailedCsv)), theme.key),
-            Span::styled(" DOWNLOAD FAILED INVOICES  ", theme.text),
-            Span::styled(format!("[{}]", key(Action::Close)), theme.key),
-            Span::styled(" CLOSE", theme.text),
-        ])
-    } else {
-        Line::from(vec![
-            Span::styled(format!("[{}]", key(Action::DownloadCsv)), theme.key),
-            Span::styled(" DOWNLOAD AS CSV  ", theme.text),
-            Span::styled(format!("[{}]", key(Action::DownloadTransactionsCsv)), theme.key),
-            Span::styled(" DOWNLOAD TRANSACTION AS CSV  ", theme.text),
-            Span::styled(format!("[{}]", key(Action::Close)), theme.key),
-            Span::styled(" CLOSE", theme.text),
-        ])
-    };
+    let actions = Line::from(vec![
+        Span::styled(format!("[{}]", key(Action::DownloadCsv)), theme.key),
+        Span::styled(" DOWNLOAD AS CSV  ", theme.text),
+        Span::styled(format!("[{}]", key(Action::DownloadTransactionsCsv)), theme.key),
+        Span::styled(" DOWNLOAD TRANSACTION AS CSV  ", theme.text),
+        Span::styled(format!("[{}]", key(Action::Close)), theme.key),
+        Span::styled(" CLOSE", theme.text),
+    ]);
+    let progress = state.export_ledger.progress.filter(|g| loading && g.fy == p.fy);
+    let gauge_h = usize::from(progress.is_some());
     let inner_h = inner.height as usize;
-    let top_h = top.len().min(inner_h.saturating_sub(2));
-    let rows_h = inner_h.saturating_sub(top_h + 1);
+    let top_h = top.len().min(inner_h.saturating_sub(2 + gauge_h));
+    let rows_h = inner_h.saturating_sub(top_h + 1 + gauge_h);
     let max = rows.len().saturating_sub(rows_h) as u16;
     p.max_scroll.set(max);
     let scroll = p.scroll.min(max);
@@ -309,6 +214,20 @@ pub fn render(f: &mut Frame, area: Rect, state: &AppState, p: &ExportLedgerPopup
             ..inner
         },
     );
+    if let Some(g) = progress {
+        f.render_widget(
+            ratatui::widgets::Gauge::default()
+                .gauge_style(theme.selection)
+                .use_unicode(true)
+                .ratio(g.ratio())
+                .label(g.label()),
+            Rect {
+                y: inner.y + inner.height.saturating_sub(2),
+                height: 1,
+                ..inner
+            },
+        );
+    }
     f.render_widget(
         Paragraph::new(actions),
         Rect {
@@ -320,7 +239,7 @@ pub fn render(f: &mut Frame, area: Rect, state: &AppState, p: &ExportLedgerPopup
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::sync::Arc;
 
     use chrono::TimeDelta;
@@ -392,7 +311,7 @@ mod tests {
         update(s, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
     }
 
-    pub(super) fn opened_for_icegate(theme: ThemeName) -> AppState {
+    pub(crate) fn opened_for_icegate(theme: ThemeName) -> AppState {
         opened(theme)
     }
 
@@ -409,6 +328,8 @@ mod tests {
                 ledger: Arc::new(compute(&returns())),
                 returns: Arc::new(returns()),
                 fetched_at: now() - TimeDelta::minutes(5),
+                periods_fetched: 7,
+                periods_cached: 0,
             }),
         );
         s
@@ -453,6 +374,63 @@ mod tests {
     }
 
     #[test]
+    fn progress_gauge_while_fetching_and_esc_leaves_the_fetch_running_80x24() {
+        let mut s = loaded_state(ThemeName::Mono);
+        press(&mut s, KeyCode::Char('e'));
+        let fy = s.period.financial_year();
+        update(
+            &mut s,
+            Msg::Sync(SyncEvent::ExportLedgerProgress {
+                fy,
+                done: 14,
+                total: 31,
+            }),
+        );
+        let t = draw(&s);
+        let text = t.backend().to_string();
+        assert!(text.contains("fetching returns: 14 of 31 periods"), "{text}");
+        assert_snapshot!(t.backend());
+        press(&mut s, KeyCode::Esc);
+        assert!(s.popup.is_none());
+        assert!(s.is_loading(crate::sync::JobKind::ExportLedger), "the fetch goes on");
+        // Reopening while it runs asks for nothing more and shows the progress again.
+        assert!(press(&mut s, KeyCode::Char('e')).is_empty());
+        assert!(draw(&s).backend().to_string().contains("14 of 31"));
+    }
+
+    /// March 2025 (the year before) leaves IGST ₹2,000 unpaid: FY 2025-26 opens with a
+    /// brought-forward debit of ₹2,000 and every balance after it is ₹2,000 lower.
+    #[test]
+    fn brought_forward_row_opens_the_year_80x24() {
+        let mut s = loaded_state(ThemeName::Mono);
+        press(&mut s, KeyCode::Char('e'));
+        let mut all = returns();
+        let mut mar = all[0].clone();
+        mar.period = ReturnPeriod::new(2025, 3).unwrap();
+        let igst = mar.gstr1.as_ref().unwrap().exp[0].inv[0].itms[0].iamt;
+        mar.gstr1.as_mut().unwrap().exp[0].inv[0].inum = "EXP/24/0312".into();
+        mar.gstr3b.as_mut().unwrap().sup_details.osup_zero.iamt = igst - m("2000");
+        all.insert(0, mar);
+        update(
+            &mut s,
+            Msg::Sync(SyncEvent::ExportLedgerLoaded {
+                fy: FinancialYear::new(2025),
+                ledger: Arc::new(compute(&all)),
+                returns: Arc::new(all),
+                fetched_at: now() - TimeDelta::minutes(5),
+                periods_fetched: 0,
+                periods_cached: 8,
+            }),
+        );
+        let t = draw(&s);
+        let text = t.backend().to_string();
+        assert!(text.contains("Apr 2025       B/F   Debit"), "{text}");
+        assert!(text.contains("cumulated from Mar 2025"), "{text}");
+        assert!(text.contains("Net IGST balance ₹-7,000.00"), "{text}");
+        assert_snapshot!(t.backend());
+    }
+
+    #[test]
     fn loading_then_failure_is_shown_in_the_popup() {
         let mut s = loaded_state(ThemeName::Dark);
         press(&mut s, KeyCode::Char('e'));
@@ -471,88 +449,123 @@ mod tests {
         assert!(press(&mut s, KeyCode::Char('d')).is_empty());
     }
 
-    #[test]
-    fn downloads_go_to_the_engine_as_csv_and_close_closes() {
-        let mut s = opened(ThemeName::Dark);
-        let cmds = press(&mut s, KeyCode::Char('d'));
+    /// Runs a download command through the engine's job (the shared writers, a real folder)
+    /// and feeds its answer back to the model.
+    pub(crate) fn write(s: &mut AppState, cmds: Vec<SyncCommand>) -> std::path::PathBuf {
         let [
-            SyncCommand::WriteFile {
-                dir, name, contents, ..
+            SyncCommand::WriteTables {
+                tables,
+                format,
+                target,
+                what,
             },
-        ] = cmds.as_slice()
+        ] = <[SyncCommand; 1]>::try_from(cmds).expect("one command")
         else {
-            panic!("{cmds:?}");
+            panic!("not a table download")
         };
-        assert_eq!(dir.to_str(), Some("/home/ca/Downloads"));
-        assert!(name.starts_with("export-ledger-27") && name.ends_with(".csv"), "{name}");
-        let mut lines = contents.lines();
-        assert_eq!(
-            lines.next(),
-            Some("Return period,Return type,Credit/Debit,IGST,CESS,Balance IGST,Balance CESS")
-        );
-        // July: R1 debit 187,000, then 3.1(b) 32,140.80 short.
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(crate::sync::reports::write_tables_job(tables, format, target, what, tx));
+        let ev = rx.try_recv().unwrap();
+        let SyncEvent::FileWritten { path, .. } = &ev else {
+            panic!("{ev:?}")
+        };
+        let path = path.clone();
+        update(s, Msg::Sync(ev));
+        path
+    }
+
+    fn csv_rows(path: &std::path::Path) -> Vec<Vec<String>> {
+        csv::Reader::from_path(path)
+            .unwrap()
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect()
+    }
+
+    #[test]
+    fn downloads_are_written_by_the_shared_writers_and_read_back_exactly() {
+        use calamine::{Data, Reader, Xlsx, open_workbook};
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = opened(ThemeName::Dark);
+        s.downloads_dir = Some(dir.path().to_path_buf());
+
+        let c = press(&mut s, KeyCode::Char('d'));
+        let ledger = write(&mut s, c);
+        assert!(ledger.starts_with(dir.path()));
+        let name = ledger.file_name().unwrap().to_string_lossy().into_owned();
         assert!(
-            contents.contains("072025,R3B,Credit,154859.20,0,-32140.80,0"),
-            "{contents}"
+            name.starts_with("export-ledger-27") && name.contains("FY2025-26") && name.ends_with(".csv"),
+            "{name}"
         );
-        let cmds = press(&mut s, KeyCode::Char('t'));
-        let [SyncCommand::WriteFile { contents, name, .. }] = cmds.as_slice() else {
-            panic!("{cmds:?}");
-        };
+        let text: String = s
+            .toasts
+            .items()
+            .iter()
+            .map(|t| format!("{}: {}\n", t.title, t.message))
+            .collect();
+        assert!(
+            text.contains(&ledger.display().to_string()),
+            "the toast names the full path: {text}"
+        );
+        let mut r = csv::Reader::from_path(&ledger).unwrap();
+        assert_eq!(
+            r.headers().unwrap().iter().collect::<Vec<_>>(),
+            [
+                "Return period",
+                "Return type",
+                "Credit/Debit",
+                "IGST",
+                "CESS",
+                "Balance IGST",
+                "Balance CESS"
+            ]
+        );
+        let rows = csv_rows(&ledger);
+        assert_eq!(rows.len(), 14, "R1 and R3B for April to October");
+        // July: R1 debit 187,000, then 3.1(b) 32,140.80 short.
+        assert_eq!(
+            rows[7],
+            ["072025", "R3B", "Credit", "154859.20", "0.00", "-32140.80", "0.00"]
+        );
+
+        // The same key again never overwrites: a second file with a suffix.
+        let c = press(&mut s, KeyCode::Char('d'));
+        let again = write(&mut s, c);
+        assert_ne!(again, ledger);
+        assert_eq!(csv_rows(&again), rows);
+
+        let c = press(&mut s, KeyCode::Char('t'));
+        let tx = write(&mut s, c);
+        let name = tx.file_name().unwrap().to_string_lossy().into_owned();
         assert!(name.starts_with("export-ledger-transactions-"), "{name}");
-        assert!(contents.starts_with("Period,6A IGST,6A CESS,9A IGST"), "{contents}");
-        assert_eq!(contents.lines().count(), 8, "header + 7 periods");
-        update(
-            &mut s,
-            Msg::Sync(SyncEvent::FileWritten {
-                what: "export ledger CSV".into(),
-                path: "/home/ca/Downloads/x.csv".into(),
-            }),
+        let trows = csv_rows(&tx);
+        assert_eq!(trows.len(), 7, "one row per period");
+        assert_eq!(trows[3][0], "072025");
+        assert_eq!(trows[3][1], "187000.00", "6A IGST");
+        assert_eq!(trows[3][10], "154859.20", "3.1(b) IGST");
+
+        let c = press(&mut s, KeyCode::Char('x'));
+        let book = write(&mut s, c);
+        assert!(book.extension().is_some_and(|e| e == "xlsx"), "{}", book.display());
+        let mut wb: Xlsx<_> = open_workbook(&book).unwrap();
+        assert_eq!(wb.sheet_names(), ["Export ledger", "Transactions"]);
+        let sheet = wb.worksheet_range("Export ledger").unwrap();
+        assert_eq!(sheet.get((0, 0)), Some(&Data::String("Return period".into())));
+        assert_eq!(
+            sheet.get((8, 0)),
+            Some(&Data::String("072025".into())),
+            "periods stay text"
         );
+        assert_eq!(sheet.get((8, 3)), Some(&Data::Float(154859.20)));
+        assert_eq!(sheet.get((8, 5)), Some(&Data::Float(-32140.80)));
+        let tsheet = wb.worksheet_range("Transactions").unwrap();
+        assert_eq!(tsheet.get((4, 1)), Some(&Data::Float(187000.0)));
+
         press(&mut s, KeyCode::Esc);
         assert!(s.popup.is_none());
-    }
-}
-
-#[cfg(test)]
-mod icegate_tests {
-    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    use insta::assert_snapshot;
-    use ratatui::Terminal;
-    use ratatui::backend::TestBackend;
-
-    use crate::app::export_ledger::LedgerView;
-    use crate::app::{Msg, Popup, ThemeName, update};
-    use crate::domain::ReturnPeriod;
-    use crate::sync::SyncCommand;
-
-    #[test]
-    fn icegate_view_80x24_and_failed_download() {
-        let mut s = super::tests::opened_for_icegate(ThemeName::Dark);
-        let key = |s: &mut crate::app::AppState, c: KeyCode| update(s, Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)));
-        key(&mut s, KeyCode::Tab);
-        let Some(Popup::ExportLedger(p)) = &s.popup else {
-            panic!()
-        };
-        assert_eq!(p.view, LedgerView::Icegate(ReturnPeriod::new(2025, 10).unwrap()));
-        // September: shipping bill present, port code missing; the ledger was negative from
-        // July until September's 3.1(b), so nothing else holds it.
-        key(&mut s, KeyCode::Char('['));
-        let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
-        t.draw(|f| crate::ui::render(f, &s)).unwrap();
-        let text = t.backend().to_string();
-        assert!(text.contains("ICEGATE tracking · Sep 2025"), "{text}");
-        assert!(text.contains("port code missing"), "{text}");
-        assert_snapshot!(t.backend());
-        let cmds = key(&mut s, KeyCode::Char('f'));
-        let [SyncCommand::WriteFile { name, contents, .. }] = cmds.as_slice() else {
-            panic!("{cmds:?}")
-        };
-        assert!(name.starts_with("icegate-failed-") && name.contains("092025"), "{name}");
-        assert_eq!(contents.lines().count(), 2, "{contents}");
-        assert!(
-            contents.contains("EXP/25/0009") && contents.contains("port code missing"),
-            "{contents}"
-        );
     }
 }

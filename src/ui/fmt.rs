@@ -88,36 +88,38 @@ pub fn truncate(s: &str, max: usize) -> String {
     out
 }
 
-/// Greedy word wrap to `max` columns; words longer than a line are cut. Blank input lines
-/// are kept as paragraph breaks.
+/// Greedy word wrap to `max` columns. A word longer than a line (a file path, say) is broken
+/// across lines rather than cut, so nothing of it is lost. Blank input lines are kept as
+/// paragraph breaks.
 pub fn wrap(text: &str, max: usize) -> Vec<String> {
     let max = max.max(1);
     let mut out = Vec::new();
     for para in text.split('\n') {
         let mut line = String::new();
         for word in para.split_whitespace() {
-            // A word wider than the line (a file path) is broken, never cut: a toast must
-            // show the whole path of a download.
-            let word = if width(word) > max {
+            let mut word = word;
+            while width(word) > max {
                 if !line.is_empty() {
                     out.push(std::mem::take(&mut line));
                 }
-                let mut piece = String::new();
-                for c in word.chars() {
-                    if width(&piece) + width(c.encode_utf8(&mut [0; 4])) > max {
-                        out.push(std::mem::take(&mut piece));
+                let mut used = 0;
+                let mut cut = word.len();
+                for (i, c) in word.char_indices() {
+                    let cw = width(c.encode_utf8(&mut [0; 4]));
+                    if used + cw > max {
+                        // At least one character per line, however wide.
+                        cut = if i == 0 { c.len_utf8() } else { i };
+                        break;
                     }
-                    piece.push(c);
+                    used += cw;
                 }
-                line = piece;
-                continue;
-            } else {
-                word.to_string()
-            };
+                out.push(word[..cut].to_string());
+                word = &word[cut..];
+            }
             let needed = if line.is_empty() {
-                width(&word)
+                width(word)
             } else {
-                width(&line) + 1 + width(&word)
+                width(&line) + 1 + width(word)
             };
             if needed > max && !line.is_empty() {
                 out.push(std::mem::take(&mut line));
@@ -125,7 +127,7 @@ pub fn wrap(text: &str, max: usize) -> Vec<String> {
             if !line.is_empty() {
                 line.push(' ');
             }
-            line.push_str(&word);
+            line.push_str(word);
         }
         out.push(line);
     }
@@ -186,6 +188,11 @@ mod tests {
         assert_eq!(wrap("a\n\nb", 5), vec!["a", "", "b"]);
         // Paths are broken, never cut.
         assert_eq!(wrap("to /a/bcdefgh x", 5), vec!["to", "/a/bc", "defgh", "x"]);
+        // A path longer than a line is broken, not cut.
+        assert_eq!(
+            wrap("saved: /tmp/dl/export-ledger.xlsx ok", 12),
+            vec!["saved:", "/tmp/dl/expo", "rt-ledger.xl", "sx ok"]
+        );
         assert_eq!(pad_left("12", 5), "   12");
     }
 }

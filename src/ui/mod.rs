@@ -10,6 +10,7 @@ pub mod download;
 pub mod export_ledger;
 pub mod fmt;
 pub mod help;
+pub mod icegate;
 pub mod ims;
 pub mod info;
 pub mod ledgers;
@@ -80,6 +81,7 @@ pub fn render(f: &mut Frame, state: &AppState) {
         Some(Popup::Outward(p)) => outward::render(f, body, state, p, theme),
         Some(Popup::Otp(o)) => login::render(f, body, state, o, theme),
         Some(Popup::Changes(p)) => changes::render(f, body, state, p, theme),
+        Some(Popup::Icegate(s)) => icegate::render(f, body, state, s, theme),
     }
     if let Some(ch) = &state.download.chooser {
         download::render(f, body, state, ch, theme);
