@@ -210,6 +210,7 @@ pub fn job_label(job: JobKind) -> &'static str {
         JobKind::Download => "download",
         JobKind::Ledgers => "ledgers",
         JobKind::Outward => "outward supplies",
+        JobKind::ImsPeriod => "GSTR-3B state",
     }
 }
 

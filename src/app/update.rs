@@ -422,6 +422,7 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
                 | JobKind::Stage
                 | JobKind::Push
                 | JobKind::Gstr2b
+                | JobKind::ImsPeriod
                 | JobKind::Download => {}
             }
             let title = match job {
@@ -480,7 +481,11 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
         | SyncEvent::Outbox { .. }
         | SyncEvent::PushProgress { .. }
         | SyncEvent::Outcome { .. }
-        | SyncEvent::Gstr2b { .. }) => return ims::update::on_sync(state, ev),
+        | SyncEvent::Gstr2b { .. }
+        | SyncEvent::Gstr3bState { .. }
+        | SyncEvent::Suppliers { .. }
+        | SyncEvent::ImsColumns { .. }
+        | SyncEvent::History { .. }) => return ims::update::on_sync(state, ev),
     }
     vec![]
 }

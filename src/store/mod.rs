@@ -15,6 +15,7 @@
 
 mod cache;
 mod error;
+mod ims_meta;
 mod migrate;
 mod outbox;
 mod profiles;

@@ -12,6 +12,7 @@ pub enum Col {
     Mark,
     Sno,
     Gstin,
+    TradeName,
     DocNo,
     Date,
     Type,
@@ -57,6 +58,7 @@ pub static COLUMNS: &[ColSpec] = &[
     c(Col::Mark, "", 1, 1, 0, false),
     c(Col::Sno, "S.No", 4, 6, 5, true),
     c(Col::Gstin, "Supplier GSTIN", 16, 16, 0, false),
+    c(Col::TradeName, "Trade name", 10, 24, 3, false),
     c(Col::DocNo, "Doc no.", 14, 16, 0, false),
     c(Col::Date, "Date", 10, 10, 1, false),
     c(Col::Type, "Type", 4, 7, 4, false),
@@ -76,8 +78,9 @@ pub static COLUMNS: &[ColSpec] = &[
 ];
 
 /// Columns whose text is precomputed per record, in the order stored in [`RowText`].
-pub const TEXT_COLS: [Col; 15] = [
+pub const TEXT_COLS: [Col; 16] = [
     Col::Gstin,
+    Col::TradeName,
     Col::DocNo,
     Col::Date,
     Col::Type,
@@ -116,7 +119,8 @@ pub struct RowText {
 }
 
 impl RowText {
-    pub fn build(section: Section, r: &ImsRecord) -> RowText {
+    /// `trade_name`: the supplier's name from GSTR-2B, empty when unknown.
+    pub fn build(section: Section, r: &ImsRecord, trade_name: &str) -> RowText {
         let flagged = !r.flags().is_empty();
         let mut text = String::with_capacity(160);
         let mut ends = [0u32; TEXT_COLS.len()];
@@ -130,6 +134,8 @@ impl RowText {
         if flagged {
             text.push('⚠');
         }
+        end(&mut text);
+        text.push_str(trade_name);
         end(&mut text);
         text.push_str(r.doc_number());
         end(&mut text);

@@ -22,7 +22,7 @@ use self::columns::{COLUMNS, Col, RowText};
 use super::state::Fetched;
 use crate::domain::ims::{ImsRecord, RecordKey, StatusCounts};
 use crate::domain::query::{self, Query};
-use crate::domain::{Action, GoodsType, Money, Section};
+use crate::domain::{Action, GoodsType, Money, ReturnPeriod, Section};
 use crate::sync::{StagedDecision, Target};
 
 /// Statuses in the summary grid's column order; the fifth column is the total.
@@ -51,6 +51,19 @@ pub struct ImsState {
     pub command: Option<command::CommandLine>,
     /// Columns hidden with `:hide` (for this session).
     pub hidden_cols: Vec<Col>,
+    /// Whether GSTR-3B of a period is filed, as the engine last said.
+    pub gstr3b: Option<Gstr3bInfo>,
+    /// Supplier trade names by GSTIN (from GSTR-2B), shared with every table built.
+    pub suppliers: Arc<HashMap<String, String>>,
+}
+
+/// What is known about GSTR-3B of one period.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Gstr3bInfo {
+    pub period: ReturnPeriod,
+    /// `None`: the check failed (see `error`); nothing is locked on our side then.
+    pub filed: Option<bool>,
+    pub error: Option<String>,
 }
 
 impl ImsState {
@@ -87,6 +100,18 @@ impl ImsState {
             }
         }
         any.then_some(c)
+    }
+
+    /// Whether IMS is read-only for `period` (its GSTR-3B is filed).
+    pub fn read_only(&self, period: ReturnPeriod) -> bool {
+        self.gstr3b
+            .as_ref()
+            .is_some_and(|g| g.period == period && g.filed == Some(true))
+    }
+
+    /// What is known about GSTR-3B of `period`, if anything.
+    pub fn gstr3b_of(&self, period: ReturnPeriod) -> Option<&Gstr3bInfo> {
+        self.gstr3b.as_ref().filter(|g| g.period == period)
     }
 
     /// Staged decisions not yet sent.
@@ -164,6 +189,8 @@ pub struct RecordTable {
     /// Highlighted column (index into `COLUMNS`), for sorting.
     pub col_cursor: usize,
     pub detail: bool,
+    /// Supplier trade names by GSTIN (shared with [`ImsState::suppliers`]).
+    pub suppliers: Arc<HashMap<String, String>>,
 }
 
 enum Matcher {
@@ -198,6 +225,27 @@ impl RecordTable {
             sort: None,
             col_cursor: COLUMNS.iter().position(|c| c.col == Col::Gstin).unwrap_or(0),
             detail: false,
+            suppliers: Arc::default(),
+        }
+    }
+
+    /// The supplier's trade name, if GSTR-2B gave one.
+    pub fn trade_name(&self, i: usize) -> Option<&str> {
+        self.suppliers
+            .get(self.records[i].stin.trim())
+            .map(String::as_str)
+            .filter(|n| !n.is_empty())
+    }
+
+    /// New supplier names: the rows' text (trade name column, filter) is rebuilt.
+    pub fn set_suppliers(&mut self, names: Arc<HashMap<String, String>>) {
+        if Arc::ptr_eq(&names, &self.suppliers) {
+            return;
+        }
+        self.suppliers = names;
+        if let Some(at) = self.fetched_at {
+            let records = self.records.clone();
+            self.set_records(records, at, self.from_cache);
         }
     }
 
@@ -210,7 +258,7 @@ impl RecordTable {
         let current = self.current_key().cloned();
         self.end_visual();
         let selected: HashSet<RecordKey> = self.marked_keys().into_iter().collect();
-        let (keys, text) = build_rows(self.section, &records);
+        let (keys, text) = build_rows(self.section, &records, &self.suppliers);
         self.keys = keys;
         self.text = text;
         self.records = records;
@@ -497,8 +545,15 @@ impl RecordTable {
 
 /// Keys and display text of every record. Large data is split over the available cores
 /// (scoped threads, joined before returning): 100,000 rows are a first frame, not a pause.
-fn build_rows(section: Section, records: &[ImsRecord]) -> (Vec<RecordKey>, Vec<RowText>) {
-    let one = |r: &ImsRecord| (r.key(section), RowText::build(section, r));
+fn build_rows(
+    section: Section,
+    records: &[ImsRecord],
+    names: &HashMap<String, String>,
+) -> (Vec<RecordKey>, Vec<RowText>) {
+    let one = |r: &ImsRecord| {
+        let name = names.get(r.stin.trim()).map_or("", String::as_str);
+        (r.key(section), RowText::build(section, r, name))
+    };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
     let rows: Vec<(RecordKey, RowText)> = if records.len() < 20_000 || threads < 2 {
         records.iter().map(one).collect()

@@ -289,8 +289,8 @@ fn field_queries_and_their_errors() {
 #[test]
 fn s_sorts_by_the_highlighted_column_and_again_reverses() {
     let mut s = open(50);
-    // From GSTIN: Doc no., Date, Type, Taxable.
-    for _ in 0..4 {
+    // From GSTIN: Trade name, Doc no., Date, Type, Taxable.
+    for _ in 0..5 {
         ch(&mut s, 'l');
     }
     assert_eq!(COLUMNS[table(&s).col_cursor].col, Col::Taxable);
@@ -845,4 +845,77 @@ fn columns_can_be_hidden_and_shown_but_not_the_essential_ones() {
     assert_eq!(s.ims.hidden_cols, vec![Col::Date]);
     command(&mut s, "show all");
     assert!(s.ims.hidden_cols.is_empty());
+}
+
+// ---- GSTR-3B filed ⇒ read-only -------------------------------------------------------------
+
+fn gstr3b(s: &AppState, filed: Option<bool>, error: Option<&str>) -> SyncEvent {
+    SyncEvent::Gstr3bState {
+        period: s.period,
+        filed,
+        checked_at: s.now,
+        from_cache: false,
+        error: error.map(str::to_string),
+    }
+}
+
+#[test]
+fn a_filed_gstr3b_makes_the_period_read_only_and_says_why() {
+    let mut s = open(10);
+    let ev = gstr3b(&s, Some(true), None);
+    sync(&mut s, ev);
+    assert!(s.ims.read_only(s.period));
+    for k in ['a', 'r', 'p', 'R', 'x'] {
+        s.toasts.dismiss_all();
+        assert_eq!(ch(&mut s, k), vec![], "{k} is refused");
+        let t = s.toasts.items().last().expect("a toast says why");
+        assert!(t.title.starts_with("Cannot"), "{k}: {}", t.title);
+        assert!(t.message.contains("GSTR-3B") && t.message.contains("read-only"), "{k}: {}", t.message);
+        assert!(s.popup.is_none(), "{k} opens nothing");
+    }
+    // S refuses too, even with something queued from before the state was known.
+    let d = Decision {
+        section: Section::B2b,
+        record: table(&s).records[0].clone(),
+        target: Target::Set(Action::Accepted),
+        remarks: None,
+        itc_reduction: None,
+    };
+    sync(&mut s, outbox_of(&[(1, &[d])], false));
+    s.toasts.dismiss_all();
+    assert_eq!(ch(&mut s, 'S'), vec![]);
+    assert!(s.popup.is_none());
+    assert_eq!(s.toasts.items().last().unwrap().title, "Cannot save to GSTN");
+    // The rules see the lock too: the detail pane's "why not" names it.
+    let t = table(&s);
+    let v = super::update::verdict_for(&s, t, 0, &Target::Set(Action::Accepted));
+    assert!(matches!(v, crate::domain::ims::Verdict::Denied(_)), "{v:?}");
+}
+
+#[test]
+fn another_period_or_an_unknown_state_locks_nothing() {
+    let mut s = open(10);
+    // Filed, but for another period than the one shown.
+    let other = SyncEvent::Gstr3bState {
+        period: s.period.prev(),
+        filed: Some(true),
+        checked_at: s.now,
+        from_cache: false,
+        error: None,
+    };
+    sync(&mut s, other);
+    assert!(!s.ims.read_only(s.period));
+    assert!(matches!(&ch(&mut s, 'a')[..], [SyncCommand::Stage { .. }]));
+    ch(&mut s, 'g');
+    // The check failed: say so, but let the user work (GSTN has the last word).
+    let ev = gstr3b(&s, None, Some("offline: cannot reach the API"));
+    sync(&mut s, ev);
+    assert!(!s.ims.read_only(s.period));
+    assert_eq!(s.ims.gstr3b_of(s.period).unwrap().filed, None);
+    assert!(matches!(&ch(&mut s, 'a')[..], [SyncCommand::Stage { .. }]));
+    ch(&mut s, 'g');
+    // Not filed: nothing locked either.
+    let ev = gstr3b(&s, Some(false), None);
+    sync(&mut s, ev);
+    assert!(matches!(&ch(&mut s, 'a')[..], [SyncCommand::Stage { .. }]));
 }

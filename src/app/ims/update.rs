@@ -55,6 +55,7 @@ fn drill_down(state: &mut AppState) -> Vec<SyncCommand> {
         return vec![];
     }
     let mut t = RecordTable::new(section, state.ims.grid_status());
+    t.suppliers = state.ims.suppliers.clone();
     if let Some(f) = state.ims.loaded.get(&section) {
         t.set_records(f.value.clone(), f.fetched_at, f.from_cache);
     }
@@ -428,13 +429,32 @@ fn docs(n: usize) -> String {
     )
 }
 
-/// The rules' context. Whether GSTR-3B of the period is filed is not known to the app yet,
-/// so that lock is left to GSTN's answer.
+/// The rules' context. GSTR-3B of the selected period counts as filed only when GSTN said so;
+/// an unknown state (the check failed) locks nothing and leaves the lock to GSTN's answer.
 pub fn rule_context(state: &AppState) -> RuleContext {
     RuleContext {
         today: state.today(),
-        gstr3b_filed: false,
+        gstr3b_filed: state.ims.read_only(state.period),
     }
+}
+
+/// Refuses a change to IMS data when GSTR-3B of the selected period is filed: a toast says
+/// why. Returns true when refused.
+fn refuse_read_only(state: &mut AppState, what: &str) -> bool {
+    if !state.ims.read_only(state.period) {
+        return false;
+    }
+    state.toasts.push(
+        ToastLevel::Warn,
+        format!("Cannot {what}"),
+        format!(
+            "GSTR-3B for {} is filed, so IMS is read-only for this period (GSTN refuses changes).",
+            state.period
+        ),
+        state.now,
+    );
+    state.dirty = true;
+    true
 }
 
 /// Why `target` is not possible for the cursor record, if it is not (detail pane, toasts).
@@ -450,6 +470,9 @@ pub fn verdict_for(state: &AppState, t: &RecordTable, i: usize, target: &Target)
 /// a / r / p / R on the cursor record or the selection: check the rules, then stage at once
 /// (one record, nothing to ask) or through the confirm popup.
 fn act(state: &mut AppState, target: Target) -> Vec<SyncCommand> {
+    if state.ims.table.is_none() || refuse_read_only(state, &verb(&target).to_lowercase()) {
+        return vec![];
+    }
     let Some(t) = state.ims.table.as_ref() else {
         return vec![];
     };
@@ -605,6 +628,9 @@ fn undo(state: &mut AppState) -> Vec<SyncCommand> {
 }
 
 fn clear_local(state: &mut AppState) -> Vec<SyncCommand> {
+    if state.ims.table.is_none() || refuse_read_only(state, "clear local actions") {
+        return vec![];
+    }
     let Some(t) = state.ims.table.as_ref() else {
         return vec![];
     };
@@ -631,6 +657,9 @@ fn clear_local(state: &mut AppState) -> Vec<SyncCommand> {
 }
 
 fn open_push(state: &mut AppState) {
+    if refuse_read_only(state, "save to GSTN") {
+        return;
+    }
     let unsent: Vec<_> = state.ims.outbox.values().filter(|s| !s.in_flight).collect();
     if unsent.is_empty() {
         state.toasts.push(
@@ -778,6 +807,27 @@ pub fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
                         s.last_outcome = Some(other);
                     }
                 }
+            }
+        }
+        SyncEvent::Gstr3bState {
+            period,
+            filed,
+            error,
+            from_cache,
+            ..
+        } => {
+            // The engine keeps a known "filed" when a later check fails (a filed return stays
+            // filed), so the latest event is the truth.
+            if !from_cache || error.is_some() {
+                state.in_flight.remove(&JobKind::ImsPeriod);
+            }
+            state.ims.gstr3b = Some(super::Gstr3bInfo { period, filed, error });
+        }
+        SyncEvent::Suppliers { names } => {
+            state.ims.suppliers = names;
+            let names = state.ims.suppliers.clone();
+            if let Some(t) = state.ims.table.as_mut() {
+                t.set_suppliers(names);
             }
         }
         SyncEvent::Gstr2b {

@@ -51,6 +51,9 @@ fn lines<'a>(state: &AppState, t: &RecordTable, i: usize, theme: &Theme) -> Vec<
         ),
         theme,
     )];
+    if let Some(name) = t.trade_name(i) {
+        out.push(kv("Supplier", name.to_string(), theme));
+    }
     for flag in r.flags() {
         out.push(Line::styled(format!("⚠ {}: {}", flag.field, flag.message), theme.warn));
     }

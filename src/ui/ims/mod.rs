@@ -118,6 +118,17 @@ fn title_line<'a>(state: &AppState, t: &RecordTable, theme: &Theme, w: usize) ->
             theme.text,
         ),
     ];
+    match state.ims.gstr3b_of(state.period) {
+        Some(g) if g.filed == Some(true) => {
+            spans.push(Span::styled(" GSTR-3B filed — read-only ", theme.warn));
+            spans.push(Span::raw(" "));
+        }
+        Some(g) if g.filed.is_none() => {
+            spans.push(Span::styled(" GSTR-3B state unknown ", theme.dim));
+            spans.push(Span::raw(" "));
+        }
+        _ => {}
+    }
     if t.visual.is_some() {
         spans.push(Span::styled(" VISUAL ", theme.tab_selected));
         spans.push(Span::raw(" "));
