@@ -161,6 +161,7 @@ async fn download_excel_writes_the_view_in_screen_order() {
         section: gstdash::domain::Section::B2b,
         records: records.clone(),
         view: view.clone(),
+        shown: None,
         target: gstdash::export::OutTarget::new(None, downloads.clone(), "ims-b2b-test".into()),
         what: "B2B view".into(),
     })

@@ -43,10 +43,12 @@ pub enum Context {
     Outward,
     /// The log-in popup (`O`): digits type the OTP.
     Otp,
+    /// The record table's column chooser (`c`).
+    ColumnChooser,
 }
 
 impl Context {
-    pub const ALL: [Context; 14] = [
+    pub const ALL: [Context; 15] = [
         Context::Global,
         Context::Dashboard,
         Context::Help,
@@ -61,6 +63,7 @@ impl Context {
         Context::Ledgers,
         Context::Outward,
         Context::Otp,
+        Context::ColumnChooser,
     ];
 
     pub fn label(self) -> &'static str {
@@ -79,6 +82,7 @@ impl Context {
             Context::Ledgers => "Ledgers",
             Context::Outward => "Outward supplies",
             Context::Otp => "Log in (OTP)",
+            Context::ColumnChooser => "Columns",
         }
     }
     /// Parses a context name as written in `[keys.<context>]`: `dashboard`, `help`,
@@ -178,10 +182,13 @@ pub enum Action {
     OpenOutward,
     DownloadExcel,
     Login,
+    OpenColumns,
+    MoveUp,
+    MoveDown,
 }
 
 impl Action {
-    pub const ALL: [Action; 57] = [
+    pub const ALL: [Action; 60] = [
         Action::Quit,
         Action::OpenHelp,
         Action::Refresh,
@@ -239,6 +246,9 @@ impl Action {
         Action::OpenOutward,
         Action::DownloadExcel,
         Action::Login,
+        Action::OpenColumns,
+        Action::MoveUp,
+        Action::MoveDown,
     ];
 
     /// Stable name for config files (`quit`, `select_tab_isd`, …).
@@ -301,6 +311,9 @@ impl Action {
             Action::OpenOutward => "open_outward",
             Action::DownloadExcel => "download_excel",
             Action::Login => "login",
+            Action::OpenColumns => "open_columns",
+            Action::MoveUp => "move_up",
+            Action::MoveDown => "move_down",
         }
     }
 
@@ -511,6 +524,7 @@ const fn b(
     }
 }
 
+use Context::ColumnChooser as CC;
 use Context::{
     CommandLine as CL, Confirm as CF, Dashboard as D, ExportLedger as EL, Global as G, Help as H, Ledgers as LG,
     Otp as OT, Outward as OW, Pager as P, PeriodPicker as PP, QuickBalance as QB, RecordFilter as RF, Records as RS,
@@ -609,6 +623,7 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(RS, &[KeySpec::ch('S')], Action::Push, "Save: send the local decisions to GSTN", hint(1, "save")),
     b(RS, &[KeySpec::ch('C')], Action::Compute2b, "Compute GSTR-2B for the period", hint(5, "2B")),
     b(RS, &[KeySpec::ch('D')], Action::DownloadExcel, "DOWNLOAD EXCEL: the view as filtered and sorted", hint(6, "excel")),
+    b(RS, &[KeySpec::ch('c')], Action::OpenColumns, "Columns: show, hide and reorder (remembered)", hint(6, "columns")),
     b(RS, &[KeySpec::ch('k'), UP], Action::Up, "Previous record", None),
     b(RS, &[KeySpec::ch('j'), DOWN], Action::Down, "Next record", None),
     b(RS, &[PGUP, KeySpec::ctrl('b')], Action::PageUp, "Page up", None),
@@ -625,6 +640,13 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(RF, &[ESC], Action::Close, "Clear the filter and return to the table", hint(0, "cancel")),
     b(RF, &[KeySpec::plain(KeyCode::Backspace)], Action::DeleteChar, "Delete the last filter character", hint(1, "delete")),
     b(RF, &[KeySpec::ctrl('u')], Action::ClearFilter, "Clear the filter", hint(2, "clear")),
+    // Column chooser
+    b(CC, &[KeySpec::ch(' ')], Action::ToggleMark, "Show or hide the highlighted column", hint_keys(0, "Spc", "show/hide")),
+    b(CC, &[KeySpec::ch('K')], Action::MoveUp, "Move the column up (further left)", hint_keys(1, "J/K", "move")),
+    b(CC, &[KeySpec::ch('J')], Action::MoveDown, "Move the column down (further right)", None),
+    b(CC, &[KeySpec::ch('k'), UP], Action::Up, "Previous column", hint_keys(2, "j/k", "select")),
+    b(CC, &[KeySpec::ch('j'), DOWN], Action::Down, "Next column", None),
+    b(CC, &[ENTER, ESC, KeySpec::ch('c')], Action::Close, "Close the column chooser (the arrangement is kept)", hint(0, "close")),
     // Command line
     b(CL, &[ENTER], Action::Confirm, "Run the command", hint(0, "run")),
     b(CL, &[ESC], Action::Close, "Close the command line", hint(0, "cancel")),

@@ -116,6 +116,7 @@ pub fn run(state: &mut AppState, ctx: Context, action: Action) -> Vec<SyncComman
         Context::RecordFilter => ims::update::filter_action(state, action),
         Context::Confirm => ims::update::confirm_action(state, action),
         Context::CommandLine => ims::update::command_action(state, action),
+        Context::ColumnChooser => ims::update::columns_action(state, action),
         Context::ExportLedger => super::export_ledger::action(state, action),
         Context::QuickBalance => quick_balance_action(state, action),
         Context::Ledgers => super::ledgers::action(state, action),

@@ -15,7 +15,9 @@ use super::auth::require_taxpayer;
 use super::data::{ImsBook, money};
 use super::reply;
 use super::state::{Sim, gstr2b_available_from};
-use crate::api::wire::{Gstr2bDoc, Gstr2bDocData, Gstr2bEnvelope, Gstr2bInvoice, Gstr2bItem, Gstr2bNote, Gstr2bSupplier};
+use crate::api::wire::{
+    Gstr2bDoc, Gstr2bDocData, Gstr2bEnvelope, Gstr2bInvoice, Gstr2bItem, Gstr2bNote, Gstr2bSupplier,
+};
 use crate::domain::ims::{Action, Section};
 use crate::domain::period::ReturnPeriod;
 
@@ -39,7 +41,14 @@ fn list(section: Section) -> Option<usize> {
 }
 
 fn lists(d: &mut Gstr2bDocData) -> [&mut Vec<Gstr2bSupplier>; 6] {
-    [&mut d.b2b, &mut d.b2ba, &mut d.cdnr, &mut d.cdnra, &mut d.ecom, &mut d.ecoma]
+    [
+        &mut d.b2b,
+        &mut d.b2ba,
+        &mut d.cdnr,
+        &mut d.cdnra,
+        &mut d.ecom,
+        &mut d.ecoma,
+    ]
 }
 
 /// Supplier groups of period `p`, in list order then supplier order: (list, group).
@@ -192,7 +201,10 @@ pub(crate) async fn document_handler(
     };
     let documents = docdata.as_ref().map_or(0, |d| d.documents());
     let doc = Gstr2bEnvelope {
-        chksum: Some(format!("{:016x}", crate::sim::rng::mix(p.wire().parse::<u64>().unwrap_or(0) ^ documents as u64))),
+        chksum: Some(format!(
+            "{:016x}",
+            crate::sim::rng::mix(p.wire().parse::<u64>().unwrap_or(0) ^ documents as u64)
+        )),
         data: Gstr2bDoc {
             gstin,
             rtnprd: p.wire(),

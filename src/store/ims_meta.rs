@@ -80,18 +80,23 @@ impl Store {
                 )
                 .map_err(err)?;
             for (ctin, name) in names {
-                stmt.execute(params![profile, ctin.trim().to_ascii_uppercase(), name.trim(), to_ms(at)])
-                    .map_err(|e| {
-                        if super::error::is_foreign_key_violation(&e) {
-                            StoreError::UnknownProfile {
-                                path: path.clone(),
-                                profile: profile.to_string(),
-                                op: OP,
-                            }
-                        } else {
-                            err(e)
+                stmt.execute(params![
+                    profile,
+                    ctin.trim().to_ascii_uppercase(),
+                    name.trim(),
+                    to_ms(at)
+                ])
+                .map_err(|e| {
+                    if super::error::is_foreign_key_violation(&e) {
+                        StoreError::UnknownProfile {
+                            path: path.clone(),
+                            profile: profile.to_string(),
+                            op: OP,
                         }
-                    })?;
+                    } else {
+                        err(e)
+                    }
+                })?;
             }
         }
         tx.commit().map_err(err)
@@ -167,8 +172,12 @@ mod tests {
                 t(1),
             )
             .unwrap();
-            s.put_suppliers("acme", &[("27AAAPL1234C1Z5".into(), "Lotus Steel Pvt Ltd".into())], t(2))
-                .unwrap();
+            s.put_suppliers(
+                "acme",
+                &[("27AAAPL1234C1Z5".into(), "Lotus Steel Pvt Ltd".into())],
+                t(2),
+            )
+            .unwrap();
             s.put_ims_columns("acme", "gstin,-sno,doc", t(3)).unwrap();
         }
         let s = Store::open_in(dir.path()).unwrap();

@@ -145,11 +145,19 @@ impl Engine {
                     section,
                     records,
                     view,
+                    shown,
                     target,
                     what,
                 } => {
-                    let job =
-                        super::reports::export_records_job(section, records, view, target, what, self.events.clone());
+                    let job = super::reports::export_records_job(
+                        section,
+                        records,
+                        view,
+                        shown,
+                        target,
+                        what,
+                        self.events.clone(),
+                    );
                     self.start(JobKind::Download, job);
                 }
                 SyncCommand::WriteFile {

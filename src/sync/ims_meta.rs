@@ -101,7 +101,8 @@ pub async fn period_job(
         if !names.is_empty() {
             let all = {
                 let mut s = store.lock().expect("store lock");
-                s.put_suppliers(&profile, &names, Utc::now()).and_then(|()| s.suppliers(&profile))
+                s.put_suppliers(&profile, &names, Utc::now())
+                    .and_then(|()| s.suppliers(&profile))
             };
             if let Ok(all) = all {
                 let _ = events.send(SyncEvent::Suppliers { names: Arc::new(all) });

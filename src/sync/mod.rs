@@ -89,6 +89,9 @@ pub enum SyncCommand {
         records: Arc<Vec<ImsRecord>>,
         /// Indices into `records`, in screen order.
         view: Vec<u32>,
+        /// The columns as shown (order, trade names, local actions); `None` writes every field
+        /// in the default order.
+        shown: Option<Box<crate::app::ims::columns::ShownColumns>>,
         target: crate::export::OutTarget,
         what: String,
     },

@@ -233,6 +233,7 @@ pub async fn export_records_job(
     section: crate::domain::Section,
     records: std::sync::Arc<Vec<crate::domain::ImsRecord>>,
     view: Vec<u32>,
+    shown: Option<Box<crate::app::ims::columns::ShownColumns>>,
     target: crate::export::OutTarget,
     what: String,
     events: UnboundedSender<SyncEvent>,
@@ -240,7 +241,10 @@ pub async fn export_records_job(
     let r = tokio::task::spawn_blocking(move || {
         let rows: Vec<crate::domain::ImsRecord> =
             view.iter().filter_map(|i| records.get(*i as usize).cloned()).collect();
-        let table = crate::export::tables::records(section, &rows);
+        let table = match &shown {
+            Some(s) => s.export_table(section, &rows),
+            None => crate::export::tables::records(section, &rows),
+        };
         crate::export::ExportJob {
             tables: vec![table],
             format: crate::export::FileFormat::Xlsx,

@@ -23,7 +23,7 @@ use super::state::Fetched;
 use crate::domain::ims::{ImsRecord, RecordKey, StatusCounts};
 use crate::domain::query::{self, Query};
 use crate::domain::{Action, GoodsType, Money, ReturnPeriod, Section};
-use crate::sync::{StagedDecision, Target};
+use crate::sync::{Outcome, StagedDecision, Target};
 
 /// Statuses in the summary grid's column order; the fifth column is the total.
 pub const GRID_STATUSES: [Action; 4] = [Action::NoAction, Action::Accepted, Action::Rejected, Action::Pending];
@@ -49,8 +49,11 @@ pub struct ImsState {
     pub gstr2b: Option<(String, Option<String>)>,
     /// The `:` command line, while open.
     pub command: Option<command::CommandLine>,
-    /// Columns hidden with `:hide` (for this session).
-    pub hidden_cols: Vec<Col>,
+    /// The record table's columns: order and shown/hidden (chooser `c`, `:hide`, `:show`),
+    /// remembered per profile.
+    pub columns: columns::ColumnLayout,
+    /// The column chooser, while open.
+    pub chooser: Option<columns::ColumnChooser>,
     /// Whether GSTR-3B of a period is filed, as the engine last said.
     pub gstr3b: Option<Gstr3bInfo>,
     /// Supplier trade names by GSTIN (from GSTR-2B), shared with every table built.
@@ -118,6 +121,24 @@ impl ImsState {
     pub fn staged_unsent(&self) -> usize {
         self.outbox.values().filter(|s| !s.in_flight).count()
     }
+}
+
+/// `→Reject`, `⇡Accept` (being sent), `!Accept` (conflict), `✗Reject` (refused).
+pub fn local_label(s: &StagedDecision) -> String {
+    let what = match &s.decision.target {
+        Target::Set(Action::Accepted) => "Accept",
+        Target::Set(Action::Rejected) => "Reject",
+        Target::Set(Action::Pending) => "Pending",
+        Target::Set(other) => other.label(),
+        Target::Reset => "Reset",
+    };
+    let mark = match (&s.last_outcome, s.in_flight) {
+        (_, true) => "⇡",
+        (Some(Outcome::Conflict { .. }), _) => "!",
+        (Some(Outcome::Rejected { .. }), _) => "✗",
+        _ => "→",
+    };
+    format!("{mark}{what}")
 }
 
 /// How the view is sorted.

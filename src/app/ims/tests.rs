@@ -827,8 +827,15 @@ fn command_line_errors_keep_the_line_open_and_tab_completes() {
 fn columns_can_be_hidden_and_shown_but_not_the_essential_ones() {
     let mut s = open(5);
     command(&mut s, "hide igst");
-    command(&mut s, "hide date");
-    assert_eq!(s.ims.hidden_cols, vec![Col::Igst, Col::Date]);
+    let cmds = command(&mut s, "hide date");
+    assert_eq!(s.ims.columns.hidden(), vec![Col::Date, Col::Igst]);
+    assert_eq!(
+        cmds,
+        vec![SyncCommand::SaveImsColumns {
+            columns: s.ims.columns.encode()
+        }],
+        "remembered for the profile"
+    );
     command(&mut s, "hide taxable");
     assert!(
         s.ims
@@ -842,9 +849,87 @@ fn columns_can_be_hidden_and_shown_but_not_the_essential_ones() {
     );
     key(&mut s, KeyCode::Esc);
     command(&mut s, "show igst");
-    assert_eq!(s.ims.hidden_cols, vec![Col::Date]);
+    assert_eq!(s.ims.columns.hidden(), vec![Col::Date]);
     command(&mut s, "show all");
-    assert!(s.ims.hidden_cols.is_empty());
+    assert!(s.ims.columns.hidden().is_empty());
+}
+
+fn chooser(s: &AppState) -> &columns::ColumnChooser {
+    s.ims.chooser.as_ref().expect("column chooser open")
+}
+
+#[test]
+fn the_column_chooser_hides_moves_and_remembers() {
+    let mut s = open(5);
+    assert_eq!(ch(&mut s, 'c'), vec![]);
+    assert_eq!(s.contexts()[0], crate::app::keymap::Context::ColumnChooser);
+    // The cursor starts on the highlighted column (GSTIN).
+    assert_eq!(s.ims.columns.cols[chooser(&s).cursor].0, Col::Gstin);
+    // GSTIN cannot be hidden, and says why.
+    ch(&mut s, ' ');
+    assert!(s.ims.columns.is_shown(Col::Gstin));
+    let e = chooser(&s).error.clone().unwrap();
+    assert!(e.contains("always shown") && e.contains("identifies the record"), "{e}");
+    // Down to the trade name: hide it, then move it after the document number.
+    ch(&mut s, 'j');
+    assert_eq!(s.ims.columns.cols[chooser(&s).cursor].0, Col::TradeName);
+    assert_eq!(chooser(&s).error, None, "moving on clears the message");
+    ch(&mut s, ' ');
+    assert!(!s.ims.columns.is_shown(Col::TradeName));
+    ch(&mut s, 'J');
+    let order: Vec<Col> = s.ims.columns.cols.iter().map(|c| c.0).take(5).collect();
+    assert_eq!(order, vec![Col::Mark, Col::Sno, Col::Gstin, Col::DocNo, Col::TradeName]);
+    assert_eq!(
+        s.ims.columns.cols[chooser(&s).cursor].0,
+        Col::TradeName,
+        "the cursor follows"
+    );
+    // Date before the document number with K.
+    ch(&mut s, 'j');
+    ch(&mut s, 'K');
+    ch(&mut s, 'K');
+    let order: Vec<Col> = s.ims.columns.shown().take(5).collect();
+    assert_eq!(order, vec![Col::Mark, Col::Sno, Col::Gstin, Col::Date, Col::DocNo]);
+    // The mark column stays too.
+    for _ in 0..10 {
+        ch(&mut s, 'k');
+    }
+    ch(&mut s, ' ');
+    assert!(s.ims.columns.is_shown(Col::Mark));
+    // Enter closes and saves; the table keys work again.
+    let cmds = key(&mut s, KeyCode::Enter);
+    assert!(s.ims.chooser.is_none());
+    let saved = match &cmds[..] {
+        [SyncCommand::SaveImsColumns { columns }] => columns.clone(),
+        other => panic!("expected a save, got {other:?}"),
+    };
+    assert!(saved.contains("-trade_name"), "{saved}");
+    // → from GSTIN now goes to Date (the new order), skipping the hidden trade name.
+    ch(&mut s, 'l');
+    assert_eq!(COLUMNS[table(&s).col_cursor].col, Col::Date);
+    // A restart: the saved text gives the same arrangement.
+    let mut again = open(5);
+    sync(&mut again, SyncEvent::ImsColumns { columns: saved });
+    assert_eq!(again.ims.columns, s.ims.columns);
+    // Closing without a change saves nothing.
+    ch(&mut again, 'c');
+    assert_eq!(key(&mut again, KeyCode::Esc), vec![]);
+}
+
+#[test]
+fn a_saved_layout_from_an_older_version_gains_new_columns() {
+    use columns::ColumnLayout;
+    // Saved before the trade name existed, with Date hidden and IGST first after GSTIN.
+    let l = ColumnLayout::decode("mark,sno,gstin,igst,doc_no,-date,bogus,-gstin");
+    assert!(!l.is_shown(Col::Date));
+    assert!(
+        l.is_shown(Col::Gstin),
+        "a duplicate or an essential column is never hidden"
+    );
+    let order: Vec<Col> = l.cols.iter().map(|c| c.0).take(5).collect();
+    assert_eq!(order, vec![Col::Mark, Col::Sno, Col::Gstin, Col::TradeName, Col::Igst]);
+    assert_eq!(l.cols.len(), COLUMNS.len());
+    assert_eq!(ColumnLayout::decode(&l.encode()), l);
 }
 
 // ---- GSTR-3B filed ⇒ read-only -------------------------------------------------------------
@@ -870,7 +955,11 @@ fn a_filed_gstr3b_makes_the_period_read_only_and_says_why() {
         assert_eq!(ch(&mut s, k), vec![], "{k} is refused");
         let t = s.toasts.items().last().expect("a toast says why");
         assert!(t.title.starts_with("Cannot"), "{k}: {}", t.title);
-        assert!(t.message.contains("GSTR-3B") && t.message.contains("read-only"), "{k}: {}", t.message);
+        assert!(
+            t.message.contains("GSTR-3B") && t.message.contains("read-only"),
+            "{k}: {}",
+            t.message
+        );
         assert!(s.popup.is_none(), "{k} opens nothing");
     }
     // S refuses too, even with something queued from before the state was known.
@@ -918,4 +1007,46 @@ fn another_period_or_an_unknown_state_locks_nothing() {
     let ev = gstr3b(&s, Some(false), None);
     sync(&mut s, ev);
     assert!(matches!(&ch(&mut s, 'a')[..], [SyncCommand::Stage { .. }]));
+}
+
+#[test]
+fn download_writes_the_columns_as_shown_with_trade_names() {
+    let mut s = open(6);
+    s.downloads_dir = Some(std::path::PathBuf::from("/tmp/gstdash-test-downloads"));
+    let names: HashMap<String, String> = [("27AAPFU0939F1ZV".to_string(), "Lotus Steel Traders".to_string())].into();
+    sync(&mut s, SyncEvent::Suppliers { names: Arc::new(names) });
+    // Hide S.No, move Date first after the mark.
+    command(&mut s, "hide s.no");
+    ch(&mut s, 'c');
+    let at = s.ims.columns.cols.iter().position(|c| c.0 == Col::Date).unwrap();
+    for _ in 0..30 {
+        ch(&mut s, 'k');
+    }
+    for _ in 0..at {
+        ch(&mut s, 'j');
+    }
+    for _ in 0..at - 1 {
+        ch(&mut s, 'K');
+    }
+    key(&mut s, KeyCode::Esc);
+    let cmds = ch(&mut s, 'D');
+    let [
+        SyncCommand::ExportRecords {
+            records,
+            view,
+            shown: Some(shown),
+            ..
+        },
+    ] = &cmds[..]
+    else {
+        panic!("expected an export, got {cmds:?}");
+    };
+    assert_eq!(shown.cols, s.ims.columns.shown().collect::<Vec<_>>());
+    let rows: Vec<ImsRecord> = view.iter().map(|i| records[*i as usize].clone()).collect();
+    let t = shown.export_table(Section::B2b, &rows);
+    let titles: Vec<&str> = t.columns.iter().map(|c| c.title.as_str()).take(4).collect();
+    assert_eq!(titles, vec!["Date", "Supplier GSTIN", "Trade name", "Doc no."]);
+    assert_eq!(t.rows.len(), 6);
+    assert_eq!(t.rows[0][2], crate::export::Cell::text("Lotus Steel Traders"));
+    assert_eq!(t.rows[1][2], crate::export::Cell::Empty, "an unknown supplier is blank");
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::columns::COLUMNS;
+use super::columns::{COLUMNS, ColumnChooser};
 use super::command::{COMMANDS, CommandLine, column_names};
 use super::confirm::{ConfirmOp, ConfirmState, ItcChoice, REMARKS_MAX, StagePlan, parse_partial};
 use super::{GRID_STATUSES, RecordTable};
@@ -83,8 +83,21 @@ pub fn records_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> 
         Action::PageDown => t.move_cursor(page),
         Action::Top => t.move_cursor(isize::MIN),
         Action::Bottom => t.move_cursor(isize::MAX),
-        Action::Left => t.col_cursor = t.col_cursor.saturating_sub(1).max(1),
-        Action::Right => t.col_cursor = (t.col_cursor + 1).min(COLUMNS.len() - 1),
+        Action::Left => t.col_cursor = state.ims.columns.step(COLUMNS[t.col_cursor].col, -1).index(),
+        Action::Right => t.col_cursor = state.ims.columns.step(COLUMNS[t.col_cursor].col, 1).index(),
+        Action::OpenColumns => {
+            let cursor = state
+                .ims
+                .columns
+                .cols
+                .iter()
+                .position(|(c, _)| c.index() == t.col_cursor);
+            state.ims.chooser = Some(ColumnChooser {
+                cursor: cursor.unwrap_or(0),
+                error: None,
+                before: Some(state.ims.columns.clone()),
+            });
+        }
         Action::Sort => t.sort_by_cursor(),
         Action::ToggleMark => {
             t.toggle_mark();
@@ -288,25 +301,16 @@ fn run_command(state: &mut AppState, text: &str) -> Result<Vec<SyncCommand>, Str
         "hide" | "show" => {
             let names = column_names();
             if full == "show" && arg == "all" {
-                state.ims.hidden_cols.clear();
-                return Ok(vec![]);
+                state.ims.columns.cols.iter_mut().for_each(|c| c.1 = true);
+                return Ok(save_columns(state));
             }
             let idx = names
                 .iter()
                 .position(|n| *n == arg.to_lowercase())
                 .ok_or_else(|| format!("{full} which column? {}", names.join(", ")))?;
             let col = COLUMNS[idx + 1].col;
-            if full == "hide" {
-                if COLUMNS[idx + 1].priority == 0 {
-                    return Err(format!("{arg} is essential and always shown"));
-                }
-                if !state.ims.hidden_cols.contains(&col) {
-                    state.ims.hidden_cols.push(col);
-                }
-            } else {
-                state.ims.hidden_cols.retain(|c| *c != col);
-            }
-            Ok(vec![])
+            state.ims.columns.set_shown(col, full == "show")?;
+            Ok(save_columns(state))
         }
         "detail" => {
             let t = state.ims.table.as_mut().ok_or_else(table)?;
@@ -328,6 +332,52 @@ fn run_command(state: &mut AppState, text: &str) -> Result<Vec<SyncCommand>, Str
             Ok(records_action(state, action))
         }
     }
+}
+
+/// Remembers the column arrangement for the profile (the engine writes it to the store).
+fn save_columns(state: &mut AppState) -> Vec<SyncCommand> {
+    // The highlighted column may just have been hidden: move it to a shown one.
+    if let Some(t) = state.ims.table.as_mut()
+        && !state.ims.columns.is_shown(COLUMNS[t.col_cursor].col)
+    {
+        t.col_cursor = state.ims.columns.step(COLUMNS[t.col_cursor].col, 0).index();
+    }
+    vec![SyncCommand::SaveImsColumns {
+        columns: state.ims.columns.encode(),
+    }]
+}
+
+/// Keys of the column chooser.
+pub fn columns_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
+    let Some(ch) = state.ims.chooser.as_mut() else {
+        return vec![];
+    };
+    state.dirty = true;
+    let layout = &mut state.ims.columns;
+    let last = layout.cols.len().saturating_sub(1);
+    match action {
+        Action::Up => ch.cursor = ch.cursor.saturating_sub(1),
+        Action::Down => ch.cursor = (ch.cursor + 1).min(last),
+        Action::MoveUp => ch.cursor = layout.move_by(ch.cursor, -1),
+        Action::MoveDown => ch.cursor = layout.move_by(ch.cursor, 1),
+        Action::ToggleMark => {
+            if let Some(&(col, on)) = layout.cols.get(ch.cursor) {
+                ch.error = layout.set_shown(col, !on).err();
+            }
+        }
+        Action::Close | Action::Confirm => {
+            let changed = ch.before.as_ref() != Some(&state.ims.columns);
+            state.ims.chooser = None;
+            return if changed { save_columns(state) } else { vec![] };
+        }
+        _ => {}
+    }
+    if !matches!(action, Action::ToggleMark)
+        && let Some(ch) = state.ims.chooser.as_mut()
+    {
+        ch.error = None;
+    }
+    vec![]
 }
 
 /// Keys of the confirm popup.
@@ -823,6 +873,9 @@ pub fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
             }
             state.ims.gstr3b = Some(super::Gstr3bInfo { period, filed, error });
         }
+        SyncEvent::ImsColumns { columns } => {
+            state.ims.columns = super::columns::ColumnLayout::decode(&columns);
+        }
         SyncEvent::Suppliers { names } => {
             state.ims.suppliers = names;
             let names = state.ims.suppliers.clone();
@@ -891,6 +944,17 @@ fn download_view(state: &mut AppState) -> Vec<SyncCommand> {
         section: t.section,
         records: t.records.clone(),
         view: t.view.clone(),
+        shown: Some(Box::new(super::columns::ShownColumns {
+            cols: state.ims.columns.shown().collect(),
+            names: state.ims.suppliers.clone(),
+            local: state
+                .ims
+                .outbox
+                .iter()
+                .filter(|(k, _)| k.section == t.section)
+                .map(|(k, s)| (k.clone(), super::local_label(s)))
+                .collect(),
+        })),
         target: crate::export::OutTarget::new(None, dir, stem),
         what,
     }]
