@@ -313,3 +313,57 @@ fn the_cli_refuses_to_act_on_a_filed_period() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(out.contains("would stage"), "{out}");
 }
+
+/// The detail pane's history: staged decisions are in the journal, and the engine reads one
+/// record's lines (off the UI thread) on `LoadHistory`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_engine_answers_a_records_history_from_the_journal() {
+    let sim = common::start(common::config(200)).await;
+    let client = common::logged_in(&sim).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_for(&sim, dir.path());
+    let (ev_tx, mut rx) = unbounded_channel();
+    let (cmd, _handle) = engine::spawn(client.clone(), store, "demo".into(), ev_tx);
+    let recs = client.ims_invoices(Section::B2b, None).await.unwrap();
+    let d = |i: usize, a: gstdash::domain::Action| gstdash::sync::Decision {
+        section: Section::B2b,
+        record: recs[i].clone(),
+        target: gstdash::sync::Target::Set(a),
+        remarks: None,
+        itc_reduction: None,
+    };
+    use gstdash::domain::Action::{Accepted, Pending};
+    cmd.send(SyncCommand::Stage {
+        batch: 1,
+        decisions: vec![d(0, Accepted), d(1, Accepted)],
+    })
+    .unwrap();
+    cmd.send(SyncCommand::Stage {
+        batch: 2,
+        decisions: vec![d(0, Pending)],
+    })
+    .unwrap();
+    let key = recs[0].key(Section::B2b);
+    cmd.send(SyncCommand::LoadHistory { key: key.clone() }).unwrap();
+    let entries = loop {
+        match tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .unwrap()
+            .unwrap()
+        {
+            SyncEvent::History { key: k, entries } => {
+                assert_eq!(k, key);
+                break entries;
+            }
+            SyncEvent::Failed { message, .. } => panic!("{message}"),
+            _ => {}
+        }
+    };
+    assert_eq!(entries.len(), 2, "only this record's lines: {entries:?}");
+    assert_eq!(entries[0].new_action, "A");
+    assert_eq!(entries[0].outcome.as_deref(), Some("replaced by a later decision"));
+    assert_eq!(entries[1].new_action, "P");
+    assert_eq!(entries[1].outcome, None, "still waiting");
+    cmd.send(SyncCommand::Shutdown).unwrap();
+    sim.shutdown().await;
+}

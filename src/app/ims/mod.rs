@@ -58,6 +58,10 @@ pub struct ImsState {
     pub gstr3b: Option<Gstr3bInfo>,
     /// Supplier trade names by GSTIN (from GSTR-2B), shared with every table built.
     pub suppliers: Arc<HashMap<String, String>>,
+    /// The detail pane's action history: the record asked for, and the answer once it came
+    /// (answers for another record are dropped).
+    pub history_for: Option<RecordKey>,
+    pub history: Option<(RecordKey, Vec<crate::store::JournalEntry>)>,
 }
 
 /// What is known about GSTR-3B of one period.
@@ -115,6 +119,14 @@ impl ImsState {
     /// What is known about GSTR-3B of `period`, if anything.
     pub fn gstr3b_of(&self, period: ReturnPeriod) -> Option<&Gstr3bInfo> {
         self.gstr3b.as_ref().filter(|g| g.period == period)
+    }
+
+    /// The journal of `key`, if it is the one loaded.
+    pub fn history_of(&self, key: &RecordKey) -> Option<&[crate::store::JournalEntry]> {
+        self.history
+            .as_ref()
+            .filter(|(k, _)| k == key)
+            .map(|(_, e)| e.as_slice())
     }
 
     /// Staged decisions not yet sent.

@@ -1050,3 +1050,62 @@ fn download_writes_the_columns_as_shown_with_trade_names() {
     assert_eq!(t.rows[0][2], crate::export::Cell::text("Lotus Steel Traders"));
     assert_eq!(t.rows[1][2], crate::export::Cell::Empty, "an unknown supplier is blank");
 }
+
+fn journal_entry(key: &RecordKey, id: i64, new: &str, outcome: Option<&str>) -> crate::store::JournalEntry {
+    let at = crate::app::fixtures::now() - chrono::TimeDelta::minutes(30 - id);
+    crate::store::JournalEntry {
+        id,
+        at,
+        local_user: "tester".into(),
+        profile: "acme".into(),
+        record: key.to_string(),
+        old_action: "N".into(),
+        new_action: new.into(),
+        remarks: (new == "R").then(|| "not received".to_string()),
+        reference_id: outcome.map(|_| format!("0032e479bcb644{id}")),
+        outcome: outcome.map(str::to_string),
+        outcome_at: outcome.map(|_| at),
+    }
+}
+
+#[test]
+fn the_detail_pane_asks_for_the_cursor_records_history_and_drops_stale_answers() {
+    let mut s = open(10);
+    assert!(s.ims.history_for.is_none(), "nothing asked while the pane is closed");
+    let k0 = table(&s).keys[0].clone();
+    let k1 = table(&s).keys[1].clone();
+    assert_eq!(
+        key(&mut s, KeyCode::Enter),
+        vec![SyncCommand::LoadHistory { key: k0.clone() }]
+    );
+    // Moving asks for the next record; the answer for the first one comes late and is dropped.
+    assert_eq!(ch(&mut s, 'j'), vec![SyncCommand::LoadHistory { key: k1.clone() }]);
+    sync(
+        &mut s,
+        SyncEvent::History {
+            key: k0.clone(),
+            entries: vec![journal_entry(&k0, 1, "A", Some("applied"))],
+        },
+    );
+    assert!(s.ims.history_of(&k0).is_none() && s.ims.history_of(&k1).is_none());
+    let entries = vec![
+        journal_entry(&k1, 1, "A", Some("rejected IMSSAV0054: enter value for itcRedReq")),
+        journal_entry(&k1, 2, "R", None),
+    ];
+    sync(
+        &mut s,
+        SyncEvent::History {
+            key: k1.clone(),
+            entries: entries.clone(),
+        },
+    );
+    assert_eq!(s.ims.history_of(&k1), Some(&entries[..]));
+    // Keys that keep the cursor ask nothing more; a journal change (outbox) asks again.
+    assert_eq!(ch(&mut s, 's'), vec![]);
+    let cur = table(&s).current_key().cloned().unwrap();
+    let cmds = update(&mut s, Msg::Sync(SyncEvent::Outbox { staged: vec![] }));
+    assert_eq!(cmds, vec![SyncCommand::LoadHistory { key: cur }]);
+    // Closing the pane stops asking.
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(ch(&mut s, 'j'), vec![]);
+}

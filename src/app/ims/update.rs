@@ -69,8 +69,34 @@ fn table_page(state: &AppState) -> isize {
     state.size.1.saturating_sub(7).max(1) as isize
 }
 
-/// Keys of the record table.
+/// Keys of the record table. With the detail pane open, a cursor on another record asks the
+/// engine for that record's journal (read off the UI thread).
 pub fn records_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
+    let mut cmds = table_action(state, action);
+    cmds.extend(want_history(state, false));
+    cmds
+}
+
+/// `LoadHistory` for the cursor record when the detail pane shows it and its journal is not
+/// loaded or asked for yet (`again`: ask even so, the journal changed).
+fn want_history(state: &mut AppState, again: bool) -> Vec<SyncCommand> {
+    let key = state
+        .ims
+        .table
+        .as_ref()
+        .filter(|t| t.detail)
+        .and_then(|t| t.current_key())
+        .cloned();
+    match key {
+        Some(k) if again || state.ims.history_for.as_ref() != Some(&k) => {
+            state.ims.history_for = Some(k.clone());
+            vec![SyncCommand::LoadHistory { key: k }]
+        }
+        _ => vec![],
+    }
+}
+
+fn table_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
     let page = table_page(state);
     let Some(t) = state.ims.table.as_mut() else {
         return vec![];
@@ -315,7 +341,7 @@ fn run_command(state: &mut AppState, text: &str) -> Result<Vec<SyncCommand>, Str
         "detail" => {
             let t = state.ims.table.as_mut().ok_or_else(table)?;
             t.detail = !t.detail;
-            Ok(vec![])
+            Ok(want_history(state, false))
         }
         other => {
             state.ims.table.as_ref().ok_or_else(table)?;
@@ -811,12 +837,16 @@ pub fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
                 state.in_flight.remove(&JobKind::Records(section));
                 state.last_errors.remove(&JobKind::Records(section));
             }
+            // The cursor may be on another record now.
+            return want_history(state, false);
         }
         SyncEvent::Outbox { staged } => {
             state.in_flight.remove(&JobKind::Stage);
             state.ims.outbox = staged.into_iter().map(|s| (s.decision.key(), s)).collect();
             let live: std::collections::HashSet<u64> = state.ims.outbox.values().map(|s| s.batch).collect();
             state.ims.undo.retain(|b| live.contains(b));
+            // The journal got a line (staged, dropped or answered): read it again.
+            return want_history(state, true);
         }
         SyncEvent::PushProgress {
             total,
@@ -858,6 +888,9 @@ pub fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
                     }
                 }
             }
+            if state.ims.history_for.as_ref() == Some(&key) {
+                return want_history(state, true);
+            }
         }
         SyncEvent::Gstr3bState {
             period,
@@ -872,6 +905,11 @@ pub fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
                 state.in_flight.remove(&JobKind::ImsPeriod);
             }
             state.ims.gstr3b = Some(super::Gstr3bInfo { period, filed, error });
+        }
+        SyncEvent::History { key, entries } => {
+            if state.ims.history_for.as_ref() == Some(&key) {
+                state.ims.history = Some((key, entries));
+            }
         }
         SyncEvent::ImsColumns { columns } => {
             state.ims.columns = super::columns::ColumnLayout::decode(&columns);

@@ -388,3 +388,44 @@ fn column_chooser_80x24() {
         .any(|y| (0..80).any(|x| buf[(x, y)].modifier.contains(Modifier::REVERSED) && buf[(x, y)].symbol() == "["));
     assert!(reversed, "the chooser's cursor is visible without colour");
 }
+
+/// The detail pane's action history from the local journal, newest first.
+#[test]
+fn detail_history_160x48() {
+    let mut s = table_state(ThemeName::Dark, sample());
+    key(&mut s, KeyCode::Enter);
+    let k = s.ims.table.as_ref().unwrap().keys[0].clone();
+    let at = crate::app::fixtures::now() - chrono::TimeDelta::hours(2);
+    let e = |id: i64, old: &str, new: &str, rm: Option<&str>, rf: Option<&str>, out: Option<&str>| {
+        crate::store::JournalEntry {
+            id,
+            at: at + chrono::TimeDelta::minutes(id * 7),
+            local_user: "tester".into(),
+            profile: "acme".into(),
+            record: k.to_string(),
+            old_action: old.into(),
+            new_action: new.into(),
+            remarks: rm.map(str::to_string),
+            reference_id: rf.map(str::to_string),
+            outcome: out.map(str::to_string),
+            outcome_at: out.map(|_| at),
+        }
+    };
+    let entries = vec![
+        e(
+            1,
+            "N",
+            "R",
+            Some("not received"),
+            Some("0032e479bcb644c"),
+            Some("applied"),
+        ),
+        e(2, "R", "N", None, Some("0032e479bcb6451"), Some("applied")),
+        e(3, "N", "A", None, None, None),
+    ];
+    update(&mut s, Msg::Sync(SyncEvent::History { key: k, entries }));
+    let screen = text(&draw(&s, 160, 48));
+    assert!(screen.contains("History (3)"), "{screen}");
+    assert!(screen.contains("0032e479bcb644c"), "{screen}");
+    assert_snapshot!("records_detail_history_160x48", screen);
+}
