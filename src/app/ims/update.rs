@@ -906,10 +906,9 @@ pub fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
             }
             state.ims.gstr3b = Some(super::Gstr3bInfo { period, filed, error });
         }
-        SyncEvent::History { key, entries } => {
-            if state.ims.history_for.as_ref() == Some(&key) {
-                state.ims.history = Some((key, entries));
-            }
+        // An answer for a record the cursor has left is dropped (falls through below).
+        SyncEvent::History { key, entries } if state.ims.history_for.as_ref() == Some(&key) => {
+            state.ims.history = Some((key, entries));
         }
         SyncEvent::ImsColumns { columns } => {
             state.ims.columns = super::columns::ColumnLayout::decode(&columns);
