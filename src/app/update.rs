@@ -493,6 +493,7 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
 
 fn on_tick(state: &mut AppState, now: DateTime<Utc>) {
     state.now = now;
+    ims::update::on_tick(state);
     if state.toasts.expire(now) {
         state.dirty = true;
     }

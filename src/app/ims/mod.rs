@@ -121,6 +121,11 @@ impl ImsState {
         self.gstr3b.as_ref().filter(|g| g.period == period)
     }
 
+    /// When the event loop must wake to apply a typed filter (see [`RecordTable::type_filter`]).
+    pub fn deadline(&self) -> Option<std::time::Instant> {
+        self.table.as_ref().and_then(|t| t.filter_due)
+    }
+
     /// The journal of `key`, if it is the one loaded.
     pub fn history_of(&self, key: &RecordKey) -> Option<&[crate::store::JournalEntry]> {
         self.history
@@ -152,6 +157,11 @@ pub fn local_label(s: &StagedDecision) -> String {
     };
     format!("{mark}{what}")
 }
+
+/// Tables this large apply a typed filter after a pause instead of on every keystroke.
+pub const DEBOUNCE_FROM: usize = 20_000;
+/// The pause after the last keystroke before a large table is filtered.
+pub const FILTER_PAUSE: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// How the view is sorted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -213,7 +223,13 @@ pub struct RecordTable {
     pub selection: SelectionTotals,
     /// Totals of `marked` alone, kept up to date as marks change (no full scan per key).
     marked_totals: SelectionTotals,
+    /// The filter as typed (echoed at once).
     pub filter: String,
+    /// The filter the view reflects; differs from `filter` while a keystroke waits for
+    /// [`FILTER_PAUSE`] on a large table.
+    applied: String,
+    /// When the typed filter is applied (large tables only).
+    pub filter_due: Option<std::time::Instant>,
     /// Typing into the filter.
     pub filter_editing: bool,
     /// The filter's parse error (the view keeps the last good filter).
@@ -253,6 +269,8 @@ impl RecordTable {
             selection: SelectionTotals::default(),
             marked_totals: SelectionTotals::default(),
             filter: String::new(),
+            applied: String::new(),
+            filter_due: None,
             filter_editing: false,
             filter_error: None,
             sort: None,
@@ -351,6 +369,8 @@ impl RecordTable {
     /// back on `keep` when it is still visible.
     pub fn rebuild(&mut self, keep: Option<RecordKey>) {
         let matcher = self.matcher();
+        self.applied = self.filter.clone();
+        self.filter_due = None;
         let mut view = Vec::with_capacity(self.records.len());
         let mut status_total = 0;
         for (i, r) in self.records.iter().enumerate() {
@@ -423,13 +443,65 @@ impl RecordTable {
     }
 
     pub fn set_filter(&mut self, filter: String) {
-        if filter == self.filter {
+        if filter == self.filter && self.filter_due.is_none() {
             return;
         }
         self.filter = filter;
         let keep = self.current_key().cloned();
         self.end_visual();
+        // Typing more of a plain-text filter only narrows: search the current view alone.
+        let f = self.filter.trim();
+        let before = self.applied.trim();
+        if !before.is_empty()
+            && f.starts_with(before)
+            && !query::is_query(f)
+            && !query::is_query(before)
+            && self.filter_error.is_none()
+        {
+            let t = f.to_lowercase();
+            let text = &self.text;
+            self.view.retain(|&i| text[i as usize].search.contains(t.as_str()));
+            self.applied = self.filter.clone();
+            self.filter_due = None;
+            self.cursor = keep
+                .and_then(|k| self.view.iter().position(|&i| self.keys[i as usize] == k))
+                .unwrap_or(0)
+                .min(self.view.len().saturating_sub(1));
+            self.recount();
+            return;
+        }
         self.rebuild(keep);
+    }
+
+    /// A keystroke in the `/` filter: the text echoes at once; on a large table the view
+    /// follows [`FILTER_PAUSE`] after the last keystroke (see [`RecordTable::apply_due_filter`]),
+    /// so typing never waits for a pass over 100,000 rows per key.
+    pub fn type_filter(&mut self, filter: String, now: std::time::Instant) {
+        if self.records.len() < DEBOUNCE_FROM {
+            self.set_filter(filter);
+        } else if filter != self.filter || self.filter_due.is_some() {
+            self.filter = filter;
+            self.filter_due = Some(now + FILTER_PAUSE);
+        }
+    }
+
+    /// Applies a typed filter whose pause is over; true when the view changed.
+    pub fn apply_due_filter(&mut self, now: std::time::Instant) -> bool {
+        match self.filter_due {
+            Some(due) if due <= now => {
+                self.flush_filter();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Applies a typed filter now (Enter, or before acting on the view).
+    pub fn flush_filter(&mut self) {
+        if self.filter_due.is_some() {
+            let f = self.filter.clone();
+            self.set_filter(f);
+        }
     }
 
     /// Index into `records` of the cursor row.

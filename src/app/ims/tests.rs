@@ -1109,3 +1109,48 @@ fn the_detail_pane_asks_for_the_cursor_records_history_and_drops_stale_answers()
     key(&mut s, KeyCode::Enter);
     assert_eq!(ch(&mut s, 'j'), vec![]);
 }
+
+#[test]
+fn a_large_table_applies_the_typed_filter_after_a_pause_and_echoes_at_once() {
+    let mut s = open(DEBOUNCE_FROM + 1_000);
+    let all = table(&s).view.len();
+    ch(&mut s, '/');
+    typed(&mut s, "inv/25-26/0000");
+    let t = table(&s);
+    assert_eq!(t.filter, "inv/25-26/0000", "the text echoes at once");
+    assert_eq!(t.view.len(), all, "the view waits for the pause");
+    let due = s.ims.deadline().expect("the runner is told when to wake");
+    assert!(due > std::time::Instant::now());
+    // A clock tick before the pause is over changes nothing.
+    let now = s.now;
+    update(&mut s, Msg::Tick(now));
+    assert_eq!(table(&s).view.len(), all);
+    // After it, the filter applies.
+    std::thread::sleep(FILTER_PAUSE + std::time::Duration::from_millis(20));
+    let now = s.now;
+    update(&mut s, Msg::Tick(now));
+    assert_eq!(table(&s).view.len(), 9, "INV/25-26/00001..9");
+    assert!(s.ims.deadline().is_none());
+    // Typing more narrows within the view; Enter applies at once.
+    ch(&mut s, '1');
+    key(&mut s, KeyCode::Enter);
+    let t = table(&s);
+    assert_eq!(t.view.len(), 1);
+    assert_eq!(t.records[t.view[0] as usize].doc_number(), "INV/25-26/00001");
+    // Backspace widens again (a full pass), also after the pause or at the next table key.
+    ch(&mut s, '/');
+    key(&mut s, KeyCode::Backspace);
+    key(&mut s, KeyCode::Backspace);
+    assert_eq!(table(&s).view.len(), 1, "still waiting");
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(table(&s).view.len(), 99, "\"inv/25-26/000\": INV/25-26/00001..00099");
+}
+
+#[test]
+fn a_small_table_filters_on_every_keystroke() {
+    let mut s = open(100);
+    ch(&mut s, '/');
+    typed(&mut s, "00001");
+    assert!(s.ims.deadline().is_none());
+    assert_eq!(table(&s).view.len(), 1);
+}
