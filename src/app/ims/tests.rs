@@ -1154,3 +1154,59 @@ fn a_small_table_filters_on_every_keystroke() {
     assert!(s.ims.deadline().is_none());
     assert_eq!(table(&s).view.len(), 1);
 }
+
+// ---- Key overrides from the config file -----------------------------------------------------
+
+fn with_keys(toml: &str) -> AppState {
+    let cfg = crate::config::Config::parse(toml, std::path::Path::new("test.toml")).expect("config parses");
+    let mut s = open(10);
+    crate::config::KeyOverride::apply_all(&cfg.keys, &mut s.keymap).unwrap();
+    s
+}
+
+#[test]
+fn config_overrides_rebind_the_ims_contexts() {
+    let mut s = with_keys(
+        "[keys.records]\naccept = [\"y\"]\nopen_columns = [\"F2\"]\n\
+         [keys.column_chooser]\nmove_down = [\"ctrl-j\"]\n\
+         [keys.record_filter]\nconfirm = [\"tab\"]\n",
+    );
+    // The old key is free, the new one accepts.
+    assert_eq!(ch(&mut s, 'a'), vec![]);
+    assert!(matches!(&ch(&mut s, 'y')[..], [SyncCommand::Stage { .. }]));
+    // Help and the hint bar name the new key.
+    use crate::app::keymap::{Action as K, Context};
+    assert_eq!(s.keymap.key_for(Context::Records, K::Accept).as_deref(), Some("y"));
+    let hints = s.keymap.hints(&s.contexts());
+    assert!(hints.iter().any(|h| h.keys == "y" && h.label == "accept"), "{hints:?}");
+    // F2 opens the column chooser; Ctrl-j moves a column there; plain J no longer does.
+    key(&mut s, KeyCode::F(2));
+    assert!(s.ims.chooser.is_some());
+    let before = s.ims.columns.clone();
+    ch(&mut s, 'J');
+    assert_eq!(s.ims.columns, before, "J is unbound now");
+    ctrl(&mut s, 'j');
+    assert_ne!(s.ims.columns, before);
+    key(&mut s, KeyCode::Esc);
+    // Tab ends typing the filter instead of Enter.
+    ch(&mut s, '/');
+    typed(&mut s, "00002");
+    key(&mut s, KeyCode::Tab);
+    assert!(!table(&s).filter_editing);
+    assert_eq!(table(&s).view.len(), 1);
+}
+
+#[test]
+fn config_overrides_that_clash_in_an_ims_context_are_refused_with_their_line() {
+    let e = crate::config::Config::parse("[keys.records]\naccept = [\"r\"]\n", std::path::Path::new("test.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("test.toml:2") && e.contains("reject"), "{e}");
+    let e = crate::config::Config::parse(
+        "[keys.record_filter]\nconfirm = [\"x\"]\n",
+        std::path::Path::new("test.toml"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("types into"), "a typing context keeps its letters: {e}");
+}
