@@ -95,9 +95,10 @@ async fn event_loop(
             _ = tick.tick() => {
                 update(state, Msg::Tick(Utc::now()));
             }
-            // A typed filter on a large table is applied after a short pause.
+            // A typed filter on a large table is applied after a short pause; row text is
+            // built in idle time.
             _ = sleep_until_std(state.ims.deadline()), if state.ims.deadline().is_some() => {
-                update(state, Msg::Tick(Utc::now()));
+                crate::app::ims::update::on_tick(state);
             }
             _ = tokio::time::sleep_until(frame_due), if state.dirty => {}
             _ = signals.recv() => break,

@@ -121,9 +121,16 @@ impl ImsState {
         self.gstr3b.as_ref().filter(|g| g.period == period)
     }
 
-    /// When the event loop must wake to apply a typed filter (see [`RecordTable::type_filter`]).
+    /// When the event loop must wake: to apply a typed filter (see
+    /// [`RecordTable::type_filter`]), or at once while row text is still to be built in idle
+    /// time (see [`RecordTable::build_text_chunk`]).
     pub fn deadline(&self) -> Option<std::time::Instant> {
-        self.table.as_ref().and_then(|t| t.filter_due)
+        let t = self.table.as_ref()?;
+        match t.filter_due {
+            Some(due) => Some(due),
+            None if t.text_pending() => Some(std::time::Instant::now()),
+            None => None,
+        }
     }
 
     /// The journal of `key`, if it is the one loaded.
@@ -202,8 +209,14 @@ pub struct RecordTable {
     pub from_cache: bool,
     /// Identity of each record (same index as `records`).
     pub keys: Vec<RecordKey>,
-    /// Display text of each record, built once per data change.
-    pub text: Vec<RowText>,
+    /// Display text of each record, built once per data change, when first needed: a frame
+    /// builds its visible rows only; a filter or a sort by text builds all of them at once
+    /// (on every core). So 100,000 records open without formatting 100,000 rows first.
+    text: Vec<std::sync::OnceLock<RowText>>,
+    /// Every entry of `text` is built.
+    text_complete: bool,
+    /// Rows before this one are built (the idle-time builder's position).
+    text_built_upto: usize,
     /// Indices into `records` after status filter, filter and sort.
     pub view: Vec<u32>,
     /// Records matching the status alone (the "M" of "N of M").
@@ -259,6 +272,8 @@ impl RecordTable {
             from_cache: false,
             keys: Vec::new(),
             text: Vec::new(),
+            text_complete: true,
+            text_built_upto: 0,
             view: Vec::new(),
             status_total: 0,
             cursor: 0,
@@ -309,9 +324,10 @@ impl RecordTable {
         let current = self.current_key().cloned();
         self.end_visual();
         let selected: HashSet<RecordKey> = self.marked_keys().into_iter().collect();
-        let (keys, text) = build_rows(self.section, &records, &self.suppliers);
-        self.keys = keys;
-        self.text = text;
+        self.keys = build_keys(self.section, &records);
+        self.text = (0..records.len()).map(|_| std::sync::OnceLock::new()).collect();
+        self.text_complete = records.is_empty();
+        self.text_built_upto = 0;
         self.records = records;
         self.fetched_at = Some(fetched_at);
         self.from_cache = from_cache;
@@ -342,6 +358,57 @@ impl RecordTable {
             .collect()
     }
 
+    /// Display text of record `i` (built on first use).
+    pub fn row_text(&self, i: usize) -> &RowText {
+        self.text[i].get_or_init(|| row_text(self.section, &self.records[i], &self.suppliers))
+    }
+
+    /// Whether some rows' text is still to be built (the event loop builds it when idle).
+    pub fn text_pending(&self) -> bool {
+        !self.text_complete
+    }
+
+    /// Builds the text of up to `n` more rows (idle time, between frames and keys), so a
+    /// first filter or sort finds it ready; false once every row is built.
+    pub fn build_text_chunk(&mut self, n: usize) -> bool {
+        if self.text_complete {
+            return false;
+        }
+        let end = (self.text_built_upto + n).min(self.text.len());
+        for i in self.text_built_upto..end {
+            self.row_text(i);
+        }
+        self.text_built_upto = end;
+        if end == self.text.len() {
+            self.text_complete = true;
+        }
+        !self.text_complete
+    }
+
+    /// Builds the text of every record not built yet, split over the available cores.
+    fn ensure_text(&mut self) {
+        if self.text_complete {
+            return;
+        }
+        let (section, records, names, text) = (self.section, &*self.records, &*self.suppliers, &self.text);
+        let one = |i: usize| {
+            text[i].get_or_init(|| row_text(section, &records[i], names));
+        };
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+        if records.len() < 20_000 || threads < 2 {
+            (0..records.len()).for_each(one);
+        } else {
+            let chunk = records.len().div_ceil(threads);
+            std::thread::scope(|s| {
+                for start in (0..records.len()).step_by(chunk) {
+                    let end = (start + chunk).min(records.len());
+                    s.spawn(move || (start..end).for_each(one));
+                }
+            });
+        }
+        self.text_complete = true;
+    }
+
     fn matcher(&mut self) -> Matcher {
         let f = self.filter.trim();
         if f.is_empty() {
@@ -369,6 +436,9 @@ impl RecordTable {
     /// back on `keep` when it is still visible.
     pub fn rebuild(&mut self, keep: Option<RecordKey>) {
         let matcher = self.matcher();
+        if !matches!(matcher, Matcher::All) {
+            self.ensure_text();
+        }
         self.applied = self.filter.clone();
         self.filter_due = None;
         let mut view = Vec::with_capacity(self.records.len());
@@ -380,9 +450,10 @@ impl RecordTable {
             status_total += 1;
             let ok = match &matcher {
                 Matcher::All => true,
-                Matcher::Text(t) => self.text[i].search.contains(t.as_str()),
+                Matcher::Text(t) => self.row_text(i).search.contains(t.as_str()),
                 Matcher::Query(words, q) => {
-                    words.iter().all(|w| self.text[i].search.contains(w.as_str())) && q.matches_fields(self.section, r)
+                    let search = &self.row_text(i).search;
+                    words.iter().all(|w| search.contains(w.as_str())) && q.matches_fields(self.section, r)
                 }
             };
             if ok {
@@ -403,12 +474,14 @@ impl RecordTable {
         let Some(SortBy { col, descending }) = self.sort else {
             return;
         };
+        self.ensure_text();
         let recs = &self.records;
         let text = &self.text;
+        let row = |i: &u32| text[*i as usize].get().expect("ensure_text built every row");
         let cmp = |a: &u32, b: &u32| -> std::cmp::Ordering {
             let (ra, rb) = (&recs[*a as usize], &recs[*b as usize]);
             match col {
-                Col::Date => text[*a as usize].date_key.cmp(&text[*b as usize].date_key),
+                Col::Date => row(a).date_key.cmp(&row(b).date_key),
                 Col::Taxable => ra.txval.cmp(&rb.txval),
                 Col::Igst => ra.iamt.cmp(&rb.iamt),
                 Col::Cgst => ra.camt.cmp(&rb.camt),
@@ -417,7 +490,7 @@ impl RecordTable {
                 Col::TotalTax => ra.total_tax().cmp(&rb.total_tax()),
                 Col::Filed => ra.supplier_filed().cmp(&rb.supplier_filed()),
                 Col::Mark | Col::Sno | Col::Local => a.cmp(b),
-                other => text[*a as usize].cell(other).cmp(&text[*b as usize].cell(other)),
+                other => row(a).cell(other).cmp(&row(b).cell(other)),
             }
         };
         if descending {
@@ -459,8 +532,10 @@ impl RecordTable {
             && self.filter_error.is_none()
         {
             let t = f.to_lowercase();
+            self.ensure_text();
             let text = &self.text;
-            self.view.retain(|&i| text[i as usize].search.contains(t.as_str()));
+            self.view
+                .retain(|&i| text[i as usize].get().is_some_and(|r| r.search.contains(t.as_str())));
             self.applied = self.filter.clone();
             self.filter_due = None;
             self.cursor = keep
@@ -648,19 +723,17 @@ impl RecordTable {
     }
 }
 
-/// Keys and display text of every record. Large data is split over the available cores
-/// (scoped threads, joined before returning): 100,000 rows are a first frame, not a pause.
-fn build_rows(
-    section: Section,
-    records: &[ImsRecord],
-    names: &HashMap<String, String>,
-) -> (Vec<RecordKey>, Vec<RowText>) {
-    let one = |r: &ImsRecord| {
-        let name = names.get(r.stin.trim()).map_or("", String::as_str);
-        (r.key(section), RowText::build(section, r, name))
-    };
+fn row_text(section: Section, r: &ImsRecord, names: &HashMap<String, String>) -> RowText {
+    let name = names.get(r.stin.trim()).map_or("", String::as_str);
+    RowText::build(section, r, name)
+}
+
+/// The key of every record. Large data is split over the available cores (scoped threads,
+/// joined before returning): 100,000 rows are a first frame, not a pause.
+fn build_keys(section: Section, records: &[ImsRecord]) -> Vec<RecordKey> {
+    let one = |r: &ImsRecord| r.key(section);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    let rows: Vec<(RecordKey, RowText)> = if records.len() < 20_000 || threads < 2 {
+    if records.len() < 20_000 || threads < 2 {
         records.iter().map(one).collect()
     } else {
         let chunk = records.len().div_ceil(threads);
@@ -671,9 +744,8 @@ fn build_rows(
                 .collect();
             parts
                 .into_iter()
-                .flat_map(|h| h.join().expect("row builder panicked"))
+                .flat_map(|h| h.join().expect("key builder panicked"))
                 .collect()
         })
-    };
-    rows.into_iter().unzip()
+    }
 }

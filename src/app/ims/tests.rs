@@ -315,7 +315,7 @@ fn s_sorts_by_the_highlighted_column_and_again_reverses() {
     ch(&mut s, 'h');
     ch(&mut s, 's');
     let t = table(&s);
-    let dates: Vec<i32> = t.view.iter().map(|&i| t.text[i as usize].date_key).collect();
+    let dates: Vec<i32> = t.view.iter().map(|&i| t.row_text(i as usize).date_key).collect();
     assert!(dates.windows(2).all(|w| w[0] <= w[1]), "dates sort as dates");
     for _ in 0..30 {
         ch(&mut s, 'h');
@@ -1209,4 +1209,31 @@ fn config_overrides_that_clash_in_an_ims_context_are_refused_with_their_line() {
     .unwrap_err()
     .to_string();
     assert!(e.contains("types into"), "a typing context keeps its letters: {e}");
+}
+
+#[test]
+fn row_text_is_built_for_visible_rows_first_and_the_rest_in_idle_time() {
+    let mut s = open(DEBOUNCE_FROM + 5_000);
+    let t = table(&s);
+    assert!(t.text_pending(), "opening does not format every row");
+    assert!(
+        s.ims.deadline().is_some(),
+        "the event loop is asked to wake and build the rest"
+    );
+    let mut wakes = 0;
+    while s.ims.table.as_ref().unwrap().text_pending() {
+        let now = s.now;
+        update(&mut s, Msg::Tick(now));
+        wakes += 1;
+        assert!(wakes < 100);
+    }
+    assert_eq!(wakes, (DEBOUNCE_FROM + 5_000).div_ceil(super::update::TEXT_CHUNK));
+    assert!(s.ims.deadline().is_none(), "idle again");
+    // A filter before the idle work is done builds what is missing at once: same answer.
+    let mut early = open(DEBOUNCE_FROM + 5_000);
+    ch(&mut early, '/');
+    typed(&mut early, "inv/25-26/0000");
+    key(&mut early, KeyCode::Enter);
+    assert!(!table(&early).text_pending());
+    assert_eq!(table(&early).view.len(), 9);
 }

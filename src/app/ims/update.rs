@@ -18,15 +18,23 @@ use crate::domain::query;
 use crate::domain::{Action as ImsAction, Money, ReturnPeriod};
 use crate::sync::{Decision, JobKind, Outcome, SyncCommand, SyncEvent, Target};
 
-/// The clock: a typed filter whose pause is over is applied.
+/// The clock, or the event loop at [`ImsState::deadline`](super::ImsState::deadline): a typed
+/// filter whose pause is over is applied; otherwise a chunk of row text is built.
 pub fn on_tick(state: &mut AppState) {
     let now = std::time::Instant::now();
-    if let Some(t) = state.ims.table.as_mut()
-        && t.apply_due_filter(now)
-    {
+    let Some(t) = state.ims.table.as_mut() else {
+        return;
+    };
+    if t.apply_due_filter(now) {
         state.dirty = true;
+    } else {
+        // Idle: a few milliseconds of row text, so the first filter or sort is quick.
+        t.build_text_chunk(TEXT_CHUNK);
     }
 }
+
+/// Rows whose text one idle wake builds (a few milliseconds).
+pub const TEXT_CHUNK: usize = 4_000;
 
 /// Summary grid keys on the dashboard: move the cell cursor, Enter drills in.
 pub fn grid_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {

@@ -211,7 +211,7 @@ fn table(f: &mut Frame, area: Rect, state: &AppState, t: &RecordTable, theme: &T
     let cell = |pos: usize, ci: usize| -> (Cow<'_, str>, Option<Style>) {
         let i = t.view[pos] as usize;
         let rec = &t.records[i];
-        let text = &t.text[i];
+        let text = t.row_text(i);
         let on_cursor = pos == t.cursor;
         match shown[ci] {
             Col::Mark => (Cow::Borrowed(if t.is_selected(pos) { "●" } else { " " }), None),
