@@ -111,7 +111,13 @@ async fn dashboard_from_simulator_and_then_from_cache() {
     // A restart with the network gone paints from the cache and says so.
     sim.shutdown().await;
     let cached = engine::cached_events(&store.lock().unwrap(), "demo", period);
-    assert_eq!(cached.len(), 4, "three count groups and the balance");
+    let dashboard = cached
+        .iter()
+        .filter(|e| matches!(e, SyncEvent::CountsLoaded { .. } | SyncEvent::BalanceLoaded { .. }))
+        .count();
+    assert_eq!(dashboard, 4, "three count groups and the balance");
+    // Besides them, what the IMS screen learnt: supplier names and the period's GSTR-3B state.
+    assert_eq!(cached.len(), 6, "{cached:?}");
     let mut again = AppState::new(info, period, ThemeName::Mono);
     let _ = update(&mut again, Msg::Tick(Utc::now()));
     for e in cached {
@@ -156,6 +162,7 @@ async fn download_excel_writes_the_view_in_screen_order() {
             section: gstdash::domain::Section::B2b,
             records: records.clone(),
             view: view.clone(),
+            shown: None,
         },
         format: gstdash::export::FileFormat::Xlsx,
         target: gstdash::export::OutTarget::new(None, downloads.clone(), "ims-b2b-test".into()),

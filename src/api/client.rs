@@ -479,6 +479,44 @@ impl Client {
         .await
     }
 
+    /// The GSTR-2B document of a period, every file of it (`api.md` §5.1). `None` when GSTN
+    /// has no 2B for the period yet (`RET2B1023` being generated, `RET2B1016` nothing to
+    /// view): that is an empty result, not a failure. A paginated answer (`fc` files and no
+    /// `docdata`) is followed with `file_number=1..=fc` and the documents merged.
+    pub async fn gstr2b(&self, period: ReturnPeriod) -> Result<Option<wire::Gstr2bDoc>, ApiError> {
+        let p = path::gstr2b(&period.path_year(), &period.path_month());
+        let first: wire::Gstr2bEnvelope = match self
+            .call(Method::GET, &p, &[], None::<&()>, Auth::Taxpayer, Shape::Gstn)
+            .await
+        {
+            Ok(d) => d,
+            Err(e) if e.code == "RET2B1023" || e.code == "RET2B1016" => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let mut doc = first.data;
+        let files = doc.fc.unwrap_or(0);
+        if files > 0 && doc.docdata.as_ref().is_none_or(|d| d.documents() == 0) {
+            let mut all = doc.docdata.take().unwrap_or_default();
+            for n in 1..=files {
+                let page: wire::Gstr2bEnvelope = self
+                    .call(
+                        Method::GET,
+                        &p,
+                        &[("file_number", n.to_string())],
+                        None::<&()>,
+                        Auth::Taxpayer,
+                        Shape::Gstn,
+                    )
+                    .await?;
+                if let Some(d) = page.data.docdata {
+                    all.extend(d);
+                }
+            }
+            doc.docdata = Some(all);
+        }
+        Ok(Some(doc))
+    }
+
     // ---- Ledgers -----------------------------------------------------------------------
 
     pub async fn ledger_balance(&self, period: ReturnPeriod) -> Result<CashItcBalance, ApiError> {

@@ -51,6 +51,10 @@ pub mod path {
     pub fn added_back(year: &str, month: &str) -> String {
         format!("/gst/compliance/tax-payer/invoices/added-back-liabilities/{year}/{month}")
     }
+    /// `/gst/compliance/tax-payer/gstrs/gstr-2b/{year}/{month}` (GSTR-2B document, `api.md` §5.1).
+    pub fn gstr2b(year: &str, month: &str) -> String {
+        format!("/gst/compliance/tax-payer/gstrs/gstr-2b/{year}/{month}")
+    }
     /// `/gst/compliance/tax-payer/gstrs/gstr-3b/{year}/{month}` (`getGstr3bDetails`).
     pub fn gstr3b(year: &str, month: &str) -> String {
         format!("/gst/compliance/tax-payer/gstrs/gstr-3b/{year}/{month}")
@@ -494,4 +498,159 @@ mod tests {
         assert!(s.is_final());
         assert_eq!(s.error_report["dn"][0].error_cd, "IMSSAV0010");
     }
+}
+
+// ---- GSTR-2B document (`api.md` §5.1) ---------------------------------------------------
+
+/// What Sandbox's `data.data` holds for a GSTR-2B read: GSTN's `{chksum, data}`, so the 2B
+/// fields are at `data.data.data`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Gstr2bEnvelope {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chksum: Option<String>,
+    #[serde(default)]
+    pub data: Gstr2bDoc,
+}
+
+/// The GSTR-2B fields gstdash reads (the summaries are not read).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Gstr2bDoc {
+    #[serde(default)]
+    pub gstin: String,
+    /// `MMYYYY`.
+    #[serde(default)]
+    pub rtnprd: String,
+    #[serde(default)]
+    pub version: String,
+    /// `DD-MM-YYYY`.
+    #[serde(default)]
+    pub gendt: String,
+    /// Number of data files when the document is paginated (fetch `file_number=1..=fc`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fc: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub docdata: Option<Gstr2bDocData>,
+}
+
+/// Documents by section, grouped by supplier.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Gstr2bDocData {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub b2b: Vec<Gstr2bSupplier>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub b2ba: Vec<Gstr2bSupplier>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cdnr: Vec<Gstr2bSupplier>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cdnra: Vec<Gstr2bSupplier>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ecom: Vec<Gstr2bSupplier>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ecoma: Vec<Gstr2bSupplier>,
+}
+
+impl Gstr2bDocData {
+    /// Every supplier group of every section.
+    pub fn groups(&self) -> impl Iterator<Item = &Gstr2bSupplier> {
+        [&self.b2b, &self.b2ba, &self.cdnr, &self.cdnra, &self.ecom, &self.ecoma]
+            .into_iter()
+            .flatten()
+    }
+
+    /// Appends another file's documents (pagination).
+    pub fn extend(&mut self, other: Gstr2bDocData) {
+        self.b2b.extend(other.b2b);
+        self.b2ba.extend(other.b2ba);
+        self.cdnr.extend(other.cdnr);
+        self.cdnra.extend(other.cdnra);
+        self.ecom.extend(other.ecom);
+        self.ecoma.extend(other.ecoma);
+    }
+
+    pub fn documents(&self) -> usize {
+        self.groups().map(|g| g.inv.len() + g.nt.len()).sum()
+    }
+}
+
+/// One supplier's documents in a 2B section.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Gstr2bSupplier {
+    #[serde(default)]
+    pub ctin: String,
+    /// Trade name of the supplier.
+    #[serde(default)]
+    pub trdnm: String,
+    /// Date the supplier filed, `DD-MM-YYYY`.
+    #[serde(default)]
+    pub supfildt: String,
+    /// Supplier's return period, `MMYYYY`.
+    #[serde(default)]
+    pub supprd: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inv: Vec<Gstr2bInvoice>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nt: Vec<Gstr2bNote>,
+}
+
+/// An invoice in 2B (`b2b`, `b2ba`, `ecom`…).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Gstr2bInvoice {
+    pub inum: String,
+    /// `DD-MM-YYYY`.
+    pub dt: String,
+    pub val: crate::domain::Money,
+    pub pos: String,
+    /// Reverse charge, `Y`/`N`.
+    pub rev: String,
+    /// ITC available, `Y`/`N`/`T`.
+    pub itcavl: String,
+    #[serde(default)]
+    pub rsn: String,
+    /// `R`, `DE`, `SEWP`, `SEWOP`, `CBW`.
+    pub typ: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oinum: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oidt: Option<String>,
+    #[serde(default)]
+    pub items: Vec<Gstr2bItem>,
+}
+
+/// A credit or debit note in 2B (`cdnr`, `cdnra`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Gstr2bNote {
+    pub ntnum: String,
+    /// `C` or `D`.
+    pub typ: String,
+    pub suptyp: String,
+    pub dt: String,
+    pub val: crate::domain::Money,
+    pub pos: String,
+    pub rev: String,
+    pub itcavl: String,
+    #[serde(default)]
+    pub rsn: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onttyp: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ontnum: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ontdt: Option<String>,
+    #[serde(default)]
+    pub items: Vec<Gstr2bItem>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Gstr2bItem {
+    pub num: u32,
+    pub rt: crate::domain::Money,
+    pub txval: crate::domain::Money,
+    #[serde(default)]
+    pub igst: crate::domain::Money,
+    #[serde(default)]
+    pub cgst: crate::domain::Money,
+    #[serde(default)]
+    pub sgst: crate::domain::Money,
+    #[serde(default)]
+    pub cess: crate::domain::Money,
 }

@@ -57,10 +57,12 @@ pub enum Context {
     IcegatePicker,
     /// Its import prompt: plain characters type the path of ICEGATE's CSV.
     IcegateImport,
+    /// The record table's column chooser (`c`).
+    ColumnChooser,
 }
 
 impl Context {
-    pub const ALL: [Context; 21] = [
+    pub const ALL: [Context; 22] = [
         Context::Global,
         Context::Dashboard,
         Context::Help,
@@ -82,6 +84,7 @@ impl Context {
         Context::Icegate,
         Context::IcegatePicker,
         Context::IcegateImport,
+        Context::ColumnChooser,
     ];
 
     pub fn label(self) -> &'static str {
@@ -107,6 +110,7 @@ impl Context {
             Context::Icegate => "ICEGATE tracking",
             Context::IcegatePicker => "ICEGATE month picker",
             Context::IcegateImport => "ICEGATE import",
+            Context::ColumnChooser => "Columns",
         }
     }
     /// Parses a context name as written in `[keys.<context>]`: `dashboard`, `help`,
@@ -214,10 +218,13 @@ pub enum Action {
     DefaultRange,
     OpenIcegate,
     ImportCsv,
+    OpenColumns,
+    MoveUp,
+    MoveDown,
 }
 
 impl Action {
-    pub const ALL: [Action; 62] = [
+    pub const ALL: [Action; 65] = [
         Action::Quit,
         Action::OpenHelp,
         Action::Refresh,
@@ -280,6 +287,9 @@ impl Action {
         Action::DefaultRange,
         Action::OpenIcegate,
         Action::ImportCsv,
+        Action::OpenColumns,
+        Action::MoveUp,
+        Action::MoveDown,
     ];
 
     /// Stable name for config files (`quit`, `select_tab_isd`, …).
@@ -347,6 +357,9 @@ impl Action {
             Action::DefaultRange => "default_range",
             Action::OpenIcegate => "open_icegate",
             Action::ImportCsv => "import_csv",
+            Action::OpenColumns => "open_columns",
+            Action::MoveUp => "move_up",
+            Action::MoveDown => "move_down",
         }
     }
 
@@ -557,6 +570,7 @@ const fn b(
     }
 }
 
+use Context::ColumnChooser as CC;
 use Context::{
     Changes as CH, CommandLine as CL, Confirm as CF, Dashboard as D, Download as DL, ExportLedger as EL, Global as G,
     Help as H, Icegate as IG, IcegateImport as II, IcegatePicker as IP, LedgerRange as LR, Ledgers as LG, Otp as OT,
@@ -668,6 +682,7 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(RS, &[KeySpec::ch('S')], Action::Push, "Save: send the local decisions to GSTN", hint(1, "save")),
     b(RS, &[KeySpec::ch('C')], Action::Compute2b, "Compute GSTR-2B for the period", hint(5, "2B")),
     b(RS, &[KeySpec::ch('D')], Action::DownloadExcel, "DOWNLOAD EXCEL: the view as filtered and sorted", hint(6, "excel")),
+    b(RS, &[KeySpec::ch('c')], Action::OpenColumns, "Columns: show, hide and reorder (remembered)", hint(6, "columns")),
     b(RS, &[KeySpec::ch('k'), UP], Action::Up, "Previous record", None),
     b(RS, &[KeySpec::ch('j'), DOWN], Action::Down, "Next record", None),
     b(RS, &[PGUP, KeySpec::ctrl('b')], Action::PageUp, "Page up", None),
@@ -686,6 +701,13 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(RF, &[ESC], Action::Close, "Clear the filter and return to the table", hint(0, "cancel")),
     b(RF, &[KeySpec::plain(KeyCode::Backspace)], Action::DeleteChar, "Delete the last filter character", hint(1, "delete")),
     b(RF, &[KeySpec::ctrl('u')], Action::ClearFilter, "Clear the filter", hint(2, "clear")),
+    // Column chooser
+    b(CC, &[KeySpec::ch(' ')], Action::ToggleMark, "Show or hide the highlighted column", hint_keys(0, "Spc", "show/hide")),
+    b(CC, &[KeySpec::ch('K')], Action::MoveUp, "Move the column up (further left)", hint_keys(1, "J/K", "move")),
+    b(CC, &[KeySpec::ch('J')], Action::MoveDown, "Move the column down (further right)", None),
+    b(CC, &[KeySpec::ch('k'), UP], Action::Up, "Previous column", hint_keys(2, "j/k", "select")),
+    b(CC, &[KeySpec::ch('j'), DOWN], Action::Down, "Next column", None),
+    b(CC, &[ENTER, ESC, KeySpec::ch('c')], Action::Close, "Close the column chooser (the arrangement is kept)", hint(0, "close")),
     // Command line
     b(CL, &[ENTER], Action::Confirm, "Run the command", hint(0, "run")),
     b(CL, &[ESC], Action::Close, "Close the command line", hint(0, "cancel")),

@@ -220,6 +220,7 @@ pub fn job_label(job: JobKind) -> &'static str {
         JobKind::Download => "download",
         JobKind::Ledgers => "ledgers",
         JobKind::Outward => "outward supplies",
+        JobKind::ImsPeriod => "GSTR-3B state",
     }
 }
 
@@ -322,6 +323,7 @@ impl AppState {
     /// Active key contexts, most specific first.
     pub fn contexts(&self) -> [Context; 2] {
         let screen = match &self.ims.table {
+            Some(_) if self.ims.chooser.is_some() => Context::ColumnChooser,
             Some(_) if self.ims.command.is_some() => Context::CommandLine,
             Some(t) if t.filter_editing => Context::RecordFilter,
             Some(_) => Context::Records,

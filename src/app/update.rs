@@ -135,6 +135,7 @@ pub fn run(state: &mut AppState, ctx: Context, action: Action) -> Vec<SyncComman
         Context::RecordFilter => ims::update::filter_action(state, action),
         Context::Confirm => ims::update::confirm_action(state, action),
         Context::CommandLine => ims::update::command_action(state, action),
+        Context::ColumnChooser => ims::update::columns_action(state, action),
         Context::ExportLedger => super::export_ledger::action(state, action),
         Context::QuickBalance => quick_balance_action(state, action),
         Context::Ledgers => super::ledgers::action(state, action),
@@ -458,6 +459,7 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
                 | JobKind::Stage
                 | JobKind::Push
                 | JobKind::Gstr2b
+                | JobKind::ImsPeriod
                 | JobKind::Download => {}
             }
             let title = match job {
@@ -536,7 +538,11 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
         | SyncEvent::Outbox { .. }
         | SyncEvent::PushProgress { .. }
         | SyncEvent::Outcome { .. }
-        | SyncEvent::Gstr2b { .. }) => return ims::update::on_sync(state, ev),
+        | SyncEvent::Gstr2b { .. }
+        | SyncEvent::Gstr3bState { .. }
+        | SyncEvent::Suppliers { .. }
+        | SyncEvent::ImsColumns { .. }
+        | SyncEvent::History { .. }) => return ims::update::on_sync(state, ev),
     }
     vec![]
 }
@@ -577,6 +583,7 @@ fn on_link(state: &mut AppState, online: bool) -> Vec<SyncCommand> {
 
 fn on_tick(state: &mut AppState, now: DateTime<Utc>) {
     state.now = now;
+    ims::update::on_tick(state);
     if state.toasts.expire(now) {
         state.dirty = true;
     }

@@ -410,6 +410,7 @@ pub async fn ims(ctx: &Ctx, cmd: ImsCmd) -> Result<(), CliError> {
             query,
             remarks,
             itc_reduction,
+            period,
             dry_run,
             format,
         } => {
@@ -421,6 +422,7 @@ pub async fn ims(ctx: &Ctx, cmd: ImsCmd) -> Result<(), CliError> {
                     query: query.as_deref(),
                     remarks: remarks.as_deref(),
                     itc_reduction: itc_reduction.as_deref(),
+                    period: period.as_deref(),
                     dry_run,
                     format,
                 },

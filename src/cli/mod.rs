@@ -407,6 +407,10 @@ pub enum ImsCmd {
         /// For accepting credit notes: full (ITC availed, reduce it) or none.
         #[arg(long, value_name = "full|none")]
         itc_reduction: Option<String>,
+        /// Return period whose IMS data this is (MM/YYYY; default: the current month). When its
+        /// GSTR-3B is filed, IMS is read-only for it and nothing is queued.
+        #[arg(long)]
+        period: Option<String>,
         /// Show what would be queued; write nothing.
         #[arg(long)]
         dry_run: bool,

@@ -115,6 +115,8 @@ pub struct ActArgs<'a> {
     pub query: Option<&'a str>,
     pub remarks: Option<&'a str>,
     pub itc_reduction: Option<&'a str>,
+    /// `--period` (MM/YYYY); `None` = the current month.
+    pub period: Option<&'a str>,
     pub dry_run: bool,
     pub format: Format,
 }
@@ -191,9 +193,20 @@ pub async fn ims_act(ctx: &Ctx, a: ActArgs<'_>) -> Result<(), CliError> {
         }
         _ => unreachable!(),
     };
+    let today = Local::now().date_naive();
+    let period = match a.period {
+        Some(p) => ReturnPeriod::parse_user(p).map_err(CliError::field("--period"))?,
+        None => ReturnPeriod::of_date(today),
+    };
+    let mut pre_notes = vec![];
+    if read_only_period(ctx, period, &mut pre_notes).await? {
+        return Err(CliError::new(format!(
+            "GSTR-3B for {period} is filed: IMS is read-only for this period, nothing was queued"
+        )));
+    }
     let rules = RuleContext {
-        today: Local::now().date_naive(),
-        // Only GSTN knows per record; it refuses a locked period itself.
+        today,
+        // Checked above: a filed period never gets here.
         gstr3b_filed: false,
     };
     let mut decisions = Vec::new();
@@ -260,7 +273,7 @@ pub async fn ims_act(ctx: &Ctx, a: ActArgs<'_>) -> Result<(), CliError> {
     for (why, n) in &reasons {
         t.row(vec![format!("skipped: {why}"), n.to_string()]);
     }
-    let mut notes = vec![];
+    let mut notes = pre_notes;
     if !a.dry_run && staged > 0 {
         notes.push(format!(
             "{staged} decision(s) written to the outbox (batch {batch}); nothing sent yet: run gstdash ims push."
@@ -277,6 +290,42 @@ pub async fn ims_act(ctx: &Ctx, a: ActArgs<'_>) -> Result<(), CliError> {
         &notes,
     )?;
     Ok(())
+}
+
+/// Whether GSTR-3B of `period` is filed (IMS read-only). Asks GSTN when logged in and
+/// remembers the answer; a check that cannot be made locks nothing (a note says the state is
+/// unknown), except that a period known to be filed stays filed.
+async fn read_only_period(ctx: &Ctx, period: ReturnPeriod, notes: &mut Vec<String>) -> Result<bool, CliError> {
+    let cached = ctx
+        .store
+        .lock()
+        .expect("store lock")
+        .gstr3b_filed(&ctx.profile.name, period)?
+        .is_some_and(|(filed, _)| filed);
+    if cached {
+        return Ok(true);
+    }
+    if ctx.client.session().is_none() {
+        notes.push(format!(
+            "Not logged in: whether GSTR-3B for {period} is filed is unknown (GSTN refuses changes to a filed period)."
+        ));
+        return Ok(false);
+    }
+    match crate::sync::ims_meta::check_gstr3b(&ctx.client, period).await {
+        Ok(filed) => {
+            ctx.store
+                .lock()
+                .expect("store lock")
+                .put_gstr3b_filed(&ctx.profile.name, period, filed, Utc::now())?;
+            Ok(filed)
+        }
+        Err(e) => {
+            notes.push(format!(
+                "Could not check whether GSTR-3B for {period} is filed ({e}); the state is unknown, GSTN refuses changes to a filed period."
+            ));
+            Ok(false)
+        }
+    }
 }
 
 /// A decision for one record, or why it is skipped.

@@ -217,6 +217,9 @@ pub enum ExportSource {
         section: crate::domain::Section,
         records: std::sync::Arc<Vec<crate::domain::ImsRecord>>,
         view: Vec<u32>,
+        /// The columns as the screen shows them (order, trade names, local actions); `None`
+        /// writes every field in the default order.
+        shown: Option<Box<crate::app::ims::columns::ShownColumns>>,
     },
 }
 
@@ -233,10 +236,18 @@ impl ExportSource {
     pub fn into_tables(self) -> Vec<ExportTable> {
         match self {
             ExportSource::Tables(t) => t,
-            ExportSource::ImsRecords { section, records, view } => {
+            ExportSource::ImsRecords {
+                section,
+                records,
+                view,
+                shown,
+            } => {
                 let rows: Vec<crate::domain::ImsRecord> =
                     view.iter().filter_map(|i| records.get(*i as usize).cloned()).collect();
-                vec![tables::records(section, &rows)]
+                vec![match shown {
+                    Some(s) => s.export_table(section, &rows),
+                    None => tables::records(section, &rows),
+                }]
             }
         }
     }

@@ -332,6 +332,10 @@ impl Rec {
     pub fn val(&self) -> i64 {
         self.txval + self.iamt + self.camt + self.samt + self.cess
     }
+    /// Tax rate in percent.
+    pub fn rate(&self) -> u8 {
+        self.rate
+    }
     fn set_taxes(&mut self, intra: bool, no_tax: bool, cess_rate: i64) {
         let t = self.txval;
         let r = self.rate as i64;

@@ -24,11 +24,12 @@
 mod auth;
 pub(crate) mod data;
 mod faults;
+mod gstr2b;
 mod ledgers;
 mod outward;
 mod reply;
 mod returns;
-mod rng;
+pub(crate) mod rng;
 mod routes;
 mod state;
 #[cfg(test)]
@@ -46,6 +47,7 @@ use crate::domain::period::ReturnPeriod;
 use state::Sim;
 
 pub use faults::FaultRates;
+pub use gstr2b::FILE_DOCS as GSTR2B_FILE_DOCS;
 pub use state::codes;
 
 pub const DEMO_API_KEY: &str = "key_test_gstdash_demo";

@@ -69,6 +69,7 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router {
         .route(path::IMS_STATUS, get(ims_status))
         .route(&path::gstr2b_regenerate("{year}", "{month}"), post(gstr2b_regenerate))
         .route(path::GSTR2B_REGEN_STATUS, get(gstr2b_regen_status))
+        .route(&path::gstr2b("{year}", "{month}"), get(super::gstr2b::document_handler))
         .route(&format!("{}/{{year}}/{{month}}", path::LEDGER_BAL), get(ledger_balance))
         .route(path::LEDGER_CASH, get(ledger_cash))
         .route(path::LEDGER_ITC, get(ledger_itc))

@@ -165,6 +165,38 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (profile, period)
     ) STRICT;
     "#,
+    // 5: what the IMS screen learns besides records: whether a period's GSTR-3B is filed
+    // (read-only IMS), supplier trade names from GSTR-2B, and the record table's columns.
+    r#"
+    -- filed: 1 filed, 0 not filed (the last answer; an unanswered check is not stored).
+    CREATE TABLE gstr3b_status (
+        profile     TEXT NOT NULL REFERENCES profiles(name) ON DELETE CASCADE,
+        period      TEXT NOT NULL,
+        filed       INTEGER NOT NULL CHECK (filed IN (0, 1)),
+        checked_at  INTEGER NOT NULL,
+        PRIMARY KEY (profile, period)
+    ) STRICT;
+
+    -- Supplier GSTIN -> trade name as GSTR-2B last gave it (any period).
+    CREATE TABLE suppliers (
+        profile     TEXT NOT NULL REFERENCES profiles(name) ON DELETE CASCADE,
+        ctin        TEXT NOT NULL,
+        trade_name  TEXT NOT NULL,
+        updated_at  INTEGER NOT NULL,
+        PRIMARY KEY (profile, ctin)
+    ) STRICT, WITHOUT ROWID;
+
+    -- The detail pane reads one record's journal.
+    CREATE INDEX journal_by_record ON journal(profile, record, id);
+
+    -- The record table's columns as the user arranged them: `columns` lists column keys in
+    -- order, a leading '-' marks a hidden one.
+    CREATE TABLE ims_columns (
+        profile     TEXT NOT NULL PRIMARY KEY REFERENCES profiles(name) ON DELETE CASCADE,
+        columns     TEXT NOT NULL,
+        updated_at  INTEGER NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -17,6 +17,7 @@ mod cache;
 mod changes;
 mod error;
 mod export_returns;
+mod ims_meta;
 mod migrate;
 mod outbox;
 mod profiles;

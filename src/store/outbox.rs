@@ -622,6 +622,39 @@ impl Store {
         Ok(out)
     }
 
+    /// The journal entries of one record (its key as `RecordKey`'s `Display`), oldest first.
+    pub fn journal_of(&self, profile: &str, record: &str) -> Result<Vec<JournalEntry>, StoreError> {
+        const OP: &str = "journal_of";
+        let err = self.sql_err(JOURNAL, OP);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, at, local_user, profile, record, old_action, new_action, remarks, reference_id, outcome, outcome_at
+                 FROM journal WHERE profile = ?1 AND record = ?2 ORDER BY id",
+            )
+            .map_err(&err)?;
+        let mut rows = stmt.query([profile, record]).map_err(&err)?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next().map_err(&err)? {
+            let at: i64 = r.get(1).map_err(&err)?;
+            let outcome_at: Option<i64> = r.get(10).map_err(&err)?;
+            out.push(JournalEntry {
+                id: r.get(0).map_err(&err)?,
+                at: self.time(at, JOURNAL, OP)?,
+                local_user: r.get(2).map_err(&err)?,
+                profile: r.get(3).map_err(&err)?,
+                record: r.get(4).map_err(&err)?,
+                old_action: r.get(5).map_err(&err)?,
+                new_action: r.get(6).map_err(&err)?,
+                remarks: r.get(7).map_err(&err)?,
+                reference_id: r.get(8).map_err(&err)?,
+                outcome: r.get(9).map_err(&err)?,
+                outcome_at: outcome_at.map(|ms| self.time(ms, JOURNAL, OP)).transpose()?,
+            });
+        }
+        Ok(out)
+    }
+
     /// How many decisions are waiting (staged or in flight).
     pub fn queued_count(&self, profile: &str) -> Result<usize, StoreError> {
         self.conn

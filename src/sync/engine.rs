@@ -58,6 +58,7 @@ pub fn spawn_with(
         rtin,
         policy,
         local_user: local_user(),
+        period: None,
     };
     let handle = tokio::spawn(engine.run(rx));
     (tx, handle)
@@ -74,6 +75,8 @@ struct Engine {
     policy: PushPolicy,
     /// Who made the decisions, for the journal.
     local_user: String,
+    /// The period the screen shows (last `RefreshAll` / `RefreshBalance` / `ImsPeriod`).
+    period: Option<ReturnPeriod>,
 }
 
 /// How often the engine looks at the session's expiry.
@@ -144,12 +147,17 @@ impl Engine {
             };
             match cmd {
                 SyncCommand::RefreshCounts { goods } => self.counts(goods),
-                SyncCommand::RefreshBalance { period } => self.balance(period),
+                SyncCommand::RefreshBalance { period } => {
+                    self.balance(period);
+                    // The IMS screen's period changed with it: is it read-only, who supplied.
+                    self.ims_period(period);
+                }
                 SyncCommand::RefreshAll { period } => {
                     for g in GoodsType::ALL {
                         self.counts(g);
                     }
                     self.balance(period);
+                    self.ims_period(period);
                 }
                 SyncCommand::RefreshExportLedger { fy } => {
                     let job = super::reports::export_ledger_job(
@@ -190,7 +198,13 @@ impl Engine {
                     let job = super::reports::outward_job(self.client.clone(), period, self.events.clone());
                     self.start(JobKind::Outward, job);
                 }
-                SyncCommand::PullRecords { section } => self.pull(section),
+                SyncCommand::PullRecords { section } => {
+                    self.pull(section);
+                    // Trade names and the read-only state follow the records.
+                    if let Some(p) = self.period {
+                        self.ims_period(p);
+                    }
+                }
                 SyncCommand::Stage { batch, decisions } => self.stage(batch, &decisions),
                 SyncCommand::Unstage { batch } => {
                     let r = self
@@ -218,6 +232,9 @@ impl Engine {
                 }
                 SyncCommand::SendOtp => self.send_otp(),
                 SyncCommand::VerifyOtp { otp } => self.verify_otp(otp),
+                SyncCommand::ImsPeriod { period } => self.ims_period(period),
+                SyncCommand::SaveImsColumns { columns } => self.save_columns(&columns),
+                SyncCommand::LoadHistory { key } => self.history(key),
                 SyncCommand::Shutdown => break,
             }
         }
@@ -425,6 +442,58 @@ impl Engine {
         });
     }
 
+    /// GSTR-3B filed state (cached first) and GSTR-2B supplier names of the IMS period.
+    fn ims_period(&mut self, period: ReturnPeriod) {
+        self.period = Some(period);
+        let store = self.store.lock().expect("store lock");
+        if let Some(ev) = super::ims_meta::cached_gstr3b(&store, &self.profile, period) {
+            let _ = self.events.send(ev);
+        }
+        drop(store);
+        let job = super::ims_meta::period_job(
+            self.client.clone(),
+            self.store.clone(),
+            self.profile.clone(),
+            period,
+            self.events.clone(),
+        );
+        self.start(JobKind::ImsPeriod, job);
+    }
+
+    fn save_columns(&mut self, columns: &str) {
+        let r = self
+            .store
+            .lock()
+            .expect("store lock")
+            .put_ims_columns(&self.profile, columns, Utc::now());
+        if let Err(e) = r {
+            let _ = self.events.send(SyncEvent::Failed {
+                job: JobKind::Stage,
+                message: format!("remembering the columns: {e}"),
+            });
+        }
+    }
+
+    /// The journal of one record, read here so the UI thread never waits on SQLite.
+    fn history(&mut self, key: RecordKey) {
+        let r = self
+            .store
+            .lock()
+            .expect("store lock")
+            .journal_of(&self.profile, &key.to_string());
+        match r {
+            Ok(entries) => {
+                let _ = self.events.send(SyncEvent::History { key, entries });
+            }
+            Err(e) => {
+                let _ = self.events.send(SyncEvent::Failed {
+                    job: JobKind::Stage,
+                    message: format!("reading the journal: {e}"),
+                });
+            }
+        }
+    }
+
     fn start(&mut self, kind: JobKind, fut: impl std::future::Future<Output = ()> + Send + 'static) {
         if let Some(old) = self.jobs.remove(&kind) {
             old.abort();
@@ -595,6 +664,7 @@ fn session_changed(client: &Client, before: Option<chrono::DateTime<Utc>>, event
 /// screen can paint at once and show how old each part is.
 pub fn cached_events(store: &Store, profile: &str, period: ReturnPeriod) -> Vec<SyncEvent> {
     let mut out = Vec::new();
+    out.extend(super::ims_meta::cached_events(store, profile, period));
     for goods in GoodsType::ALL {
         if let Ok(Some((group, fetched_at))) = store.get_counts(profile, goods) {
             out.push(SyncEvent::CountsLoaded {

@@ -124,6 +124,14 @@ pub enum SyncCommand {
     /// Read ICEGATE's responses (SB codes) from a CSV downloaded from the portal; answers
     /// `IcegateVerdicts`.
     ImportIcegateCsv { path: PathBuf },
+    /// What the IMS screen needs to know about `period` besides records: whether its GSTR-3B
+    /// is filed (IMS is read-only then) and the supplier trade names of its GSTR-2B. Answers
+    /// `Gstr3bState` (the cached state first, when known) and `Suppliers`.
+    ImsPeriod { period: ReturnPeriod },
+    /// Remember the record table's columns for the profile (order, `-` before hidden ones).
+    SaveImsColumns { columns: String },
+    /// The journal entries of one record (detail pane); answers `History`.
+    LoadHistory { key: RecordKey },
     /// Stop the engine (app quitting).
     Shutdown,
 }
@@ -142,6 +150,8 @@ pub enum JobKind {
     Download,
     Ledgers,
     Outward,
+    /// GSTR-3B filed state and GSTR-2B supplier names of a period (IMS).
+    ImsPeriod,
 }
 
 /// What the engine reports back. Each result carries when it was fetched, so the UI can show
@@ -255,6 +265,26 @@ pub enum SyncEvent {
         path: PathBuf,
         verdicts: Result<Arc<Vec<crate::domain::icegate::Verdict>>, String>,
     },
+    /// Whether GSTR-3B of `period` is filed: `Some(true)` makes IMS read-only for it; `None`
+    /// means the check failed (`error` says why) and nothing is locked on our side.
+    Gstr3bState {
+        period: ReturnPeriod,
+        filed: Option<bool>,
+        checked_at: DateTime<Utc>,
+        from_cache: bool,
+        error: Option<String>,
+    },
+    /// Every known supplier trade name (GSTIN → name), after start-up and each GSTR-2B read.
+    Suppliers {
+        names: Arc<std::collections::HashMap<String, String>>,
+    },
+    /// The record table's columns as the profile saved them (see `SaveImsColumns`).
+    ImsColumns { columns: String },
+    /// The journal of one record, oldest first (answer to `LoadHistory`).
+    History {
+        key: RecordKey,
+        entries: Vec<crate::store::JournalEntry>,
+    },
 }
 
 /// A decision in the outbox as the UI sees it.
@@ -270,5 +300,6 @@ pub struct StagedDecision {
 
 pub mod changes;
 pub mod engine;
+pub mod ims_meta;
 pub mod push;
 pub mod reports;

@@ -95,6 +95,11 @@ async fn event_loop(
             _ = tick.tick() => {
                 update(state, Msg::Tick(Utc::now()));
             }
+            // A typed filter on a large table is applied after a short pause; row text is
+            // built in idle time.
+            _ = sleep_until_std(state.ims.deadline()), if state.ims.deadline().is_some() => {
+                crate::app::ims::update::on_tick(state);
+            }
             _ = tokio::time::sleep_until(frame_due), if state.dirty => {}
             _ = signals.recv() => break,
         }
@@ -115,6 +120,12 @@ async fn event_loop(
         }
     }
     Ok(())
+}
+
+async fn sleep_until_std(at: Option<std::time::Instant>) {
+    if let Some(at) = at {
+        tokio::time::sleep_until(Instant::from_std(at)).await;
+    }
 }
 
 fn on_terminal_event(state: &mut AppState, cmds: &UnboundedSender<SyncCommand>, ev: Event) {

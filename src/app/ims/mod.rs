@@ -22,8 +22,8 @@ use self::columns::{COLUMNS, Col, RowText};
 use super::state::Fetched;
 use crate::domain::ims::{ImsRecord, RecordKey, StatusCounts};
 use crate::domain::query::{self, Query};
-use crate::domain::{Action, GoodsType, Money, Section};
-use crate::sync::{StagedDecision, Target};
+use crate::domain::{Action, GoodsType, Money, ReturnPeriod, Section};
+use crate::sync::{Outcome, StagedDecision, Target};
 
 /// Statuses in the summary grid's column order; the fifth column is the total.
 pub const GRID_STATUSES: [Action; 4] = [Action::NoAction, Action::Accepted, Action::Rejected, Action::Pending];
@@ -49,8 +49,28 @@ pub struct ImsState {
     pub gstr2b: Option<(String, Option<String>)>,
     /// The `:` command line, while open.
     pub command: Option<command::CommandLine>,
-    /// Columns hidden with `:hide` (for this session).
-    pub hidden_cols: Vec<Col>,
+    /// The record table's columns: order and shown/hidden (chooser `c`, `:hide`, `:show`),
+    /// remembered per profile.
+    pub columns: columns::ColumnLayout,
+    /// The column chooser, while open.
+    pub chooser: Option<columns::ColumnChooser>,
+    /// Whether GSTR-3B of a period is filed, as the engine last said.
+    pub gstr3b: Option<Gstr3bInfo>,
+    /// Supplier trade names by GSTIN (from GSTR-2B), shared with every table built.
+    pub suppliers: Arc<HashMap<String, String>>,
+    /// The detail pane's action history: the record asked for, and the answer once it came
+    /// (answers for another record are dropped).
+    pub history_for: Option<RecordKey>,
+    pub history: Option<(RecordKey, Vec<crate::store::JournalEntry>)>,
+}
+
+/// What is known about GSTR-3B of one period.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Gstr3bInfo {
+    pub period: ReturnPeriod,
+    /// `None`: the check failed (see `error`); nothing is locked on our side then.
+    pub filed: Option<bool>,
+    pub error: Option<String>,
 }
 
 impl ImsState {
@@ -89,11 +109,66 @@ impl ImsState {
         any.then_some(c)
     }
 
+    /// Whether IMS is read-only for `period` (its GSTR-3B is filed).
+    pub fn read_only(&self, period: ReturnPeriod) -> bool {
+        self.gstr3b
+            .as_ref()
+            .is_some_and(|g| g.period == period && g.filed == Some(true))
+    }
+
+    /// What is known about GSTR-3B of `period`, if anything.
+    pub fn gstr3b_of(&self, period: ReturnPeriod) -> Option<&Gstr3bInfo> {
+        self.gstr3b.as_ref().filter(|g| g.period == period)
+    }
+
+    /// When the event loop must wake: to apply a typed filter (see
+    /// [`RecordTable::type_filter`]), or at once while row text is still to be built in idle
+    /// time (see [`RecordTable::build_text_chunk`]).
+    pub fn deadline(&self) -> Option<std::time::Instant> {
+        let t = self.table.as_ref()?;
+        match t.filter_due {
+            Some(due) => Some(due),
+            None if t.text_pending() => Some(std::time::Instant::now()),
+            None => None,
+        }
+    }
+
+    /// The journal of `key`, if it is the one loaded.
+    pub fn history_of(&self, key: &RecordKey) -> Option<&[crate::store::JournalEntry]> {
+        self.history
+            .as_ref()
+            .filter(|(k, _)| k == key)
+            .map(|(_, e)| e.as_slice())
+    }
+
     /// Staged decisions not yet sent.
     pub fn staged_unsent(&self) -> usize {
         self.outbox.values().filter(|s| !s.in_flight).count()
     }
 }
+
+/// `→Reject`, `⇡Accept` (being sent), `!Accept` (conflict), `✗Reject` (refused).
+pub fn local_label(s: &StagedDecision) -> String {
+    let what = match &s.decision.target {
+        Target::Set(Action::Accepted) => "Accept",
+        Target::Set(Action::Rejected) => "Reject",
+        Target::Set(Action::Pending) => "Pending",
+        Target::Set(other) => other.label(),
+        Target::Reset => "Reset",
+    };
+    let mark = match (&s.last_outcome, s.in_flight) {
+        (_, true) => "⇡",
+        (Some(Outcome::Conflict { .. }), _) => "!",
+        (Some(Outcome::Rejected { .. }), _) => "✗",
+        _ => "→",
+    };
+    format!("{mark}{what}")
+}
+
+/// Tables this large apply a typed filter after a pause instead of on every keystroke.
+pub const DEBOUNCE_FROM: usize = 20_000;
+/// The pause after the last keystroke before a large table is filtered.
+pub const FILTER_PAUSE: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// How the view is sorted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,8 +209,14 @@ pub struct RecordTable {
     pub from_cache: bool,
     /// Identity of each record (same index as `records`).
     pub keys: Vec<RecordKey>,
-    /// Display text of each record, built once per data change.
-    pub text: Vec<RowText>,
+    /// Display text of each record, built once per data change, when first needed: a frame
+    /// builds its visible rows only; a filter or a sort by text builds all of them at once
+    /// (on every core). So 100,000 records open without formatting 100,000 rows first.
+    text: Vec<std::sync::OnceLock<RowText>>,
+    /// Every entry of `text` is built.
+    text_complete: bool,
+    /// Rows before this one are built (the idle-time builder's position).
+    text_built_upto: usize,
     /// Indices into `records` after status filter, filter and sort.
     pub view: Vec<u32>,
     /// Records matching the status alone (the "M" of "N of M").
@@ -155,7 +236,13 @@ pub struct RecordTable {
     pub selection: SelectionTotals,
     /// Totals of `marked` alone, kept up to date as marks change (no full scan per key).
     marked_totals: SelectionTotals,
+    /// The filter as typed (echoed at once).
     pub filter: String,
+    /// The filter the view reflects; differs from `filter` while a keystroke waits for
+    /// [`FILTER_PAUSE`] on a large table.
+    applied: String,
+    /// When the typed filter is applied (large tables only).
+    pub filter_due: Option<std::time::Instant>,
     /// Typing into the filter.
     pub filter_editing: bool,
     /// The filter's parse error (the view keeps the last good filter).
@@ -164,6 +251,8 @@ pub struct RecordTable {
     /// Highlighted column (index into `COLUMNS`), for sorting.
     pub col_cursor: usize,
     pub detail: bool,
+    /// Supplier trade names by GSTIN (shared with [`ImsState::suppliers`]).
+    pub suppliers: Arc<HashMap<String, String>>,
 }
 
 enum Matcher {
@@ -183,6 +272,8 @@ impl RecordTable {
             from_cache: false,
             keys: Vec::new(),
             text: Vec::new(),
+            text_complete: true,
+            text_built_upto: 0,
             view: Vec::new(),
             status_total: 0,
             cursor: 0,
@@ -193,11 +284,34 @@ impl RecordTable {
             selection: SelectionTotals::default(),
             marked_totals: SelectionTotals::default(),
             filter: String::new(),
+            applied: String::new(),
+            filter_due: None,
             filter_editing: false,
             filter_error: None,
             sort: None,
             col_cursor: COLUMNS.iter().position(|c| c.col == Col::Gstin).unwrap_or(0),
             detail: false,
+            suppliers: Arc::default(),
+        }
+    }
+
+    /// The supplier's trade name, if GSTR-2B gave one.
+    pub fn trade_name(&self, i: usize) -> Option<&str> {
+        self.suppliers
+            .get(self.records[i].stin.trim())
+            .map(String::as_str)
+            .filter(|n| !n.is_empty())
+    }
+
+    /// New supplier names: the rows' text (trade name column, filter) is rebuilt.
+    pub fn set_suppliers(&mut self, names: Arc<HashMap<String, String>>) {
+        if Arc::ptr_eq(&names, &self.suppliers) {
+            return;
+        }
+        self.suppliers = names;
+        if let Some(at) = self.fetched_at {
+            let records = self.records.clone();
+            self.set_records(records, at, self.from_cache);
         }
     }
 
@@ -210,9 +324,10 @@ impl RecordTable {
         let current = self.current_key().cloned();
         self.end_visual();
         let selected: HashSet<RecordKey> = self.marked_keys().into_iter().collect();
-        let (keys, text) = build_rows(self.section, &records);
-        self.keys = keys;
-        self.text = text;
+        self.keys = build_keys(self.section, &records);
+        self.text = (0..records.len()).map(|_| std::sync::OnceLock::new()).collect();
+        self.text_complete = records.is_empty();
+        self.text_built_upto = 0;
         self.records = records;
         self.fetched_at = Some(fetched_at);
         self.from_cache = from_cache;
@@ -243,6 +358,57 @@ impl RecordTable {
             .collect()
     }
 
+    /// Display text of record `i` (built on first use).
+    pub fn row_text(&self, i: usize) -> &RowText {
+        self.text[i].get_or_init(|| row_text(self.section, &self.records[i], &self.suppliers))
+    }
+
+    /// Whether some rows' text is still to be built (the event loop builds it when idle).
+    pub fn text_pending(&self) -> bool {
+        !self.text_complete
+    }
+
+    /// Builds the text of up to `n` more rows (idle time, between frames and keys), so a
+    /// first filter or sort finds it ready; false once every row is built.
+    pub fn build_text_chunk(&mut self, n: usize) -> bool {
+        if self.text_complete {
+            return false;
+        }
+        let end = (self.text_built_upto + n).min(self.text.len());
+        for i in self.text_built_upto..end {
+            self.row_text(i);
+        }
+        self.text_built_upto = end;
+        if end == self.text.len() {
+            self.text_complete = true;
+        }
+        !self.text_complete
+    }
+
+    /// Builds the text of every record not built yet, split over the available cores.
+    fn ensure_text(&mut self) {
+        if self.text_complete {
+            return;
+        }
+        let (section, records, names, text) = (self.section, &*self.records, &*self.suppliers, &self.text);
+        let one = |i: usize| {
+            text[i].get_or_init(|| row_text(section, &records[i], names));
+        };
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+        if records.len() < 20_000 || threads < 2 {
+            (0..records.len()).for_each(one);
+        } else {
+            let chunk = records.len().div_ceil(threads);
+            std::thread::scope(|s| {
+                for start in (0..records.len()).step_by(chunk) {
+                    let end = (start + chunk).min(records.len());
+                    s.spawn(move || (start..end).for_each(one));
+                }
+            });
+        }
+        self.text_complete = true;
+    }
+
     fn matcher(&mut self) -> Matcher {
         let f = self.filter.trim();
         if f.is_empty() {
@@ -270,6 +436,11 @@ impl RecordTable {
     /// back on `keep` when it is still visible.
     pub fn rebuild(&mut self, keep: Option<RecordKey>) {
         let matcher = self.matcher();
+        if !matches!(matcher, Matcher::All) {
+            self.ensure_text();
+        }
+        self.applied = self.filter.clone();
+        self.filter_due = None;
         let mut view = Vec::with_capacity(self.records.len());
         let mut status_total = 0;
         for (i, r) in self.records.iter().enumerate() {
@@ -279,9 +450,10 @@ impl RecordTable {
             status_total += 1;
             let ok = match &matcher {
                 Matcher::All => true,
-                Matcher::Text(t) => self.text[i].search.contains(t.as_str()),
+                Matcher::Text(t) => self.row_text(i).search.contains(t.as_str()),
                 Matcher::Query(words, q) => {
-                    words.iter().all(|w| self.text[i].search.contains(w.as_str())) && q.matches_fields(self.section, r)
+                    let search = &self.row_text(i).search;
+                    words.iter().all(|w| search.contains(w.as_str())) && q.matches_fields(self.section, r)
                 }
             };
             if ok {
@@ -302,12 +474,14 @@ impl RecordTable {
         let Some(SortBy { col, descending }) = self.sort else {
             return;
         };
+        self.ensure_text();
         let recs = &self.records;
         let text = &self.text;
+        let row = |i: &u32| text[*i as usize].get().expect("ensure_text built every row");
         let cmp = |a: &u32, b: &u32| -> std::cmp::Ordering {
             let (ra, rb) = (&recs[*a as usize], &recs[*b as usize]);
             match col {
-                Col::Date => text[*a as usize].date_key.cmp(&text[*b as usize].date_key),
+                Col::Date => row(a).date_key.cmp(&row(b).date_key),
                 Col::Taxable => ra.txval.cmp(&rb.txval),
                 Col::Igst => ra.iamt.cmp(&rb.iamt),
                 Col::Cgst => ra.camt.cmp(&rb.camt),
@@ -316,7 +490,7 @@ impl RecordTable {
                 Col::TotalTax => ra.total_tax().cmp(&rb.total_tax()),
                 Col::Filed => ra.supplier_filed().cmp(&rb.supplier_filed()),
                 Col::Mark | Col::Sno | Col::Local => a.cmp(b),
-                other => text[*a as usize].cell(other).cmp(&text[*b as usize].cell(other)),
+                other => row(a).cell(other).cmp(&row(b).cell(other)),
             }
         };
         if descending {
@@ -342,13 +516,67 @@ impl RecordTable {
     }
 
     pub fn set_filter(&mut self, filter: String) {
-        if filter == self.filter {
+        if filter == self.filter && self.filter_due.is_none() {
             return;
         }
         self.filter = filter;
         let keep = self.current_key().cloned();
         self.end_visual();
+        // Typing more of a plain-text filter only narrows: search the current view alone.
+        let f = self.filter.trim();
+        let before = self.applied.trim();
+        if !before.is_empty()
+            && f.starts_with(before)
+            && !query::is_query(f)
+            && !query::is_query(before)
+            && self.filter_error.is_none()
+        {
+            let t = f.to_lowercase();
+            self.ensure_text();
+            let text = &self.text;
+            self.view
+                .retain(|&i| text[i as usize].get().is_some_and(|r| r.search.contains(t.as_str())));
+            self.applied = self.filter.clone();
+            self.filter_due = None;
+            self.cursor = keep
+                .and_then(|k| self.view.iter().position(|&i| self.keys[i as usize] == k))
+                .unwrap_or(0)
+                .min(self.view.len().saturating_sub(1));
+            self.recount();
+            return;
+        }
         self.rebuild(keep);
+    }
+
+    /// A keystroke in the `/` filter: the text echoes at once; on a large table the view
+    /// follows [`FILTER_PAUSE`] after the last keystroke (see [`RecordTable::apply_due_filter`]),
+    /// so typing never waits for a pass over 100,000 rows per key.
+    pub fn type_filter(&mut self, filter: String, now: std::time::Instant) {
+        if self.records.len() < DEBOUNCE_FROM {
+            self.set_filter(filter);
+        } else if filter != self.filter || self.filter_due.is_some() {
+            self.filter = filter;
+            self.filter_due = Some(now + FILTER_PAUSE);
+        }
+    }
+
+    /// Applies a typed filter whose pause is over; true when the view changed.
+    pub fn apply_due_filter(&mut self, now: std::time::Instant) -> bool {
+        match self.filter_due {
+            Some(due) if due <= now => {
+                self.flush_filter();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Applies a typed filter now (Enter, or before acting on the view).
+    pub fn flush_filter(&mut self) {
+        if self.filter_due.is_some() {
+            let f = self.filter.clone();
+            self.set_filter(f);
+        }
     }
 
     /// Index into `records` of the cursor row.
@@ -495,12 +723,17 @@ impl RecordTable {
     }
 }
 
-/// Keys and display text of every record. Large data is split over the available cores
-/// (scoped threads, joined before returning): 100,000 rows are a first frame, not a pause.
-fn build_rows(section: Section, records: &[ImsRecord]) -> (Vec<RecordKey>, Vec<RowText>) {
-    let one = |r: &ImsRecord| (r.key(section), RowText::build(section, r));
+fn row_text(section: Section, r: &ImsRecord, names: &HashMap<String, String>) -> RowText {
+    let name = names.get(r.stin.trim()).map_or("", String::as_str);
+    RowText::build(section, r, name)
+}
+
+/// The key of every record. Large data is split over the available cores (scoped threads,
+/// joined before returning): 100,000 rows are a first frame, not a pause.
+fn build_keys(section: Section, records: &[ImsRecord]) -> Vec<RecordKey> {
+    let one = |r: &ImsRecord| r.key(section);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    let rows: Vec<(RecordKey, RowText)> = if records.len() < 20_000 || threads < 2 {
+    if records.len() < 20_000 || threads < 2 {
         records.iter().map(one).collect()
     } else {
         let chunk = records.len().div_ceil(threads);
@@ -511,9 +744,8 @@ fn build_rows(section: Section, records: &[ImsRecord]) -> (Vec<RecordKey>, Vec<R
                 .collect();
             parts
                 .into_iter()
-                .flat_map(|h| h.join().expect("row builder panicked"))
+                .flat_map(|h| h.join().expect("key builder panicked"))
                 .collect()
         })
-    };
-    rows.into_iter().unzip()
+    }
 }

@@ -289,8 +289,8 @@ fn field_queries_and_their_errors() {
 #[test]
 fn s_sorts_by_the_highlighted_column_and_again_reverses() {
     let mut s = open(50);
-    // From GSTIN: Doc no., Date, Type, Taxable.
-    for _ in 0..4 {
+    // From GSTIN: Trade name, Doc no., Date, Type, Taxable.
+    for _ in 0..5 {
         ch(&mut s, 'l');
     }
     assert_eq!(COLUMNS[table(&s).col_cursor].col, Col::Taxable);
@@ -315,7 +315,7 @@ fn s_sorts_by_the_highlighted_column_and_again_reverses() {
     ch(&mut s, 'h');
     ch(&mut s, 's');
     let t = table(&s);
-    let dates: Vec<i32> = t.view.iter().map(|&i| t.text[i as usize].date_key).collect();
+    let dates: Vec<i32> = t.view.iter().map(|&i| t.row_text(i as usize).date_key).collect();
     assert!(dates.windows(2).all(|w| w[0] <= w[1]), "dates sort as dates");
     for _ in 0..30 {
         ch(&mut s, 'h');
@@ -827,8 +827,15 @@ fn command_line_errors_keep_the_line_open_and_tab_completes() {
 fn columns_can_be_hidden_and_shown_but_not_the_essential_ones() {
     let mut s = open(5);
     command(&mut s, "hide igst");
-    command(&mut s, "hide date");
-    assert_eq!(s.ims.hidden_cols, vec![Col::Igst, Col::Date]);
+    let cmds = command(&mut s, "hide date");
+    assert_eq!(s.ims.columns.hidden(), vec![Col::Date, Col::Igst]);
+    assert_eq!(
+        cmds,
+        vec![SyncCommand::SaveImsColumns {
+            columns: s.ims.columns.encode()
+        }],
+        "remembered for the profile"
+    );
     command(&mut s, "hide taxable");
     assert!(
         s.ims
@@ -842,7 +849,396 @@ fn columns_can_be_hidden_and_shown_but_not_the_essential_ones() {
     );
     key(&mut s, KeyCode::Esc);
     command(&mut s, "show igst");
-    assert_eq!(s.ims.hidden_cols, vec![Col::Date]);
+    assert_eq!(s.ims.columns.hidden(), vec![Col::Date]);
     command(&mut s, "show all");
-    assert!(s.ims.hidden_cols.is_empty());
+    assert!(s.ims.columns.hidden().is_empty());
+}
+
+fn chooser(s: &AppState) -> &columns::ColumnChooser {
+    s.ims.chooser.as_ref().expect("column chooser open")
+}
+
+#[test]
+fn the_column_chooser_hides_moves_and_remembers() {
+    let mut s = open(5);
+    assert_eq!(ch(&mut s, 'c'), vec![]);
+    assert_eq!(s.contexts()[0], crate::app::keymap::Context::ColumnChooser);
+    // The cursor starts on the highlighted column (GSTIN).
+    assert_eq!(s.ims.columns.cols[chooser(&s).cursor].0, Col::Gstin);
+    // GSTIN cannot be hidden, and says why.
+    ch(&mut s, ' ');
+    assert!(s.ims.columns.is_shown(Col::Gstin));
+    let e = chooser(&s).error.clone().unwrap();
+    assert!(e.contains("always shown") && e.contains("identifies the record"), "{e}");
+    // Down to the trade name: hide it, then move it after the document number.
+    ch(&mut s, 'j');
+    assert_eq!(s.ims.columns.cols[chooser(&s).cursor].0, Col::TradeName);
+    assert_eq!(chooser(&s).error, None, "moving on clears the message");
+    ch(&mut s, ' ');
+    assert!(!s.ims.columns.is_shown(Col::TradeName));
+    ch(&mut s, 'J');
+    let order: Vec<Col> = s.ims.columns.cols.iter().map(|c| c.0).take(5).collect();
+    assert_eq!(order, vec![Col::Mark, Col::Sno, Col::Gstin, Col::DocNo, Col::TradeName]);
+    assert_eq!(
+        s.ims.columns.cols[chooser(&s).cursor].0,
+        Col::TradeName,
+        "the cursor follows"
+    );
+    // Date before the document number with K.
+    ch(&mut s, 'j');
+    ch(&mut s, 'K');
+    ch(&mut s, 'K');
+    let order: Vec<Col> = s.ims.columns.shown().take(5).collect();
+    assert_eq!(order, vec![Col::Mark, Col::Sno, Col::Gstin, Col::Date, Col::DocNo]);
+    // The mark column stays too.
+    for _ in 0..10 {
+        ch(&mut s, 'k');
+    }
+    ch(&mut s, ' ');
+    assert!(s.ims.columns.is_shown(Col::Mark));
+    // Enter closes and saves; the table keys work again.
+    let cmds = key(&mut s, KeyCode::Enter);
+    assert!(s.ims.chooser.is_none());
+    let saved = match &cmds[..] {
+        [SyncCommand::SaveImsColumns { columns }] => columns.clone(),
+        other => panic!("expected a save, got {other:?}"),
+    };
+    assert!(saved.contains("-trade_name"), "{saved}");
+    // → from GSTIN now goes to Date (the new order), skipping the hidden trade name.
+    ch(&mut s, 'l');
+    assert_eq!(COLUMNS[table(&s).col_cursor].col, Col::Date);
+    // A restart: the saved text gives the same arrangement.
+    let mut again = open(5);
+    sync(&mut again, SyncEvent::ImsColumns { columns: saved });
+    assert_eq!(again.ims.columns, s.ims.columns);
+    // Closing without a change saves nothing.
+    ch(&mut again, 'c');
+    assert_eq!(key(&mut again, KeyCode::Esc), vec![]);
+}
+
+#[test]
+fn a_saved_layout_from_an_older_version_gains_new_columns() {
+    use columns::ColumnLayout;
+    // Saved before the trade name existed, with Date hidden and IGST first after GSTIN.
+    let l = ColumnLayout::decode("mark,sno,gstin,igst,doc_no,-date,bogus,-gstin");
+    assert!(!l.is_shown(Col::Date));
+    assert!(
+        l.is_shown(Col::Gstin),
+        "a duplicate or an essential column is never hidden"
+    );
+    let order: Vec<Col> = l.cols.iter().map(|c| c.0).take(5).collect();
+    assert_eq!(order, vec![Col::Mark, Col::Sno, Col::Gstin, Col::TradeName, Col::Igst]);
+    assert_eq!(l.cols.len(), COLUMNS.len());
+    assert_eq!(ColumnLayout::decode(&l.encode()), l);
+}
+
+// ---- GSTR-3B filed ⇒ read-only -------------------------------------------------------------
+
+fn gstr3b(s: &AppState, filed: Option<bool>, error: Option<&str>) -> SyncEvent {
+    SyncEvent::Gstr3bState {
+        period: s.period,
+        filed,
+        checked_at: s.now,
+        from_cache: false,
+        error: error.map(str::to_string),
+    }
+}
+
+#[test]
+fn a_filed_gstr3b_makes_the_period_read_only_and_says_why() {
+    let mut s = open(10);
+    let ev = gstr3b(&s, Some(true), None);
+    sync(&mut s, ev);
+    assert!(s.ims.read_only(s.period));
+    for k in ['a', 'r', 'p', 'R', 'x'] {
+        s.toasts.dismiss_all();
+        assert_eq!(ch(&mut s, k), vec![], "{k} is refused");
+        let t = s.toasts.items().last().expect("a toast says why");
+        assert!(t.title.starts_with("Cannot"), "{k}: {}", t.title);
+        assert!(
+            t.message.contains("GSTR-3B") && t.message.contains("read-only"),
+            "{k}: {}",
+            t.message
+        );
+        assert!(s.popup.is_none(), "{k} opens nothing");
+    }
+    // S refuses too, even with something queued from before the state was known.
+    let d = Decision {
+        section: Section::B2b,
+        record: table(&s).records[0].clone(),
+        target: Target::Set(Action::Accepted),
+        remarks: None,
+        itc_reduction: None,
+    };
+    sync(&mut s, outbox_of(&[(1, &[d])], false));
+    s.toasts.dismiss_all();
+    assert_eq!(ch(&mut s, 'S'), vec![]);
+    assert!(s.popup.is_none());
+    assert_eq!(s.toasts.items().last().unwrap().title, "Cannot save to GSTN");
+    // The rules see the lock too: the detail pane's "why not" names it.
+    let t = table(&s);
+    let v = super::update::verdict_for(&s, t, 0, &Target::Set(Action::Accepted));
+    assert!(matches!(v, crate::domain::ims::Verdict::Denied(_)), "{v:?}");
+}
+
+#[test]
+fn another_period_or_an_unknown_state_locks_nothing() {
+    let mut s = open(10);
+    // Filed, but for another period than the one shown.
+    let other = SyncEvent::Gstr3bState {
+        period: s.period.prev(),
+        filed: Some(true),
+        checked_at: s.now,
+        from_cache: false,
+        error: None,
+    };
+    sync(&mut s, other);
+    assert!(!s.ims.read_only(s.period));
+    assert!(matches!(&ch(&mut s, 'a')[..], [SyncCommand::Stage { .. }]));
+    ch(&mut s, 'g');
+    // The check failed: say so, but let the user work (GSTN has the last word).
+    let ev = gstr3b(&s, None, Some("offline: cannot reach the API"));
+    sync(&mut s, ev);
+    assert!(!s.ims.read_only(s.period));
+    assert_eq!(s.ims.gstr3b_of(s.period).unwrap().filed, None);
+    assert!(matches!(&ch(&mut s, 'a')[..], [SyncCommand::Stage { .. }]));
+    ch(&mut s, 'g');
+    // Not filed: nothing locked either.
+    let ev = gstr3b(&s, Some(false), None);
+    sync(&mut s, ev);
+    assert!(matches!(&ch(&mut s, 'a')[..], [SyncCommand::Stage { .. }]));
+}
+
+#[test]
+fn download_writes_the_columns_as_shown_with_trade_names() {
+    let mut s = open(6);
+    s.downloads_dir = Some(std::path::PathBuf::from("/tmp/gstdash-test-downloads"));
+    let names: HashMap<String, String> = [("27AAPFU0939F1ZV".to_string(), "Lotus Steel Traders".to_string())].into();
+    sync(&mut s, SyncEvent::Suppliers { names: Arc::new(names) });
+    // Hide S.No, move Date first after the mark.
+    command(&mut s, "hide s.no");
+    ch(&mut s, 'c');
+    let at = s.ims.columns.cols.iter().position(|c| c.0 == Col::Date).unwrap();
+    for _ in 0..30 {
+        ch(&mut s, 'k');
+    }
+    for _ in 0..at {
+        ch(&mut s, 'j');
+    }
+    for _ in 0..at - 1 {
+        ch(&mut s, 'K');
+    }
+    key(&mut s, KeyCode::Esc);
+    assert!(ch(&mut s, 'D').is_empty(), "D opens the format chooser first");
+    let cmds = ch(&mut s, 'x');
+    let [
+        SyncCommand::Export {
+            source:
+                crate::export::ExportSource::ImsRecords {
+                    records,
+                    view,
+                    shown: Some(shown),
+                    ..
+                },
+            ..
+        },
+    ] = &cmds[..]
+    else {
+        panic!("expected an export, got {cmds:?}");
+    };
+    assert_eq!(shown.cols, s.ims.columns.shown().collect::<Vec<_>>());
+    let rows: Vec<ImsRecord> = view.iter().map(|i| records[*i as usize].clone()).collect();
+    let t = shown.export_table(Section::B2b, &rows);
+    let titles: Vec<&str> = t.columns.iter().map(|c| c.title.as_str()).take(4).collect();
+    assert_eq!(titles, vec!["Date", "Supplier GSTIN", "Trade name", "Doc no."]);
+    assert_eq!(t.rows.len(), 6);
+    assert_eq!(t.rows[0][2], crate::export::Cell::text("Lotus Steel Traders"));
+    assert_eq!(t.rows[1][2], crate::export::Cell::Empty, "an unknown supplier is blank");
+}
+
+fn journal_entry(key: &RecordKey, id: i64, new: &str, outcome: Option<&str>) -> crate::store::JournalEntry {
+    let at = crate::app::fixtures::now() - chrono::TimeDelta::minutes(30 - id);
+    crate::store::JournalEntry {
+        id,
+        at,
+        local_user: "tester".into(),
+        profile: "acme".into(),
+        record: key.to_string(),
+        old_action: "N".into(),
+        new_action: new.into(),
+        remarks: (new == "R").then(|| "not received".to_string()),
+        reference_id: outcome.map(|_| format!("0032e479bcb644{id}")),
+        outcome: outcome.map(str::to_string),
+        outcome_at: outcome.map(|_| at),
+    }
+}
+
+#[test]
+fn the_detail_pane_asks_for_the_cursor_records_history_and_drops_stale_answers() {
+    let mut s = open(10);
+    assert!(s.ims.history_for.is_none(), "nothing asked while the pane is closed");
+    let k0 = table(&s).keys[0].clone();
+    let k1 = table(&s).keys[1].clone();
+    assert_eq!(
+        key(&mut s, KeyCode::Enter),
+        vec![SyncCommand::LoadHistory { key: k0.clone() }]
+    );
+    // Moving asks for the next record; the answer for the first one comes late and is dropped.
+    assert_eq!(ch(&mut s, 'j'), vec![SyncCommand::LoadHistory { key: k1.clone() }]);
+    sync(
+        &mut s,
+        SyncEvent::History {
+            key: k0.clone(),
+            entries: vec![journal_entry(&k0, 1, "A", Some("applied"))],
+        },
+    );
+    assert!(s.ims.history_of(&k0).is_none() && s.ims.history_of(&k1).is_none());
+    let entries = vec![
+        journal_entry(&k1, 1, "A", Some("rejected IMSSAV0054: enter value for itcRedReq")),
+        journal_entry(&k1, 2, "R", None),
+    ];
+    sync(
+        &mut s,
+        SyncEvent::History {
+            key: k1.clone(),
+            entries: entries.clone(),
+        },
+    );
+    assert_eq!(s.ims.history_of(&k1), Some(&entries[..]));
+    // Keys that keep the cursor ask nothing more; a journal change (outbox) asks again.
+    assert_eq!(ch(&mut s, 's'), vec![]);
+    let cur = table(&s).current_key().cloned().unwrap();
+    let cmds = update(&mut s, Msg::Sync(SyncEvent::Outbox { staged: vec![] }));
+    assert_eq!(cmds, vec![SyncCommand::LoadHistory { key: cur }]);
+    // Closing the pane stops asking.
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(ch(&mut s, 'j'), vec![]);
+}
+
+#[test]
+fn a_large_table_applies_the_typed_filter_after_a_pause_and_echoes_at_once() {
+    let mut s = open(DEBOUNCE_FROM + 1_000);
+    let all = table(&s).view.len();
+    ch(&mut s, '/');
+    typed(&mut s, "inv/25-26/0000");
+    let t = table(&s);
+    assert_eq!(t.filter, "inv/25-26/0000", "the text echoes at once");
+    assert_eq!(t.view.len(), all, "the view waits for the pause");
+    let due = s.ims.deadline().expect("the runner is told when to wake");
+    assert!(due > std::time::Instant::now());
+    // A clock tick before the pause is over changes nothing.
+    let now = s.now;
+    update(&mut s, Msg::Tick(now));
+    assert_eq!(table(&s).view.len(), all);
+    // After it, the filter applies.
+    std::thread::sleep(FILTER_PAUSE + std::time::Duration::from_millis(20));
+    let now = s.now;
+    update(&mut s, Msg::Tick(now));
+    assert_eq!(table(&s).view.len(), 9, "INV/25-26/00001..9");
+    assert!(s.ims.deadline().is_none());
+    // Typing more narrows within the view; Enter applies at once.
+    ch(&mut s, '1');
+    key(&mut s, KeyCode::Enter);
+    let t = table(&s);
+    assert_eq!(t.view.len(), 1);
+    assert_eq!(t.records[t.view[0] as usize].doc_number(), "INV/25-26/00001");
+    // Backspace widens again (a full pass), also after the pause or at the next table key.
+    ch(&mut s, '/');
+    key(&mut s, KeyCode::Backspace);
+    key(&mut s, KeyCode::Backspace);
+    assert_eq!(table(&s).view.len(), 1, "still waiting");
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(table(&s).view.len(), 99, "\"inv/25-26/000\": INV/25-26/00001..00099");
+}
+
+#[test]
+fn a_small_table_filters_on_every_keystroke() {
+    let mut s = open(100);
+    ch(&mut s, '/');
+    typed(&mut s, "00001");
+    assert!(s.ims.deadline().is_none());
+    assert_eq!(table(&s).view.len(), 1);
+}
+
+// ---- Key overrides from the config file -----------------------------------------------------
+
+fn with_keys(toml: &str) -> AppState {
+    let cfg = crate::config::Config::parse(toml, std::path::Path::new("test.toml")).expect("config parses");
+    let mut s = open(10);
+    crate::config::KeyOverride::apply_all(&cfg.keys, &mut s.keymap).unwrap();
+    s
+}
+
+#[test]
+fn config_overrides_rebind_the_ims_contexts() {
+    let mut s = with_keys(
+        "[keys.records]\naccept = [\"y\"]\nopen_columns = [\"F2\"]\n\
+         [keys.column_chooser]\nmove_down = [\"ctrl-j\"]\n\
+         [keys.record_filter]\nconfirm = [\"tab\"]\n",
+    );
+    // The old key is free, the new one accepts.
+    assert_eq!(ch(&mut s, 'a'), vec![]);
+    assert!(matches!(&ch(&mut s, 'y')[..], [SyncCommand::Stage { .. }]));
+    // Help and the hint bar name the new key.
+    use crate::app::keymap::{Action as K, Context};
+    assert_eq!(s.keymap.key_for(Context::Records, K::Accept).as_deref(), Some("y"));
+    let hints = s.keymap.hints(&s.contexts());
+    assert!(hints.iter().any(|h| h.keys == "y" && h.label == "accept"), "{hints:?}");
+    // F2 opens the column chooser; Ctrl-j moves a column there; plain J no longer does.
+    key(&mut s, KeyCode::F(2));
+    assert!(s.ims.chooser.is_some());
+    let before = s.ims.columns.clone();
+    ch(&mut s, 'J');
+    assert_eq!(s.ims.columns, before, "J is unbound now");
+    ctrl(&mut s, 'j');
+    assert_ne!(s.ims.columns, before);
+    key(&mut s, KeyCode::Esc);
+    // Tab ends typing the filter instead of Enter.
+    ch(&mut s, '/');
+    typed(&mut s, "00002");
+    key(&mut s, KeyCode::Tab);
+    assert!(!table(&s).filter_editing);
+    assert_eq!(table(&s).view.len(), 1);
+}
+
+#[test]
+fn config_overrides_that_clash_in_an_ims_context_are_refused_with_their_line() {
+    let e = crate::config::Config::parse("[keys.records]\naccept = [\"r\"]\n", std::path::Path::new("test.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("test.toml:2") && e.contains("reject"), "{e}");
+    let e = crate::config::Config::parse(
+        "[keys.record_filter]\nconfirm = [\"x\"]\n",
+        std::path::Path::new("test.toml"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("types into"), "a typing context keeps its letters: {e}");
+}
+
+#[test]
+fn row_text_is_built_for_visible_rows_first_and_the_rest_in_idle_time() {
+    let mut s = open(DEBOUNCE_FROM + 5_000);
+    let t = table(&s);
+    assert!(t.text_pending(), "opening does not format every row");
+    assert!(
+        s.ims.deadline().is_some(),
+        "the event loop is asked to wake and build the rest"
+    );
+    let mut wakes = 0;
+    while s.ims.table.as_ref().unwrap().text_pending() {
+        let now = s.now;
+        update(&mut s, Msg::Tick(now));
+        wakes += 1;
+        assert!(wakes < 100);
+    }
+    assert_eq!(wakes, (DEBOUNCE_FROM + 5_000).div_ceil(super::update::TEXT_CHUNK));
+    assert!(s.ims.deadline().is_none(), "idle again");
+    // A filter before the idle work is done builds what is missing at once: same answer.
+    let mut early = open(DEBOUNCE_FROM + 5_000);
+    ch(&mut early, '/');
+    typed(&mut early, "inv/25-26/0000");
+    key(&mut early, KeyCode::Enter);
+    assert!(!table(&early).text_pending());
+    assert_eq!(table(&early).view.len(), 9);
 }

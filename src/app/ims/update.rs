@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::columns::COLUMNS;
+use super::columns::{COLUMNS, ColumnChooser};
 use super::command::{COMMANDS, CommandLine, column_names};
 use super::confirm::{ConfirmOp, ConfirmState, ItcChoice, REMARKS_MAX, StagePlan, parse_partial};
 use super::{GRID_STATUSES, RecordTable};
@@ -17,6 +17,24 @@ use crate::domain::ims::{
 use crate::domain::query;
 use crate::domain::{Action as ImsAction, Money, ReturnPeriod};
 use crate::sync::{Decision, JobKind, Outcome, SyncCommand, SyncEvent, Target};
+
+/// The clock, or the event loop at [`ImsState::deadline`](super::ImsState::deadline): a typed
+/// filter whose pause is over is applied; otherwise a chunk of row text is built.
+pub fn on_tick(state: &mut AppState) {
+    let now = std::time::Instant::now();
+    let Some(t) = state.ims.table.as_mut() else {
+        return;
+    };
+    if t.apply_due_filter(now) {
+        state.dirty = true;
+    } else {
+        // Idle: a few milliseconds of row text, so the first filter or sort is quick.
+        t.build_text_chunk(TEXT_CHUNK);
+    }
+}
+
+/// Rows whose text one idle wake builds (a few milliseconds).
+pub const TEXT_CHUNK: usize = 4_000;
 
 /// Summary grid keys on the dashboard: move the cell cursor, Enter drills in.
 pub fn grid_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
@@ -55,6 +73,7 @@ fn drill_down(state: &mut AppState) -> Vec<SyncCommand> {
         return vec![];
     }
     let mut t = RecordTable::new(section, state.ims.grid_status());
+    t.suppliers = state.ims.suppliers.clone();
     if let Some(f) = state.ims.loaded.get(&section) {
         t.set_records(f.value.clone(), f.fetched_at, f.from_cache);
     }
@@ -68,12 +87,40 @@ fn table_page(state: &AppState) -> isize {
     state.size.1.saturating_sub(7).max(1) as isize
 }
 
-/// Keys of the record table.
+/// Keys of the record table. With the detail pane open, a cursor on another record asks the
+/// engine for that record's journal (read off the UI thread).
 pub fn records_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
+    let mut cmds = table_action(state, action);
+    cmds.extend(want_history(state, false));
+    cmds
+}
+
+/// `LoadHistory` for the cursor record when the detail pane shows it and its journal is not
+/// loaded or asked for yet (`again`: ask even so, the journal changed).
+fn want_history(state: &mut AppState, again: bool) -> Vec<SyncCommand> {
+    let key = state
+        .ims
+        .table
+        .as_ref()
+        .filter(|t| t.detail)
+        .and_then(|t| t.current_key())
+        .cloned();
+    match key {
+        Some(k) if again || state.ims.history_for.as_ref() != Some(&k) => {
+            state.ims.history_for = Some(k.clone());
+            vec![SyncCommand::LoadHistory { key: k }]
+        }
+        _ => vec![],
+    }
+}
+
+fn table_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
     let page = table_page(state);
     let Some(t) = state.ims.table.as_mut() else {
         return vec![];
     };
+    // Whatever the key, it acts on the view as filtered by what was typed.
+    t.flush_filter();
     state.dirty = true;
     match action {
         Action::Up => t.move_cursor(-1),
@@ -82,8 +129,21 @@ pub fn records_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> 
         Action::PageDown => t.move_cursor(page),
         Action::Top => t.move_cursor(isize::MIN),
         Action::Bottom => t.move_cursor(isize::MAX),
-        Action::Left => t.col_cursor = t.col_cursor.saturating_sub(1).max(1),
-        Action::Right => t.col_cursor = (t.col_cursor + 1).min(COLUMNS.len() - 1),
+        Action::Left => t.col_cursor = state.ims.columns.step(COLUMNS[t.col_cursor].col, -1).index(),
+        Action::Right => t.col_cursor = state.ims.columns.step(COLUMNS[t.col_cursor].col, 1).index(),
+        Action::OpenColumns => {
+            let cursor = state
+                .ims
+                .columns
+                .cols
+                .iter()
+                .position(|(c, _)| c.index() == t.col_cursor);
+            state.ims.chooser = Some(ColumnChooser {
+                cursor: cursor.unwrap_or(0),
+                error: None,
+                before: Some(state.ims.columns.clone()),
+            });
+        }
         Action::Sort => t.sort_by_cursor(),
         Action::ToggleMark => {
             t.toggle_mark();
@@ -131,8 +191,12 @@ pub fn filter_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
         return vec![];
     };
     state.dirty = true;
+    let now = std::time::Instant::now();
     match action {
-        Action::Confirm => t.filter_editing = false,
+        Action::Confirm => {
+            t.filter_editing = false;
+            t.flush_filter();
+        }
         Action::Close => {
             t.filter_editing = false;
             t.set_filter(String::new());
@@ -140,7 +204,7 @@ pub fn filter_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
         Action::DeleteChar => {
             let mut f = t.filter.clone();
             f.pop();
-            t.set_filter(f);
+            t.type_filter(f, now);
         }
         Action::ClearFilter => t.set_filter(String::new()),
         _ => {}
@@ -149,7 +213,7 @@ pub fn filter_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
 }
 
 /// A printable character typed into the filter or the remarks. The filter is applied as
-/// typed: a substring pass over 100,000 precomputed rows takes a few milliseconds.
+/// typed on small tables; a large one follows after a short pause (the text echoes at once).
 pub fn typed(state: &mut AppState, c: char) {
     match state.popup.as_mut() {
         Some(Popup::Confirm(cf)) => {
@@ -176,7 +240,7 @@ pub fn typed(state: &mut AppState, c: char) {
             if let Some(t) = state.ims.table.as_mut().filter(|t| t.filter_editing) {
                 let mut f = t.filter.clone();
                 f.push(c);
-                t.set_filter(f);
+                t.type_filter(f, std::time::Instant::now());
                 state.dirty = true;
             }
         }
@@ -288,30 +352,21 @@ fn run_command(state: &mut AppState, text: &str) -> Result<Vec<SyncCommand>, Str
         "hide" | "show" => {
             let names = column_names();
             if full == "show" && arg == "all" {
-                state.ims.hidden_cols.clear();
-                return Ok(vec![]);
+                state.ims.columns.cols.iter_mut().for_each(|c| c.1 = true);
+                return Ok(save_columns(state));
             }
             let idx = names
                 .iter()
                 .position(|n| *n == arg.to_lowercase())
                 .ok_or_else(|| format!("{full} which column? {}", names.join(", ")))?;
             let col = COLUMNS[idx + 1].col;
-            if full == "hide" {
-                if COLUMNS[idx + 1].priority == 0 {
-                    return Err(format!("{arg} is essential and always shown"));
-                }
-                if !state.ims.hidden_cols.contains(&col) {
-                    state.ims.hidden_cols.push(col);
-                }
-            } else {
-                state.ims.hidden_cols.retain(|c| *c != col);
-            }
-            Ok(vec![])
+            state.ims.columns.set_shown(col, full == "show")?;
+            Ok(save_columns(state))
         }
         "detail" => {
             let t = state.ims.table.as_mut().ok_or_else(table)?;
             t.detail = !t.detail;
-            Ok(vec![])
+            Ok(want_history(state, false))
         }
         other => {
             state.ims.table.as_ref().ok_or_else(table)?;
@@ -328,6 +383,52 @@ fn run_command(state: &mut AppState, text: &str) -> Result<Vec<SyncCommand>, Str
             Ok(records_action(state, action))
         }
     }
+}
+
+/// Remembers the column arrangement for the profile (the engine writes it to the store).
+fn save_columns(state: &mut AppState) -> Vec<SyncCommand> {
+    // The highlighted column may just have been hidden: move it to a shown one.
+    if let Some(t) = state.ims.table.as_mut()
+        && !state.ims.columns.is_shown(COLUMNS[t.col_cursor].col)
+    {
+        t.col_cursor = state.ims.columns.step(COLUMNS[t.col_cursor].col, 0).index();
+    }
+    vec![SyncCommand::SaveImsColumns {
+        columns: state.ims.columns.encode(),
+    }]
+}
+
+/// Keys of the column chooser.
+pub fn columns_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
+    let Some(ch) = state.ims.chooser.as_mut() else {
+        return vec![];
+    };
+    state.dirty = true;
+    let layout = &mut state.ims.columns;
+    let last = layout.cols.len().saturating_sub(1);
+    match action {
+        Action::Up => ch.cursor = ch.cursor.saturating_sub(1),
+        Action::Down => ch.cursor = (ch.cursor + 1).min(last),
+        Action::MoveUp => ch.cursor = layout.move_by(ch.cursor, -1),
+        Action::MoveDown => ch.cursor = layout.move_by(ch.cursor, 1),
+        Action::ToggleMark => {
+            if let Some(&(col, on)) = layout.cols.get(ch.cursor) {
+                ch.error = layout.set_shown(col, !on).err();
+            }
+        }
+        Action::Close | Action::Confirm => {
+            let changed = ch.before.as_ref() != Some(&state.ims.columns);
+            state.ims.chooser = None;
+            return if changed { save_columns(state) } else { vec![] };
+        }
+        _ => {}
+    }
+    if !matches!(action, Action::ToggleMark)
+        && let Some(ch) = state.ims.chooser.as_mut()
+    {
+        ch.error = None;
+    }
+    vec![]
 }
 
 /// Keys of the confirm popup.
@@ -429,13 +530,32 @@ fn docs(n: usize) -> String {
     )
 }
 
-/// The rules' context. Whether GSTR-3B of the period is filed is not known to the app yet,
-/// so that lock is left to GSTN's answer.
+/// The rules' context. GSTR-3B of the selected period counts as filed only when GSTN said so;
+/// an unknown state (the check failed) locks nothing and leaves the lock to GSTN's answer.
 pub fn rule_context(state: &AppState) -> RuleContext {
     RuleContext {
         today: state.today(),
-        gstr3b_filed: false,
+        gstr3b_filed: state.ims.read_only(state.period),
     }
+}
+
+/// Refuses a change to IMS data when GSTR-3B of the selected period is filed: a toast says
+/// why. Returns true when refused.
+fn refuse_read_only(state: &mut AppState, what: &str) -> bool {
+    if !state.ims.read_only(state.period) {
+        return false;
+    }
+    state.toasts.push(
+        ToastLevel::Warn,
+        format!("Cannot {what}"),
+        format!(
+            "GSTR-3B for {} is filed, so IMS is read-only for this period (GSTN refuses changes).",
+            state.period
+        ),
+        state.now,
+    );
+    state.dirty = true;
+    true
 }
 
 /// Why `target` is not possible for the cursor record, if it is not (detail pane, toasts).
@@ -451,6 +571,9 @@ pub fn verdict_for(state: &AppState, t: &RecordTable, i: usize, target: &Target)
 /// a / r / p / R on the cursor record or the selection: check the rules, then stage at once
 /// (one record, nothing to ask) or through the confirm popup.
 fn act(state: &mut AppState, target: Target) -> Vec<SyncCommand> {
+    if state.ims.table.is_none() || refuse_read_only(state, &verb(&target).to_lowercase()) {
+        return vec![];
+    }
     let Some(t) = state.ims.table.as_ref() else {
         return vec![];
     };
@@ -606,6 +729,9 @@ fn undo(state: &mut AppState) -> Vec<SyncCommand> {
 }
 
 fn clear_local(state: &mut AppState) -> Vec<SyncCommand> {
+    if state.ims.table.is_none() || refuse_read_only(state, "clear local actions") {
+        return vec![];
+    }
     let Some(t) = state.ims.table.as_ref() else {
         return vec![];
     };
@@ -632,6 +758,9 @@ fn clear_local(state: &mut AppState) -> Vec<SyncCommand> {
 }
 
 fn open_push(state: &mut AppState) {
+    if refuse_read_only(state, "save to GSTN") {
+        return;
+    }
     let unsent: Vec<_> = state.ims.outbox.values().filter(|s| !s.in_flight).collect();
     if unsent.is_empty() {
         state.toasts.push(
@@ -733,12 +862,16 @@ pub fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
                 state.in_flight.remove(&JobKind::Records(section));
                 state.last_errors.remove(&JobKind::Records(section));
             }
+            // The cursor may be on another record now.
+            return want_history(state, false);
         }
         SyncEvent::Outbox { staged } => {
             state.in_flight.remove(&JobKind::Stage);
             state.ims.outbox = staged.into_iter().map(|s| (s.decision.key(), s)).collect();
             let live: std::collections::HashSet<u64> = state.ims.outbox.values().map(|s| s.batch).collect();
             state.ims.undo.retain(|b| live.contains(b));
+            // The journal got a line (staged, dropped or answered): read it again.
+            return want_history(state, true);
         }
         SyncEvent::PushProgress {
             total,
@@ -779,6 +912,37 @@ pub fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
                         s.last_outcome = Some(other);
                     }
                 }
+            }
+            if state.ims.history_for.as_ref() == Some(&key) {
+                return want_history(state, true);
+            }
+        }
+        SyncEvent::Gstr3bState {
+            period,
+            filed,
+            error,
+            from_cache,
+            ..
+        } => {
+            // The engine keeps a known "filed" when a later check fails (a filed return stays
+            // filed), so the latest event is the truth.
+            if !from_cache || error.is_some() {
+                state.in_flight.remove(&JobKind::ImsPeriod);
+            }
+            state.ims.gstr3b = Some(super::Gstr3bInfo { period, filed, error });
+        }
+        // An answer for a record the cursor has left is dropped (falls through below).
+        SyncEvent::History { key, entries } if state.ims.history_for.as_ref() == Some(&key) => {
+            state.ims.history = Some((key, entries));
+        }
+        SyncEvent::ImsColumns { columns } => {
+            state.ims.columns = super::columns::ColumnLayout::decode(&columns);
+        }
+        SyncEvent::Suppliers { names } => {
+            state.ims.suppliers = names;
+            let names = state.ims.suppliers.clone();
+            if let Some(t) = state.ims.table.as_mut() {
+                t.set_suppliers(names);
             }
         }
         SyncEvent::Gstr2b {
@@ -830,6 +994,17 @@ fn download_view(state: &mut AppState) -> Vec<SyncCommand> {
             section: t.section,
             records: t.records.clone(),
             view: t.view.clone(),
+            shown: Some(Box::new(super::columns::ShownColumns {
+                cols: state.ims.columns.shown().collect(),
+                names: state.ims.suppliers.clone(),
+                local: state
+                    .ims
+                    .outbox
+                    .iter()
+                    .filter(|(k, _)| k.section == t.section)
+                    .map(|(k, s)| (k.clone(), super::local_label(s)))
+                    .collect(),
+            })),
         },
         xlsx_only: vec![],
         what: label,

@@ -51,6 +51,9 @@ fn lines<'a>(state: &AppState, t: &RecordTable, i: usize, theme: &Theme) -> Vec<
         ),
         theme,
     )];
+    if let Some(name) = t.trade_name(i) {
+        out.push(kv("Supplier", name.to_string(), theme));
+    }
     for flag in r.flags() {
         out.push(Line::styled(format!("⚠ {}: {}", flag.field, flag.message), theme.warn));
     }
@@ -140,7 +143,53 @@ fn lines<'a>(state: &AppState, t: &RecordTable, i: usize, theme: &Theme) -> Vec<
             theme,
         ));
     }
+    history(&mut out, state, t, i, theme);
     out
+}
+
+/// The record's lines of the local journal, newest first: when, old → new, remarks, GSTN's
+/// reference id and the outcome.
+fn history<'a>(out: &mut Vec<Line<'a>>, state: &AppState, t: &RecordTable, i: usize, theme: &Theme) {
+    let key = &t.keys[i];
+    let Some(entries) = state.ims.history_of(key) else {
+        let text = if state.ims.history_for.as_ref() == Some(key) {
+            "loading the journal…"
+        } else {
+            "–"
+        };
+        out.push(kv("History", text.into(), theme));
+        return;
+    };
+    if entries.is_empty() {
+        out.push(kv("History", "no action taken from this computer".into(), theme));
+        return;
+    }
+    out.push(Line::styled(format!("History ({})", entries.len()), theme.dim));
+    let ist = crate::app::state::ist();
+    for e in entries.iter().rev() {
+        let mut text = format!(
+            "{} {} → {}",
+            e.at.with_timezone(&ist).format("%d-%m-%Y %H:%M"),
+            ImsAction::from_code(&e.old_action).label(),
+            ImsAction::from_code(&e.new_action).label()
+        );
+        if let Some(rm) = e.remarks.as_deref().filter(|s| !s.is_empty()) {
+            text.push_str(&format!(" · “{rm}”"));
+        }
+        if let Some(r) = &e.reference_id {
+            text.push_str(&format!(" · ref {r}"));
+        }
+        let (outcome, style) = match e.outcome.as_deref() {
+            None => ("waiting".to_string(), theme.key),
+            Some("applied") => ("applied".to_string(), theme.ok),
+            Some(o) if o.starts_with("rejected") || o.starts_with("conflict") => (o.to_string(), theme.warn),
+            Some(o) => (o.to_string(), theme.dim),
+        };
+        out.push(Line::from(vec![
+            Span::styled(format!("  {text} · "), theme.text),
+            Span::styled(outcome, style),
+        ]));
+    }
 }
 
 fn target_word(t: &Target) -> &'static str {

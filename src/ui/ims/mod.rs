@@ -1,6 +1,7 @@
 //! The IMS record table screen: a title line ("N of M", filter, data age), the virtualized
 //! table and the detail pane; plus the confirm popup.
 
+pub mod columns;
 pub mod confirm;
 pub mod detail;
 
@@ -21,29 +22,32 @@ use super::widgets::data_table::{self, Column, TableSpec};
 use super::widgets::spinner;
 use crate::app::AppState;
 use crate::app::ims::RecordTable;
-use crate::app::ims::columns::{COLUMNS, Col, filed_label};
+use crate::app::ims::columns::{COLUMNS, Col, ColumnLayout, filed_label};
 use crate::domain::Action as ImsAction;
-use crate::sync::{JobKind, Outcome, StagedDecision, Target};
+use crate::sync::JobKind;
 
 /// The detail pane goes to the right from this width, else below the table.
 const SIDE_DETAIL_W: u16 = 130;
 const DETAIL_W: u16 = 52;
 
-/// The columns as the generic table sees them; hidden ones get no width.
-pub fn table_columns(hidden: &[Col]) -> Vec<Column<'static>> {
-    COLUMNS
+/// The shown columns in the user's order, as the generic table sees them (which drops them
+/// by priority when the terminal is narrow).
+pub fn table_columns(layout: &ColumnLayout) -> (Vec<Col>, Vec<Column<'static>>) {
+    let cols: Vec<Col> = layout.shown().collect();
+    let specs = cols
         .iter()
-        .map(|c| {
-            let off = hidden.contains(&c.col);
+        .map(|col| {
+            let c = col.spec();
             Column {
                 header: c.header,
-                min: if off { 0 } else { c.min },
-                max: if off { 0 } else { c.max },
+                min: c.min,
+                max: c.max,
                 priority: c.priority,
                 right: c.right,
             }
         })
-        .collect()
+        .collect();
+    (cols, specs)
 }
 
 pub fn render(f: &mut Frame, area: Rect, state: &AppState, t: &RecordTable, theme: &Theme) {
@@ -88,6 +92,9 @@ pub fn render(f: &mut Frame, area: Rect, state: &AppState, t: &RecordTable, them
     if let Some(d) = detail_area {
         detail::render(f, d, state, t, theme);
     }
+    if let Some(ch) = &state.ims.chooser {
+        columns::render(f, area, state, ch, theme);
+    }
     if let Some(cl) = &state.ims.command {
         let row = Rect {
             y: area.y + area.height - 1,
@@ -118,6 +125,17 @@ fn title_line<'a>(state: &AppState, t: &RecordTable, theme: &Theme, w: usize) ->
             theme.text,
         ),
     ];
+    match state.ims.gstr3b_of(state.period) {
+        Some(g) if g.filed == Some(true) => {
+            spans.push(Span::styled(" GSTR-3B filed — read-only ", theme.warn));
+            spans.push(Span::raw(" "));
+        }
+        Some(g) if g.filed.is_none() => {
+            spans.push(Span::styled(" GSTR-3B state unknown ", theme.dim));
+            spans.push(Span::raw(" "));
+        }
+        _ => {}
+    }
     if t.visual.is_some() {
         spans.push(Span::styled(" VISUAL ", theme.tab_selected));
         spans.push(Span::raw(" "));
@@ -161,26 +179,10 @@ fn title_line<'a>(state: &AppState, t: &RecordTable, theme: &Theme, w: usize) ->
     Line::from(spans)
 }
 
-/// `→Reject`, `⇡Accept` (being sent), `!Accept` (conflict), `✗Reject` (refused).
-pub fn local_label(s: &StagedDecision) -> String {
-    let what = match &s.decision.target {
-        Target::Set(ImsAction::Accepted) => "Accept",
-        Target::Set(ImsAction::Rejected) => "Reject",
-        Target::Set(ImsAction::Pending) => "Pending",
-        Target::Set(other) => other.label(),
-        Target::Reset => "Reset",
-    };
-    let mark = match (&s.last_outcome, s.in_flight) {
-        (_, true) => "⇡",
-        (Some(Outcome::Conflict { .. }), _) => "!",
-        (Some(Outcome::Rejected { .. }), _) => "✗",
-        _ => "→",
-    };
-    format!("{mark}{what}")
-}
+pub use crate::app::ims::local_label;
 
 fn table(f: &mut Frame, area: Rect, state: &AppState, t: &RecordTable, theme: &Theme) {
-    let cols = table_columns(&state.ims.hidden_cols);
+    let (shown, cols) = table_columns(&state.ims.columns);
     let widths = data_table::layout(&cols, area.width);
     let height = area.height.saturating_sub(1) as usize;
     let offset = data_table::scroll(t.offset.get(), t.cursor, height, t.view.len());
@@ -188,13 +190,13 @@ fn table(f: &mut Frame, area: Rect, state: &AppState, t: &RecordTable, theme: &T
     let end = (offset + height).min(t.view.len());
     let sort = t
         .sort
-        .and_then(|s| COLUMNS.iter().position(|c| c.col == s.col).map(|i| (i, s.descending)));
+        .and_then(|s| shown.iter().position(|c| *c == s.col).map(|i| (i, s.descending)));
     let spec = TableSpec {
         columns: &cols,
         widths: &widths,
         header_style: theme.table_header,
         sort,
-        highlight: Some(t.col_cursor),
+        highlight: shown.iter().position(|c| *c == COLUMNS[t.col_cursor].col),
         highlight_style: theme.tab_selected,
     };
     let row_style = |pos: usize| -> Style {
@@ -209,9 +211,9 @@ fn table(f: &mut Frame, area: Rect, state: &AppState, t: &RecordTable, theme: &T
     let cell = |pos: usize, ci: usize| -> (Cow<'_, str>, Option<Style>) {
         let i = t.view[pos] as usize;
         let rec = &t.records[i];
-        let text = &t.text[i];
+        let text = t.row_text(i);
         let on_cursor = pos == t.cursor;
-        match COLUMNS[ci].col {
+        match shown[ci] {
             Col::Mark => (Cow::Borrowed(if t.is_selected(pos) { "●" } else { " " }), None),
             Col::Sno => (Cow::Owned((pos + 1).to_string()), (!on_cursor).then_some(theme.dim)),
             Col::Local => match state.ims.outbox.get(&t.keys[i]) {

@@ -200,8 +200,17 @@ fn narrow_terminals_drop_low_priority_columns() {
     for h in ["Supplier GSTIN", "Doc no.", "Taxable", "Action", "Local"] {
         assert!(narrow.contains(h), "80 columns keep {h}");
     }
-    for h in ["IGST", "CGST", "Form", "Period", "S.No", "P-blk", "3B"] {
+    for h in ["IGST", "CGST", "Form", "Period", "S.No", "Trade name"] {
         assert!(!narrow.contains(h) && wide.contains(h), "{h} only when wide");
+    }
+    // Hiding columns makes room: the least important ones come back.
+    let mut s = s;
+    for c in [crate::app::ims::columns::Col::Igst, crate::app::ims::columns::Col::Cgst] {
+        s.ims.columns.set_shown(c, false).unwrap();
+    }
+    let wide = text(&draw(&s, 160, 48));
+    for h in ["P-blk", "3B"] {
+        assert!(wide.contains(h), "{h} back once IGST and CGST are hidden");
     }
 }
 
@@ -312,4 +321,111 @@ fn visual_mode_is_named_in_the_title() {
     assert!(screen.contains("3 selected"), "{screen}");
     keys(&mut s, "v");
     assert!(!text(&draw(&s, 80, 24)).contains("VISUAL"));
+}
+
+/// Trade names from GSTR-2B in their column and the detail pane; one supplier is unknown
+/// (blank, not an error). A filed GSTR-3B marks the period read-only in the title.
+#[test]
+fn trade_names_and_read_only_marker_160x48() {
+    let mut s = table_state(ThemeName::Dark, sample());
+    let names: std::collections::HashMap<String, String> = [
+        ("27AAPFU0939F1ZV", "Lotus Steel Traders"),
+        ("29AABCT1332L1ZA", "Bharat Paper Mills Pvt Ltd"),
+    ]
+    .into_iter()
+    .map(|(g, n)| (g.to_string(), n.to_string()))
+    .collect();
+    update(
+        &mut s,
+        Msg::Sync(SyncEvent::Suppliers {
+            names: std::sync::Arc::new(names),
+        }),
+    );
+    let (period, now) = (s.period, s.now);
+    update(
+        &mut s,
+        Msg::Sync(SyncEvent::Gstr3bState {
+            period,
+            filed: Some(true),
+            checked_at: now,
+            from_cache: false,
+            error: None,
+        }),
+    );
+    key(&mut s, KeyCode::Enter);
+    let screen = text(&draw(&s, 160, 48));
+    assert!(screen.contains("Lotus Steel Traders"), "{screen}");
+    assert!(screen.contains("GSTR-3B filed — read-only"), "{screen}");
+    assert_snapshot!("records_trade_names_160x48", screen);
+    // The filter's free text matches trade names.
+    keys(&mut s, "/bharat");
+    let t = s.ims.table.as_ref().unwrap();
+    assert!(!t.view.is_empty());
+    assert!(t.view.iter().all(|&i| t.records[i as usize].stin == "29AABCT1332L1ZA"));
+    // At 80 columns the trade name drops before the GSTIN.
+    key(&mut s, KeyCode::Esc);
+    key(&mut s, KeyCode::Enter);
+    let narrow = text(&draw(&s, 80, 24));
+    assert!(
+        narrow.contains("Supplier GSTIN") && !narrow.contains("Trade name"),
+        "{narrow}"
+    );
+}
+
+#[test]
+fn column_chooser_80x24() {
+    let mut s = table_state(ThemeName::Dark, sample());
+    keys(&mut s, "cj jJ");
+    let screen = text(&draw(&s, 80, 24));
+    assert!(screen.contains("Columns"), "{screen}");
+    assert_snapshot!("column_chooser_80x24", screen);
+    // The mono theme still shows the cursor row.
+    let mut m = table_state(ThemeName::Mono, sample());
+    keys(&mut m, "c");
+    let t = draw(&m, 80, 24);
+    let buf = t.backend().buffer();
+    let reversed = (0..24)
+        .any(|y| (0..80).any(|x| buf[(x, y)].modifier.contains(Modifier::REVERSED) && buf[(x, y)].symbol() == "["));
+    assert!(reversed, "the chooser's cursor is visible without colour");
+}
+
+/// The detail pane's action history from the local journal, newest first.
+#[test]
+fn detail_history_160x48() {
+    let mut s = table_state(ThemeName::Dark, sample());
+    key(&mut s, KeyCode::Enter);
+    let k = s.ims.table.as_ref().unwrap().keys[0].clone();
+    let at = crate::app::fixtures::now() - chrono::TimeDelta::hours(2);
+    let e = |id: i64, old: &str, new: &str, rm: Option<&str>, rf: Option<&str>, out: Option<&str>| {
+        crate::store::JournalEntry {
+            id,
+            at: at + chrono::TimeDelta::minutes(id * 7),
+            local_user: "tester".into(),
+            profile: "acme".into(),
+            record: k.to_string(),
+            old_action: old.into(),
+            new_action: new.into(),
+            remarks: rm.map(str::to_string),
+            reference_id: rf.map(str::to_string),
+            outcome: out.map(str::to_string),
+            outcome_at: out.map(|_| at),
+        }
+    };
+    let entries = vec![
+        e(
+            1,
+            "N",
+            "R",
+            Some("not received"),
+            Some("0032e479bcb644c"),
+            Some("applied"),
+        ),
+        e(2, "R", "N", None, Some("0032e479bcb6451"), Some("applied")),
+        e(3, "N", "A", None, None, None),
+    ];
+    update(&mut s, Msg::Sync(SyncEvent::History { key: k, entries }));
+    let screen = text(&draw(&s, 160, 48));
+    assert!(screen.contains("History (3)"), "{screen}");
+    assert!(screen.contains("0032e479bcb644c"), "{screen}");
+    assert_snapshot!("records_detail_history_160x48", screen);
 }
