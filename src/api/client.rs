@@ -876,13 +876,51 @@ pub fn decode<T: DeserializeOwned>(
     body: &[u8],
     shape: Shape,
 ) -> Result<T, ApiError> {
+    if shape == Shape::Gstn
+        && status.is_success()
+        && let Some(v) = decode_gstn_success(body)
+    {
+        return Ok(v);
+    }
+    decode_general(endpoint, status, headers, body, shape)
+}
+
+/// The common case of a GSTN call, a success, read straight into `T` in one pass. `None` for
+/// anything else, which [`decode_general`] then reads (and explains) as before: the checks here
+/// are the ones it makes, so both agree on which bodies are successes.
+fn decode_gstn_success<T: DeserializeOwned>(body: &[u8]) -> Option<T> {
+    let env: wire::GstnEnvelope<T> = serde_json::from_slice(body).ok()?;
+    if env.code.is_some_and(|code| !(200..300).contains(&code)) {
+        return None;
+    }
+    let data = env.data?;
+    let status_cd = data.status_cd.map(|v| match v {
+        Value::String(s) => s,
+        other => other.to_string(),
+    });
+    if status_cd.as_deref() == Some("0") {
+        return None;
+    }
+    data.data
+}
+
+/// Any response, through a `Value` tree: slower, but it can say exactly where a body is wrong.
+fn decode_general<T: DeserializeOwned>(
+    endpoint: &str,
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+    shape: Shape,
+) -> Result<T, ApiError> {
     let env: Option<RawEnvelope> = serde_json::from_slice(body).ok();
     let tx = env.as_ref().and_then(|e| e.transaction_id.clone());
-    let platform_text = env
-        .as_ref()
-        .and_then(|e| e.message.clone())
-        .unwrap_or_else(|| snippet(body, status.canonical_reason().unwrap_or("error")));
-    let platform_msg = || platform_text.clone();
+    // Built only when an error needs it: a success body can be tens of megabytes.
+    let message = env.as_ref().and_then(|e| e.message.clone());
+    let platform_msg = || {
+        message
+            .clone()
+            .unwrap_or_else(|| snippet(body, status.canonical_reason().unwrap_or("error")))
+    };
     if status == StatusCode::TOO_MANY_REQUESTS {
         let retry_after = headers
             .get(header::RETRY_AFTER)
@@ -1074,6 +1112,98 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.code, "HTTP 502");
         assert!(e.message.contains("Bad gateway"));
+    }
+
+    /// Both ways of reading a body, for comparing them.
+    fn both<T: DeserializeOwned>(body: &str) -> (Option<T>, Result<T, ApiError>) {
+        let general = decode_general(
+            "GET /x",
+            StatusCode::OK,
+            &HeaderMap::new(),
+            body.as_bytes(),
+            Shape::Gstn,
+        );
+        (decode_gstn_success(body.as_bytes()), general)
+    }
+
+    #[test]
+    fn one_pass_successes_match_the_general_path() {
+        // Amounts as numbers, strings and null, the old field name, an unknown field, escapes.
+        let body = r#"{"code":200,"data":{"status_cd":"1","data":{"b2b":[
+            {"stin":"27AAPFU0939F1ZV","rtnprd":"102025","srcform":"R1","inum":"A\"1\u00e9","idt":"01-10-2025",
+             "inv_typ":"R","action":"N","pos":"27","ispendactnallwd":"Y","srcfilstatus":"Filed","hash":"h1",
+             "val":"118.50","txval":100,"iamt":0.10,"camt":null,"samt":9.25,"cess":0,"newField":[1,{"a":2}]},
+            {"stin":" 27aapfu0939f1zv ","rtnprd":"102025","srcform":"IFF","inum":"B2","idt":"2025-10-02",
+             "action":"R","pos":"27","srcfilstatus":"Not Filed","val":12345678901234.56,"txval":1e2}
+            ],"b2ba":[]}},"timestamp":"1700000000000","transaction_id":"t-1"}"#;
+        let (fast, general) = both::<wire::InvoicesResponse>(body);
+        let fast = fast.expect("a success is read in one pass");
+        assert_eq!(Some(&fast), general.as_ref().ok());
+        let b2b = &fast["b2b"];
+        assert_eq!(b2b.len(), 2);
+        assert_eq!(b2b[0].inum.as_deref(), Some("A\"1é"));
+        assert_eq!(
+            b2b[0].iamt.0.to_string(),
+            "0.10",
+            "exact decimals, never through a float"
+        );
+        assert_eq!(b2b[1].val.0.to_string(), "12345678901234.56");
+        // A numeric status_cd of 1 is a success too.
+        let (fast, general) = both::<Value>(r#"{"code":"200","data":{"status_cd":1,"data":{"x":[1]}}}"#);
+        assert_eq!(fast, Some(json!({"x":[1]})));
+        assert_eq!(fast, general.ok());
+    }
+
+    #[test]
+    fn anything_but_a_plain_success_takes_the_general_path() {
+        let cases = [
+            // GSTN error, even with a payload beside it.
+            r#"{"code":200,"data":{"status_cd":"0","data":{"b2b":[]},"error":{"error_cd":"RET191106","message":"no"}}}"#,
+            r#"{"code":200,"data":{"status_cd":0,"data":{"b2b":[]}}}"#,
+            // Envelope code says failure.
+            r#"{"code":500,"data":{"status_cd":"1","data":{"b2b":[]}}}"#,
+            // No payload.
+            r#"{"code":200,"data":{"status_cd":"1","data":null}}"#,
+            r#"{"code":200,"data":{"status_cd":"1"}}"#,
+            r#"{"code":200,"data":null}"#,
+            // Not an envelope the general path accepts either.
+            r#"{"code":200,"data":{"status_cd":"1","data":{"b2b":[]}},"timestamp":{"at":1}}"#,
+            // A payload that does not fit: the general path names the field.
+            r#"{"code":200,"data":{"status_cd":"1","data":{"b2b":[{"val":"abc"}]}}}"#,
+            // Duplicate keys: the general path keeps the last one.
+            r#"{"code":200,"data":{"status_cd":"1","data":{"b2b":[]},"data":{"b2ba":[]}}}"#,
+        ];
+        for body in cases {
+            let (fast, _) = both::<wire::InvoicesResponse>(body);
+            assert!(fast.is_none(), "{body}");
+        }
+        let e = decode::<wire::InvoicesResponse>(
+            "GET /x",
+            StatusCode::OK,
+            &HeaderMap::new(),
+            cases[0].as_bytes(),
+            Shape::Gstn,
+        )
+        .unwrap_err();
+        assert_eq!((e.kind, e.code.as_str()), (ErrorKind::Gstn, "RET191106"));
+        let e = decode::<wire::InvoicesResponse>(
+            "GET /x",
+            StatusCode::OK,
+            &HeaderMap::new(),
+            cases[7].as_bytes(),
+            Shape::Gstn,
+        )
+        .unwrap_err();
+        assert!(e.message.starts_with("data.data.b2b[0].val"), "{}", e.message);
+        let r = decode::<wire::InvoicesResponse>(
+            "GET /x",
+            StatusCode::OK,
+            &HeaderMap::new(),
+            cases[8].as_bytes(),
+            Shape::Gstn,
+        )
+        .unwrap();
+        assert_eq!(r.keys().collect::<Vec<_>>(), ["b2ba"]);
     }
 
     #[test]

@@ -115,6 +115,40 @@ pub struct RawEnvelope {
     pub transaction_id: Option<String>,
 }
 
+/// A successful GSTN answer read in one pass straight into `T` (`data.data`), without first
+/// building a `Value` tree of the whole body: a 100k-record section is ~40 MB of JSON and the
+/// tree costs several times that in allocations. Same fields and types as [`RawEnvelope`], so
+/// it reads exactly the bodies that one reads; anything unusual (an error, a missing payload,
+/// a payload `T` rejects) is left to the general path, which says precisely what is wrong.
+#[derive(Debug, Deserialize)]
+#[serde(bound = "T: Deserialize<'de>")]
+pub struct GstnEnvelope<T> {
+    #[serde(default, deserialize_with = "loose_u16")]
+    pub code: Option<u16>,
+    #[serde(default)]
+    pub data: Option<GstnData<T>>,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub timestamp: Option<EpochMillis>,
+    #[serde(default)]
+    pub transaction_id: Option<String>,
+}
+
+/// `data = {status_cd, data}` of a [`GstnEnvelope`]; `error` is ignored (see the general path).
+#[derive(Debug, Deserialize)]
+#[serde(bound = "T: Deserialize<'de>")]
+pub struct GstnData<T> {
+    #[serde(default)]
+    pub status_cd: Option<Value>,
+    #[serde(default = "none")]
+    pub data: Option<T>,
+}
+
+fn none<T>() -> Option<T> {
+    None
+}
+
 fn loose_u16<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {
     let v = Value::deserialize(d)?;
     Ok(match v {

@@ -506,7 +506,7 @@ async fn outcomes_of(ctx: &SyncCtx, send: &SendRow, status: &SaveStatus) -> Resu
         let mut current: HashMap<RecordKey, ImsRecord> = HashMap::new();
         for s in sections {
             let recs = fetch_section(ctx, s).await?;
-            for rec in &recs {
+            for rec in recs.iter() {
                 current.insert(rec.key(s), rec.clone());
             }
         }
@@ -557,11 +557,11 @@ pub struct PullSummary {
 
 /// Fetches one whole section (all statuses), merges it into the store, and announces it.
 /// An "no records" answer (IMS0027) is an empty section.
-pub async fn fetch_section(ctx: &SyncCtx, section: Section) -> Result<Vec<ImsRecord>, ApiError> {
+pub async fn fetch_section(ctx: &SyncCtx, section: Section) -> Result<Arc<Vec<ImsRecord>>, ApiError> {
     Ok(pull_section(ctx, section).await?.1)
 }
 
-async fn pull_section(ctx: &SyncCtx, section: Section) -> Result<(PullSummary, Vec<ImsRecord>), ApiError> {
+async fn pull_section(ctx: &SyncCtx, section: Section) -> Result<(PullSummary, Arc<Vec<ImsRecord>>), ApiError> {
     let mut attempt = 0;
     let recs = loop {
         rate_gate(&ctx.client).await;
@@ -655,8 +655,8 @@ async fn pull_section(ctx: &SyncCtx, section: Section) -> Result<(PullSummary, V
             from_cache: false,
         });
     }
-    let recs = Arc::try_unwrap(shared).unwrap_or_else(|a| (*a).clone());
-    Ok((summary, recs))
+    // The same copy the screen got: a section can be 100k records, never clone it.
+    Ok((summary, shared))
 }
 
 /// Pulls several sections at once, at most `concurrency` in flight, under the rate limit.
