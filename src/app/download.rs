@@ -7,7 +7,7 @@
 use super::keymap::Action;
 use super::state::{AppState, ist};
 use super::toast::ToastLevel;
-use crate::export::{ExportSource, ExportTable, FileFormat, OutTarget, Progress, files};
+use crate::export::{ExportSource, ExportTable, FileFormat, OutTarget, Progress, Report, files};
 use crate::sync::{JobKind, SyncCommand};
 
 /// What a screen wants written.
@@ -160,9 +160,54 @@ pub fn quick_balance(state: &mut AppState) -> Vec<SyncCommand> {
     self::request(state, request)
 }
 
+/// `D` on the dashboard: "Download IMS details", the whole IMS as the dashboard counts it.
+/// The engine reads the cached sections (pulling any never fetched) and fresh counts.
+pub fn ims_details(state: &mut AppState) -> Vec<SyncCommand> {
+    let request = DownloadRequest {
+        source: ExportSource::Report(Report::ImsDetails),
+        xlsx_only: vec![],
+        what: "IMS details: every IMS table and a summary by action".into(),
+        kind: "ims".into(),
+        period: "all".into(),
+    };
+    self::request(state, request)
+}
+
+/// `F` on the dashboard: the supplier follow-up pack (a sheet, or a CSV file, per supplier).
+pub fn followup(state: &mut AppState) -> Vec<SyncCommand> {
+    let request = DownloadRequest {
+        source: ExportSource::Report(Report::Followup),
+        xlsx_only: vec![],
+        what: "Supplier follow-up pack: rejected and pending".into(),
+        kind: "followup".into(),
+        period: "all".into(),
+    };
+    self::request(state, request)
+}
+
+/// `J` / `A` on the dashboard: the audit journal, of the period's month or all of it.
+pub fn journal(state: &mut AppState, all: bool) -> Vec<SyncCommand> {
+    let period = (!all).then_some(state.period);
+    let request = DownloadRequest {
+        source: ExportSource::Report(Report::Journal { period }),
+        xlsx_only: vec![],
+        what: match period {
+            Some(p) => format!("Audit journal, decisions made in {p}"),
+            None => "Audit journal, every decision".into(),
+        },
+        kind: "journal".into(),
+        period: period.map(|p| p.iso()).unwrap_or_else(|| "all".into()),
+    };
+    self::request(state, request)
+}
+
 /// The status bar's gauge: `⬇ xlsx ▰▰▰▱▱▱▱▱ 45% 45,056/1,00,000 rows`, or `saving` once
 /// every row is in (the workbook is being compressed).
 pub fn gauge_text(p: &Progress, format: FileFormat, bar: usize) -> String {
+    if p.rows_total == 0 && !p.saving {
+        // A report still being assembled (sections read or pulled): no rows counted yet.
+        return format!("⬇ {} preparing…", format.ext());
+    }
     let total = p.rows_total.max(1);
     let done = p.rows_done.min(total);
     let pct = (done * 100 / total) as usize;

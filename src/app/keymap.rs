@@ -199,10 +199,14 @@ pub enum Action {
     OpenChanges,
     EditRange,
     DefaultRange,
+    DownloadImsDetails,
+    DownloadFollowup,
+    DownloadJournal,
+    DownloadJournalAll,
 }
 
 impl Action {
-    pub const ALL: [Action; 60] = [
+    pub const ALL: [Action; 64] = [
         Action::Quit,
         Action::OpenHelp,
         Action::Refresh,
@@ -263,6 +267,10 @@ impl Action {
         Action::OpenChanges,
         Action::EditRange,
         Action::DefaultRange,
+        Action::DownloadImsDetails,
+        Action::DownloadFollowup,
+        Action::DownloadJournal,
+        Action::DownloadJournalAll,
     ];
 
     /// Stable name for config files (`quit`, `select_tab_isd`, …).
@@ -328,6 +336,10 @@ impl Action {
             Action::OpenChanges => "open_changes",
             Action::EditRange => "edit_range",
             Action::DefaultRange => "default_range",
+            Action::DownloadImsDetails => "download_ims_details",
+            Action::DownloadFollowup => "download_followup",
+            Action::DownloadJournal => "download_journal",
+            Action::DownloadJournalAll => "download_journal_all",
         }
     }
 
@@ -582,6 +594,10 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(D, &[KeySpec::ch('o')], Action::OpenOutward, "Outward supplies: recipients' actions", hint(6, "outward")),
     b(D, &[KeySpec::ch('e')], Action::OpenExportLedger, "Export ledger (IGST refund on exports), computed", hint(6, "export ledger")),
     b(D, &[KeySpec::ch('W')], Action::OpenChanges, "Changes since the last pull (new, changed, gone)", hint(6, "changes")),
+    b(D, &[KeySpec::ch('D')], Action::DownloadImsDetails, "DOWNLOAD IMS DETAILS: every IMS table and a summary by action (.xlsx/.csv)", None),
+    b(D, &[KeySpec::ch('F')], Action::DownloadFollowup, "Supplier follow-up pack: rejected and pending documents per supplier, with what to do", None),
+    b(D, &[KeySpec::ch('J')], Action::DownloadJournal, "Audit journal: the decisions made in the period (.xlsx/.csv)", None),
+    b(D, &[KeySpec::ch('A')], Action::DownloadJournalAll, "Audit journal: every decision, all periods (.xlsx/.csv)", None),
     b(D, &[ESC], Action::DismissToasts, "Dismiss notifications (errors stay until then)", hint(6, "dismiss")),
     // Last, so Enter on a freshly opened help never quits.
     b(D, &[KeySpec::ch('O')], Action::Login, "Log in again: send an OTP and type it here", None),

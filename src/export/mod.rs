@@ -218,6 +218,21 @@ pub enum ExportSource {
         records: std::sync::Arc<Vec<crate::domain::ImsRecord>>,
         view: Vec<u32>,
     },
+    /// A report the engine assembles from the store (and GSTN, for what was never pulled)
+    /// before writing it: the tables are not known on the UI thread.
+    Report(Report),
+}
+
+/// The reports of the dashboard (issue 7): built by the engine's download job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Report {
+    /// "Download IMS details": every listable IMS table, the ISD and import counts and a
+    /// summary by action, for the whole IMS (as the dashboard counts it).
+    ImsDetails,
+    /// Rejected and pending documents per supplier GSTIN with what the supplier must do.
+    Followup,
+    /// The audit journal: every decision, or those made in `period`'s month.
+    Journal { period: Option<crate::domain::ReturnPeriod> },
 }
 
 impl ExportSource {
@@ -226,6 +241,8 @@ impl ExportSource {
         match self {
             ExportSource::Tables(t) => t.iter().map(|t| t.rows.len()).sum(),
             ExportSource::ImsRecords { view, .. } => view.len(),
+            // Counted once the engine has assembled it.
+            ExportSource::Report(_) => 0,
         }
     }
 
@@ -238,6 +255,8 @@ impl ExportSource {
                     view.iter().filter_map(|i| records.get(*i as usize).cloned()).collect();
                 vec![tables::records(section, &rows)]
             }
+            // Needs the store: the engine turns it into `Tables` first (`sync::downloads`).
+            ExportSource::Report(_) => vec![],
         }
     }
 }

@@ -240,6 +240,7 @@ pub struct StagedDecision {
 }
 
 pub mod changes;
+pub mod downloads;
 pub mod engine;
 pub mod push;
 pub mod reports;
