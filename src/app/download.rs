@@ -383,6 +383,75 @@ mod tests {
         assert_eq!(s.popup, Some(crate::app::Popup::QuickBalance));
     }
 
+    /// The dashboard's reports: `D` IMS details, `F` follow-up pack, `J` the period's journal,
+    /// `A` all of it; each through the chooser, named for the file, assembled by the engine.
+    #[test]
+    fn dashboard_report_keys_send_the_report_to_the_engine() {
+        let mut s = loaded_state(ThemeName::Dark);
+        s.downloads_dir = Some("/tmp/dl".into());
+        let period = s.period;
+        let cases = [
+            ('D', FileFormat::Xlsx, Report::ImsDetails, "ims-"),
+            ('F', FileFormat::Csv, Report::Followup, "followup-"),
+            ('J', FileFormat::Csv, Report::Journal { period: Some(period) }, "journal-"),
+            ('A', FileFormat::Xlsx, Report::Journal { period: None }, "journal-"),
+        ];
+        for (k, format, report, stem) in cases {
+            assert!(update(&mut s, key(KeyCode::Char(k))).is_empty(), "{k}: the chooser asks first");
+            assert_eq!(s.contexts()[0], crate::app::keymap::Context::Download, "{k}");
+            let c = if format == FileFormat::Xlsx { 'x' } else { 'c' };
+            let cmds = update(&mut s, key(KeyCode::Char(c)));
+            let [
+                SyncCommand::Export {
+                    source,
+                    format: f,
+                    target,
+                    ..
+                },
+            ] = cmds.as_slice()
+            else {
+                panic!("{k}: {cmds:?}")
+            };
+            assert_eq!(*source, ExportSource::Report(report), "{k}");
+            assert_eq!(*f, format, "{k}");
+            assert!(target.stem.starts_with(stem), "{k}: {}", target.stem);
+            assert!(s.is_loading(JobKind::Download));
+            // The gauge says the report is being assembled until rows are counted.
+            let p = s.download.progress.expect("gauge");
+            assert!(gauge_text(&p, format, 8).contains("preparing"), "{k}");
+            update(
+                &mut s,
+                Msg::Sync(SyncEvent::FileWritten {
+                    what: "x".into(),
+                    path: "/tmp/dl/x".into(),
+                }),
+            );
+        }
+        assert!(
+            s.period.iso().len() == 7 && stem_period(&s, 'J').contains(&s.period.iso()),
+            "the period's journal is named for it"
+        );
+        // Without a downloads folder, every report key says so and sends nothing.
+        s.downloads_dir = None;
+        for k in ['D', 'F', 'J', 'A'] {
+            s.toasts.dismiss_all();
+            assert!(update(&mut s, key(KeyCode::Char(k))).is_empty());
+            assert!(s.download.chooser.is_none(), "{k}");
+            assert!(
+                s.toasts.items().iter().any(|t| t.title == "No downloads folder"
+                    && t.message.contains("downloads_dir")),
+                "{k}"
+            );
+        }
+    }
+
+    fn stem_period(s: &AppState, k: char) -> String {
+        let mut s = s.clone();
+        s.downloads_dir = Some("/tmp/dl".into());
+        update(&mut s, key(KeyCode::Char(k)));
+        s.download.chooser.map(|c| c.request.period).unwrap_or_default()
+    }
+
     #[test]
     fn no_downloads_folder_is_said_not_ignored() {
         let mut s = loaded_state(ThemeName::Dark);
