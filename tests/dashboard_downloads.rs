@@ -269,7 +269,7 @@ async fn dashboard_downloads_ims_details_followup_and_journal() {
             .all(|r| text(&r[7]) == "R" && text(&r[8]).starts_with("rate wrong")),
         "{rows:?}"
     );
-    // J: the period's month, as CSV: the decisions were made today.
+    // J: the current period's journal, as CSV: the decisions were made today, inside its window.
     update(&mut state, key('J'));
     let cmds = update(&mut state, key('c'));
     let (csv_path, _) = written(&mut state, cmds, &cmd, &mut rx).await;
@@ -277,7 +277,9 @@ async fn dashboard_downloads_ims_details_followup_and_journal() {
     let mut r = csv::Reader::from_path(&csv_path).unwrap();
     let n = r.records().map(|x| x.unwrap()).filter(|x| x[0].parse::<u64>().is_ok()).count();
     assert_eq!(n, 3);
-    // The previous period's journal has none of them.
+    // Two periods back: its window (to the GSTR-3B due date, the 20th of last month) ended
+    // before today, so none of them.
+    let _ = update(&mut state, key('['));
     let _ = update(&mut state, key('['));
     update(&mut state, key('J'));
     let cmds = update(&mut state, key('c'));

@@ -185,14 +185,22 @@ pub fn followup(state: &mut AppState) -> Vec<SyncCommand> {
     self::request(state, request)
 }
 
-/// `J` / `A` on the dashboard: the audit journal, of the period's month or all of it.
+/// `J` / `A` on the dashboard: the audit journal of the period (decisions made from its first
+/// day to its GSTR-3B due date) or all of it.
 pub fn journal(state: &mut AppState, all: bool) -> Vec<SyncCommand> {
     let period = (!all).then_some(state.period);
     let request = DownloadRequest {
         source: ExportSource::Report(Report::Journal { period }),
         xlsx_only: vec![],
         what: match period {
-            Some(p) => format!("Audit journal, decisions made in {p}"),
+            Some(p) => {
+                let (from, to) = crate::sync::downloads::journal_window(p);
+                format!(
+                    "Audit journal {p}: decisions {} – {}",
+                    crate::domain::period::fmt_dash(from),
+                    crate::domain::period::fmt_dash(to)
+                )
+            }
             None => "Audit journal, every decision".into(),
         },
         kind: "journal".into(),

@@ -596,7 +596,7 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(D, &[KeySpec::ch('W')], Action::OpenChanges, "Changes since the last pull (new, changed, gone)", hint(6, "changes")),
     b(D, &[KeySpec::ch('D')], Action::DownloadImsDetails, "DOWNLOAD IMS DETAILS: all tables and a summary", None),
     b(D, &[KeySpec::ch('F')], Action::DownloadFollowup, "Supplier follow-up pack: rejected and pending", None),
-    b(D, &[KeySpec::ch('J')], Action::DownloadJournal, "Audit journal: decisions made in the period", None),
+    b(D, &[KeySpec::ch('J')], Action::DownloadJournal, "Audit journal: the decisions for the period", None),
     b(D, &[KeySpec::ch('A')], Action::DownloadJournalAll, "Audit journal: every decision, all periods", None),
     b(D, &[ESC], Action::DismissToasts, "Dismiss notifications (errors stay until then)", hint(6, "dismiss")),
     // Last, so Enter on a freshly opened help never quits.

@@ -231,7 +231,8 @@ pub enum Report {
     ImsDetails,
     /// Rejected and pending documents per supplier GSTIN with what the supplier must do.
     Followup,
-    /// The audit journal: every decision, or those made in `period`'s month.
+    /// The audit journal: every decision, or `period`'s (made from its first day to its
+    /// GSTR-3B due date).
     Journal { period: Option<crate::domain::ReturnPeriod> },
 }
 

@@ -9,7 +9,8 @@ use super::push::{self, SyncCtx};
 use super::{JobKind, SyncEvent};
 use crate::api::wire::CountGroup;
 use crate::domain::ims::ImsRecord;
-use crate::domain::{GoodsType, Section};
+use crate::domain::period::fmt_dash;
+use crate::domain::{GoodsType, ReturnPeriod, Section};
 use crate::export::ims::{ImsDetails, SHEET_ORDER};
 use crate::export::{ExportSource, ExportTable, FileFormat, OutTarget, Report, followup, tables};
 
@@ -151,6 +152,12 @@ pub fn ims_details_tables(
     out
 }
 
+/// The days whose decisions make up `period`'s journal: its first day to its GSTR-3B due
+/// date.
+pub fn journal_window(period: ReturnPeriod) -> (chrono::NaiveDate, chrono::NaiveDate) {
+    (period.first_day(), period.gstr3b_due_monthly())
+}
+
 /// Assembles `report` into tables. `Ok(Err(reason))`: nothing to write (not a failure).
 async fn assemble(ctx: &SyncCtx, report: Report) -> Result<Result<Vec<ExportTable>, String>, String> {
     let today = chrono::Local::now().date_naive();
@@ -192,10 +199,27 @@ async fn assemble(ctx: &SyncCtx, report: Report) -> Result<Result<Vec<ExportTabl
                 .expect("store lock")
                 .journal(Some(&ctx.profile))
                 .map_err(|e| format!("reading the journal: {e}"))?;
-            let mut table = tables::journal(&entries, period);
-            let scope = match period {
-                Some(p) => format!("decisions made in {p}"),
-                None => "every decision".to_string(),
+            // A period's decisions are those made while its return was being prepared: from
+            // the period's first day to its GSTR-3B due date (October's are mostly made in
+            // November). Windows of consecutive periods overlap by design: evidence is never
+            // left out.
+            let ist = crate::app::state::ist();
+            let window = period.map(journal_window);
+            let kept: Vec<_> = entries
+                .into_iter()
+                .filter(|e| {
+                    let day = e.at.with_timezone(&ist).date_naive();
+                    window.is_none_or(|(from, to)| from <= day && day <= to)
+                })
+                .collect();
+            let mut table = tables::journal(&kept, None);
+            let scope = match (period, window) {
+                (Some(p), Some((from, to))) => format!(
+                    "decisions for {p}: made {} – {} (to its GSTR-3B due date)",
+                    fmt_dash(from),
+                    fmt_dash(to)
+                ),
+                _ => "every decision".to_string(),
             };
             table.notes.push(format!(
                 "Audit journal of {} (profile {}), {scope}: {} row(s), as recorded in the local store.",
