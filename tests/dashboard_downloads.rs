@@ -125,7 +125,9 @@ async fn dashboard_downloads_ims_details_followup_and_journal() {
     let mut wb: Xlsx<_> = open_workbook(&xlsx).unwrap();
     assert_eq!(
         wb.sheet_names(),
-        ["Summary", "B2B", "B2BA", "CN", "CNA", "DN", "DNA", "ECO", "ECOA", "ISD", "Imports"]
+        [
+            "Summary", "B2B", "B2BA", "CN", "CNA", "DN", "DNA", "ECO", "ECOA", "ISD", "Imports"
+        ]
     );
     let summary = wb.worksheet_range("Summary").unwrap();
     let mut counts = BTreeMap::new();
@@ -149,7 +151,11 @@ async fn dashboard_downloads_ims_details_followup_and_journal() {
         );
         if LISTED.contains(&s) {
             let in_sim = sim.records(&tp.gstin, s).iter().filter(|r| r.action == a).count() as u64;
-            assert_eq!(count(&row[4]), Some(in_sim), "{section} / {action}: documents in the file");
+            assert_eq!(
+                count(&row[4]),
+                Some(in_sim),
+                "{section} / {action}: documents in the file"
+            );
             checked += 1;
         }
     }
@@ -175,7 +181,11 @@ async fn dashboard_downloads_ims_details_followup_and_journal() {
     for s in [Section::B2b, Section::B2bDn] {
         let recs = store.lock().unwrap().load_section("p", s).unwrap();
         let mut seen = HashSet::new();
-        let dup: HashSet<_> = recs.iter().map(|r| r.key(s)).filter(|k| !seen.insert(k.clone())).collect();
+        let dup: HashSet<_> = recs
+            .iter()
+            .map(|r| r.key(s))
+            .filter(|k| !seen.insert(k.clone()))
+            .collect();
         for r in recs {
             if decisions.len() == 3 {
                 break;
@@ -201,9 +211,7 @@ async fn dashboard_downloads_ims_details_followup_and_journal() {
             .unwrap();
         let _ = update(&mut state, Msg::Sync(ev.clone()));
         match ev {
-            SyncEvent::PushProgress {
-                total, applied: 3, ..
-            } if total == 3 => break,
+            SyncEvent::PushProgress { total, applied: 3, .. } if total == 3 => break,
             SyncEvent::Failed { message, .. } => panic!("{message}"),
             _ => {}
         }
@@ -275,7 +283,11 @@ async fn dashboard_downloads_ims_details_followup_and_journal() {
     let (csv_path, _) = written(&mut state, cmds, &cmd, &mut rx).await;
     assert!(csv_path.file_name().unwrap().to_string_lossy().starts_with("journal-"));
     let mut r = csv::Reader::from_path(&csv_path).unwrap();
-    let n = r.records().map(|x| x.unwrap()).filter(|x| x[0].parse::<u64>().is_ok()).count();
+    let n = r
+        .records()
+        .map(|x| x.unwrap())
+        .filter(|x| x[0].parse::<u64>().is_ok())
+        .count();
     assert_eq!(n, 3);
     // Two periods back: its window (to the GSTR-3B due date, the 20th of last month) ended
     // before today, so none of them.
@@ -285,6 +297,10 @@ async fn dashboard_downloads_ims_details_followup_and_journal() {
     let cmds = update(&mut state, key('c'));
     let (csv_path, _) = written(&mut state, cmds, &cmd, &mut rx).await;
     let mut r = csv::Reader::from_path(&csv_path).unwrap();
-    let n = r.records().map(|x| x.unwrap()).filter(|x| x[0].parse::<u64>().is_ok()).count();
+    let n = r
+        .records()
+        .map(|x| x.unwrap())
+        .filter(|x| x[0].parse::<u64>().is_ok())
+        .count();
     assert_eq!(n, 0);
 }

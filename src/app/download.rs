@@ -401,11 +401,19 @@ mod tests {
         let cases = [
             ('D', FileFormat::Xlsx, Report::ImsDetails, "ims-"),
             ('F', FileFormat::Csv, Report::Followup, "followup-"),
-            ('J', FileFormat::Csv, Report::Journal { period: Some(period) }, "journal-"),
+            (
+                'J',
+                FileFormat::Csv,
+                Report::Journal { period: Some(period) },
+                "journal-",
+            ),
             ('A', FileFormat::Xlsx, Report::Journal { period: None }, "journal-"),
         ];
         for (k, format, report, stem) in cases {
-            assert!(update(&mut s, key(KeyCode::Char(k))).is_empty(), "{k}: the chooser asks first");
+            assert!(
+                update(&mut s, key(KeyCode::Char(k))).is_empty(),
+                "{k}: the chooser asks first"
+            );
             assert_eq!(s.contexts()[0], crate::app::keymap::Context::Download, "{k}");
             let c = if format == FileFormat::Xlsx { 'x' } else { 'c' };
             let cmds = update(&mut s, key(KeyCode::Char(c)));
@@ -446,8 +454,10 @@ mod tests {
             assert!(update(&mut s, key(KeyCode::Char(k))).is_empty());
             assert!(s.download.chooser.is_none(), "{k}");
             assert!(
-                s.toasts.items().iter().any(|t| t.title == "No downloads folder"
-                    && t.message.contains("downloads_dir")),
+                s.toasts
+                    .items()
+                    .iter()
+                    .any(|t| t.title == "No downloads folder" && t.message.contains("downloads_dir")),
                 "{k}"
             );
         }

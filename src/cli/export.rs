@@ -15,9 +15,7 @@ use crate::domain::ledger::LedgerWarning;
 use crate::domain::period::fmt_dash;
 use crate::domain::{GoodsType, ReturnPeriod, Section};
 use crate::export::ims::{ImsDetails, SHEET_ORDER, filter_period};
-use crate::export::{
-    ExportError, ExportJob, ExportTable, OutTarget, Progress, Written, files, followup, tables,
-};
+use crate::export::{ExportError, ExportJob, ExportTable, OutTarget, Progress, Written, files, followup, tables};
 use crate::store::LedgerKind;
 
 impl From<ExportError> for CliError {

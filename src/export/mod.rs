@@ -233,7 +233,9 @@ pub enum Report {
     Followup,
     /// The audit journal: every decision, or `period`'s (made from its first day to its
     /// GSTR-3B due date).
-    Journal { period: Option<crate::domain::ReturnPeriod> },
+    Journal {
+        period: Option<crate::domain::ReturnPeriod>,
+    },
 }
 
 impl ExportSource {

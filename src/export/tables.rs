@@ -516,4 +516,3 @@ pub fn journal(entries: &[crate::store::JournalEntry], period: Option<crate::dom
     }
     t
 }
-

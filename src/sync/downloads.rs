@@ -4,7 +4,6 @@
 //! tables of 100,000 rows — happens here, off the UI thread, then the common download job
 //! writes the file(s) with progress.
 
-use chrono::{DateTime, Utc};
 use super::push::{self, SyncCtx};
 use super::{JobKind, SyncEvent};
 use crate::api::wire::CountGroup;
@@ -13,6 +12,7 @@ use crate::domain::period::fmt_dash;
 use crate::domain::{GoodsType, ReturnPeriod, Section};
 use crate::export::ims::{ImsDetails, SHEET_ORDER};
 use crate::export::{ExportSource, ExportTable, FileFormat, OutTarget, Report, followup, tables};
+use chrono::{DateTime, Utc};
 
 /// One listable section as it goes into a report: its records and when GSTN sent them.
 struct Loaded {
@@ -129,14 +129,22 @@ pub fn ims_details_tables(
             s.label(),
             crate::domain::money::format_count(recs.len() as u64),
             ist_time(*at),
-            if *pulled_now { " (pulled for this file)" } else { " (cached copy, as on screen)" }
+            if *pulled_now {
+                " (pulled for this file)"
+            } else {
+                " (cached copy, as on screen)"
+            }
         ));
     }
     for (g, _, at, cached) in &counts {
         notes.push(format!(
             "Counts, {}: {} {}",
             g.label(),
-            if *cached { "cached copy (GSTN not reachable), fetched" } else { "fetched" },
+            if *cached {
+                "cached copy (GSTN not reachable), fetched"
+            } else {
+                "fetched"
+            },
             ist_time(*at)
         ));
     }
@@ -184,9 +192,10 @@ async fn assemble(ctx: &SyncCtx, report: Report) -> Result<Result<Vec<ExportTabl
             }
             let mut index = followup::index(&packs, None);
             if let Some(at) = oldest {
-                index
-                    .notes
-                    .push(format!("From the IMS records as fetched from GSTN, oldest section {}.", ist_time(at)));
+                index.notes.push(format!(
+                    "From the IMS records as fetched from GSTN, oldest section {}.",
+                    ist_time(at)
+                ));
             }
             let mut t = vec![index];
             t.extend(packs.into_iter().map(|p| p.table));
