@@ -211,7 +211,9 @@ async fn dashboard_downloads_ims_details_followup_and_journal() {
             .unwrap();
         let _ = update(&mut state, Msg::Sync(ev.clone()));
         match ev {
-            SyncEvent::PushProgress { total, applied: 3, .. } if total == 3 => break,
+            SyncEvent::PushProgress {
+                total: 3, applied: 3, ..
+            } => break,
             SyncEvent::Failed { message, .. } => panic!("{message}"),
             _ => {}
         }
