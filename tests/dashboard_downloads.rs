@@ -241,6 +241,11 @@ async fn dashboard_downloads_ims_details_followup_and_journal() {
     let files = std::fs::read_dir(&folder).unwrap().count();
     assert_eq!(files, expected.len() + 1, "Suppliers.csv and one per supplier");
     assert!(what.contains(&format!("{files} files")), "{what}");
+    let docs: u64 = expected.values().map(|(r, p)| r + p).sum();
+    assert!(
+        what.contains(&format!("({docs} document(s) of {} supplier(s))", expected.len())),
+        "{what}"
+    );
     let toast = state.toasts.items().last().unwrap().message.clone();
     assert!(toast.contains(&format!("{files} files in the folder")), "{toast}");
     let mut index = csv::Reader::from_path(folder.join("Suppliers.csv")).unwrap();

@@ -246,6 +246,15 @@ pub async fn report_job(ctx: SyncCtx, report: Report, format: FileFormat, target
     let events = ctx.events.clone();
     match assemble(&ctx, report).await {
         Ok(Ok(tables)) => {
+            // The row count of the toast includes the index; say what the pack holds.
+            let what = match report {
+                Report::Followup => format!(
+                    "{what} ({} document(s) of {} supplier(s))",
+                    crate::domain::money::format_count(tables.iter().skip(1).map(|t| t.rows.len() as u64).sum()),
+                    crate::domain::money::format_count(tables.len().saturating_sub(1) as u64)
+                ),
+                _ => what,
+            };
             super::reports::export_job(ExportSource::Tables(tables), format, target, what, events).await;
         }
         Ok(Err(nothing)) => {
