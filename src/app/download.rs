@@ -7,7 +7,7 @@
 use super::keymap::Action;
 use super::state::{AppState, ist};
 use super::toast::ToastLevel;
-use crate::export::{ExportSource, ExportTable, FileFormat, OutTarget, Progress, files};
+use crate::export::{ExportSource, ExportTable, FileFormat, OutTarget, Progress, Report, files};
 use crate::sync::{JobKind, SyncCommand};
 
 /// What a screen wants written.
@@ -160,9 +160,62 @@ pub fn quick_balance(state: &mut AppState) -> Vec<SyncCommand> {
     self::request(state, request)
 }
 
+/// `D` on the dashboard: "Download IMS details", the whole IMS as the dashboard counts it.
+/// The engine reads the cached sections (pulling any never fetched) and fresh counts.
+pub fn ims_details(state: &mut AppState) -> Vec<SyncCommand> {
+    let request = DownloadRequest {
+        source: ExportSource::Report(Report::ImsDetails),
+        xlsx_only: vec![],
+        what: "IMS details: every IMS table and a summary by action".into(),
+        kind: "ims".into(),
+        period: "all".into(),
+    };
+    self::request(state, request)
+}
+
+/// `F` on the dashboard: the supplier follow-up pack (a sheet, or a CSV file, per supplier).
+pub fn followup(state: &mut AppState) -> Vec<SyncCommand> {
+    let request = DownloadRequest {
+        source: ExportSource::Report(Report::Followup),
+        xlsx_only: vec![],
+        what: "Supplier follow-up pack: rejected and pending".into(),
+        kind: "followup".into(),
+        period: "all".into(),
+    };
+    self::request(state, request)
+}
+
+/// `J` / `A` on the dashboard: the audit journal of the period (decisions made from its first
+/// day to its GSTR-3B due date) or all of it.
+pub fn journal(state: &mut AppState, all: bool) -> Vec<SyncCommand> {
+    let period = (!all).then_some(state.period);
+    let request = DownloadRequest {
+        source: ExportSource::Report(Report::Journal { period }),
+        xlsx_only: vec![],
+        what: match period {
+            Some(p) => {
+                let (from, to) = crate::sync::downloads::journal_window(p);
+                format!(
+                    "Audit journal {p}: decisions {} – {}",
+                    crate::domain::period::fmt_dash(from),
+                    crate::domain::period::fmt_dash(to)
+                )
+            }
+            None => "Audit journal, every decision".into(),
+        },
+        kind: "journal".into(),
+        period: period.map(|p| p.iso()).unwrap_or_else(|| "all".into()),
+    };
+    self::request(state, request)
+}
+
 /// The status bar's gauge: `⬇ xlsx ▰▰▰▱▱▱▱▱ 45% 45,056/1,00,000 rows`, or `saving` once
 /// every row is in (the workbook is being compressed).
 pub fn gauge_text(p: &Progress, format: FileFormat, bar: usize) -> String {
+    if p.rows_total == 0 && !p.saving {
+        // A report still being assembled (sections read or pulled): no rows counted yet.
+        return format!("⬇ {} preparing…", format.ext());
+    }
     let total = p.rows_total.max(1);
     let done = p.rows_done.min(total);
     let pct = (done * 100 / total) as usize;
@@ -336,6 +389,85 @@ mod tests {
         assert!(matches!(s.popup, Some(crate::app::Popup::Outward(_))));
         update(&mut s, key(KeyCode::Char('b')));
         assert_eq!(s.popup, Some(crate::app::Popup::QuickBalance));
+    }
+
+    /// The dashboard's reports: `D` IMS details, `F` follow-up pack, `J` the period's journal,
+    /// `A` all of it; each through the chooser, named for the file, assembled by the engine.
+    #[test]
+    fn dashboard_report_keys_send_the_report_to_the_engine() {
+        let mut s = loaded_state(ThemeName::Dark);
+        s.downloads_dir = Some("/tmp/dl".into());
+        let period = s.period;
+        let cases = [
+            ('D', FileFormat::Xlsx, Report::ImsDetails, "ims-"),
+            ('F', FileFormat::Csv, Report::Followup, "followup-"),
+            (
+                'J',
+                FileFormat::Csv,
+                Report::Journal { period: Some(period) },
+                "journal-",
+            ),
+            ('A', FileFormat::Xlsx, Report::Journal { period: None }, "journal-"),
+        ];
+        for (k, format, report, stem) in cases {
+            assert!(
+                update(&mut s, key(KeyCode::Char(k))).is_empty(),
+                "{k}: the chooser asks first"
+            );
+            assert_eq!(s.contexts()[0], crate::app::keymap::Context::Download, "{k}");
+            let c = if format == FileFormat::Xlsx { 'x' } else { 'c' };
+            let cmds = update(&mut s, key(KeyCode::Char(c)));
+            let [
+                SyncCommand::Export {
+                    source,
+                    format: f,
+                    target,
+                    ..
+                },
+            ] = cmds.as_slice()
+            else {
+                panic!("{k}: {cmds:?}")
+            };
+            assert_eq!(*source, ExportSource::Report(report), "{k}");
+            assert_eq!(*f, format, "{k}");
+            assert!(target.stem.starts_with(stem), "{k}: {}", target.stem);
+            assert!(s.is_loading(JobKind::Download));
+            // The gauge says the report is being assembled until rows are counted.
+            let p = s.download.progress.expect("gauge");
+            assert!(gauge_text(&p, format, 8).contains("preparing"), "{k}");
+            update(
+                &mut s,
+                Msg::Sync(SyncEvent::FileWritten {
+                    what: "x".into(),
+                    path: "/tmp/dl/x".into(),
+                }),
+            );
+        }
+        assert!(
+            s.period.iso().len() == 7 && stem_period(&s, 'J').contains(&s.period.iso()),
+            "the period's journal is named for it"
+        );
+        // Without a downloads folder, every report key says so and sends nothing.
+        s.downloads_dir = None;
+        for k in ['D', 'F', 'J', 'A'] {
+            s.toasts.dismiss_all();
+            assert!(update(&mut s, key(KeyCode::Char(k))).is_empty());
+            assert!(s.download.chooser.is_none(), "{k}");
+            assert!(
+                s.toasts
+                    .items()
+                    .iter()
+                    .any(|t| t.title == "No downloads folder" && t.message.contains("downloads_dir")),
+                "{k}"
+            );
+        }
+    }
+
+    fn stem_period(s: &AppState, k: char) -> String {
+        let mut s = s.clone();
+        s.downloads_dir = Some("/tmp/dl".into());
+        update(&mut s, key(KeyCode::Char(k)));
+        s.download.chooser.map(|c| c.request.period).unwrap_or_default()
     }
 
     #[test]

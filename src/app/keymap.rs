@@ -221,10 +221,14 @@ pub enum Action {
     OpenColumns,
     MoveUp,
     MoveDown,
+    DownloadImsDetails,
+    DownloadFollowup,
+    DownloadJournal,
+    DownloadJournalAll,
 }
 
 impl Action {
-    pub const ALL: [Action; 65] = [
+    pub const ALL: [Action; 69] = [
         Action::Quit,
         Action::OpenHelp,
         Action::Refresh,
@@ -290,6 +294,10 @@ impl Action {
         Action::OpenColumns,
         Action::MoveUp,
         Action::MoveDown,
+        Action::DownloadImsDetails,
+        Action::DownloadFollowup,
+        Action::DownloadJournal,
+        Action::DownloadJournalAll,
     ];
 
     /// Stable name for config files (`quit`, `select_tab_isd`, …).
@@ -360,6 +368,10 @@ impl Action {
             Action::OpenColumns => "open_columns",
             Action::MoveUp => "move_up",
             Action::MoveDown => "move_down",
+            Action::DownloadImsDetails => "download_ims_details",
+            Action::DownloadFollowup => "download_followup",
+            Action::DownloadJournal => "download_journal",
+            Action::DownloadJournalAll => "download_journal_all",
         }
     }
 
@@ -617,6 +629,10 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(D, &[KeySpec::ch('e')], Action::OpenExportLedger, "Export ledger (IGST refund on exports), computed", hint(6, "export ledger")),
     b(D, &[KeySpec::ch('W')], Action::OpenChanges, "Changes since the last pull (new, changed, gone)", hint(6, "changes")),
     b(D, &[KeySpec::ch('I')], Action::OpenIcegate, "ICEGATE tracking: export invoices sent or held", hint(7, "ICEGATE")),
+    b(D, &[KeySpec::ch('D')], Action::DownloadImsDetails, "DOWNLOAD IMS DETAILS: all tables and a summary", None),
+    b(D, &[KeySpec::ch('F')], Action::DownloadFollowup, "Supplier follow-up pack: rejected and pending", None),
+    b(D, &[KeySpec::ch('J')], Action::DownloadJournal, "Audit journal: the decisions for the period", None),
+    b(D, &[KeySpec::ch('A')], Action::DownloadJournalAll, "Audit journal: every decision, all periods", None),
     b(D, &[ESC], Action::DismissToasts, "Dismiss notifications (errors stay until then)", hint(6, "dismiss")),
     // Last, so Enter on a freshly opened help never quits.
     b(D, &[KeySpec::ch('O')], Action::Login, "Log in again: send an OTP and type it here", None),

@@ -180,6 +180,10 @@ fn dashboard_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
         Action::OpenOutward => return super::outward::open(state),
         Action::OpenQuickBalance => return open_quick_balance(state),
         Action::OpenChanges => return super::changes::open(state),
+        Action::DownloadImsDetails => return super::download::ims_details(state),
+        Action::DownloadFollowup => return super::download::followup(state),
+        Action::DownloadJournal => return super::download::journal(state, false),
+        Action::DownloadJournalAll => return super::download::journal(state, true),
         _ => return vec![],
     }
     state.dirty = true;
@@ -466,6 +470,7 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
                 JobKind::Stage => "Could not queue the decisions".to_string(),
                 JobKind::Push => "Could not save to GSTN".to_string(),
                 JobKind::Gstr2b => "Could not compute GSTR-2B".to_string(),
+                JobKind::Download => "Download not written".to_string(),
                 _ => format!("Could not refresh {}", job_label(job)),
             };
             state.toasts.push(ToastLevel::Error, title, message.clone(), state.now);

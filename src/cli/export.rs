@@ -15,9 +15,7 @@ use crate::domain::ledger::LedgerWarning;
 use crate::domain::period::fmt_dash;
 use crate::domain::{GoodsType, ReturnPeriod, Section};
 use crate::export::ims::{ImsDetails, SHEET_ORDER, filter_period};
-use crate::export::{
-    Cell, ExportColumn, ExportError, ExportJob, ExportTable, OutTarget, Progress, Written, files, followup, tables,
-};
+use crate::export::{ExportError, ExportJob, ExportTable, OutTarget, Progress, Written, files, followup, tables};
 use crate::store::LedgerKind;
 
 impl From<ExportError> for CliError {
@@ -201,7 +199,7 @@ pub async fn run(ctx: &Ctx, cmd: ExportCmd) -> Result<(), CliError> {
                 .transpose()
                 .map_err(CliError::field("--period"))?;
             let entries = ctx.store().journal(Some(&ctx.profile.name))?;
-            let table = journal_table(&entries, period);
+            let table = tables::journal(&entries, period);
             let label = period.map(|p| p.iso()).unwrap_or_else(|| "all".into());
             let note = format!("Audit journal, {gstin} ({}), {label}", ctx.profile.name);
             let job = ExportJob {
@@ -321,58 +319,11 @@ pub async fn run(ctx: &Ctx, cmd: ExportCmd) -> Result<(), CliError> {
     }
 }
 
-/// The journal as a table: one row per decision, oldest first; times in India Standard Time.
-/// `period` keeps the decisions made in that month.
-pub fn journal_table(entries: &[crate::store::JournalEntry], period: Option<ReturnPeriod>) -> ExportTable {
-    let ist = crate::app::state::ist();
-    let mut t = ExportTable::new(
-        "Journal",
-        vec![
-            ExportColumn::count("#"),
-            ExportColumn::date("Date"),
-            ExportColumn::text("Time (IST)"),
-            ExportColumn::text("User"),
-            ExportColumn::text("Profile"),
-            ExportColumn::text("Record"),
-            ExportColumn::text("Old action"),
-            ExportColumn::text("New action"),
-            ExportColumn::text("Remarks"),
-            ExportColumn::text("GSTN reference"),
-            ExportColumn::text("Outcome"),
-            ExportColumn::text("Outcome at (IST)"),
-        ],
-    );
-    for e in entries {
-        let at = e.at.with_timezone(&ist);
-        if period.is_some_and(|p| ReturnPeriod::of_date(at.date_naive()) != p) {
-            continue;
-        }
-        t.push(vec![
-            Cell::Count(e.id.max(0) as u64),
-            Cell::Date(at.date_naive()),
-            Cell::text(at.format("%H:%M:%S").to_string()),
-            Cell::text(&e.local_user),
-            Cell::text(&e.profile),
-            Cell::text(&e.record),
-            Cell::text(&e.old_action),
-            Cell::text(&e.new_action),
-            Cell::opt_text(e.remarks.as_deref()),
-            Cell::opt_text(e.reference_id.as_deref()),
-            Cell::text(e.outcome.clone().unwrap_or_else(|| "queued, not yet answered".into())),
-            match e.outcome_at {
-                Some(t) => Cell::text(t.with_timezone(&ist).format("%d-%m-%Y %H:%M:%S").to_string()),
-                None => Cell::Empty,
-            },
-        ]);
-    }
-    t
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::Money;
-    use crate::export::FileFormat;
+    use crate::export::{Cell, ExportColumn, FileFormat};
     use rust_decimal_macros::dec;
 
     #[test]

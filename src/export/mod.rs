@@ -221,6 +221,24 @@ pub enum ExportSource {
         /// writes every field in the default order.
         shown: Option<Box<crate::app::ims::columns::ShownColumns>>,
     },
+    /// A report the engine assembles from the store (and GSTN, for what was never pulled)
+    /// before writing it: the tables are not known on the UI thread.
+    Report(Report),
+}
+
+/// The reports of the dashboard (issue 7): built by the engine's download job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Report {
+    /// "Download IMS details": every listable IMS table, the ISD and import counts and a
+    /// summary by action, for the whole IMS (as the dashboard counts it).
+    ImsDetails,
+    /// Rejected and pending documents per supplier GSTIN with what the supplier must do.
+    Followup,
+    /// The audit journal: every decision, or `period`'s (made from its first day to its
+    /// GSTR-3B due date).
+    Journal {
+        period: Option<crate::domain::ReturnPeriod>,
+    },
 }
 
 impl ExportSource {
@@ -229,6 +247,8 @@ impl ExportSource {
         match self {
             ExportSource::Tables(t) => t.iter().map(|t| t.rows.len()).sum(),
             ExportSource::ImsRecords { view, .. } => view.len(),
+            // Counted once the engine has assembled it.
+            ExportSource::Report(_) => 0,
         }
     }
 
@@ -249,6 +269,8 @@ impl ExportSource {
                     None => tables::records(section, &rows),
                 }]
             }
+            // Needs the store: the engine turns it into `Tables` first (`sync::downloads`).
+            ExportSource::Report(_) => vec![],
         }
     }
 }

@@ -614,3 +614,50 @@ pub fn icegate_failed<'a>(
     }
     out.with_notes(derived_notes())
 }
+
+/// The journal as a table: one row per decision, oldest first; times in India Standard Time.
+/// `period` keeps the decisions made in that month.
+pub fn journal(entries: &[crate::store::JournalEntry], period: Option<crate::domain::ReturnPeriod>) -> ExportTable {
+    let ist = crate::app::state::ist();
+    let mut t = ExportTable::new(
+        "Journal",
+        vec![
+            ExportColumn::count("#"),
+            ExportColumn::date("Date"),
+            ExportColumn::text("Time (IST)"),
+            ExportColumn::text("User"),
+            ExportColumn::text("Profile"),
+            ExportColumn::text("Record"),
+            ExportColumn::text("Old action"),
+            ExportColumn::text("New action"),
+            ExportColumn::text("Remarks"),
+            ExportColumn::text("GSTN reference"),
+            ExportColumn::text("Outcome"),
+            ExportColumn::text("Outcome at (IST)"),
+        ],
+    );
+    for e in entries {
+        let at = e.at.with_timezone(&ist);
+        if period.is_some_and(|p| crate::domain::ReturnPeriod::of_date(at.date_naive()) != p) {
+            continue;
+        }
+        t.push(vec![
+            Cell::Count(e.id.max(0) as u64),
+            Cell::Date(at.date_naive()),
+            Cell::text(at.format("%H:%M:%S").to_string()),
+            Cell::text(&e.local_user),
+            Cell::text(&e.profile),
+            Cell::text(&e.record),
+            Cell::text(&e.old_action),
+            Cell::text(&e.new_action),
+            Cell::opt_text(e.remarks.as_deref()),
+            Cell::opt_text(e.reference_id.as_deref()),
+            Cell::text(e.outcome.clone().unwrap_or_else(|| "queued, not yet answered".into())),
+            match e.outcome_at {
+                Some(t) => Cell::text(t.with_timezone(&ist).format("%d-%m-%Y %H:%M:%S").to_string()),
+                None => Cell::Empty,
+            },
+        ]);
+    }
+    t
+}

@@ -170,6 +170,18 @@ impl Engine {
                     self.start(JobKind::ExportLedger, job);
                 }
                 SyncCommand::Export {
+                    source: crate::export::ExportSource::Report(report),
+                    format,
+                    target,
+                    what,
+                } => {
+                    // Assembled from the store (and GSTN for sections never pulled) on the job,
+                    // then written like any download; not single-flight either.
+                    let job = super::downloads::report_job(self.ctx(), report, format, target, what);
+                    let _ = self.events.send(SyncEvent::Started { job: JobKind::Download });
+                    tokio::spawn(job);
+                }
+                SyncCommand::Export {
                     source,
                     format,
                     target,

@@ -299,6 +299,7 @@ pub struct StagedDecision {
 }
 
 pub mod changes;
+pub mod downloads;
 pub mod engine;
 pub mod ims_meta;
 pub mod push;

@@ -511,8 +511,12 @@ pub async fn export_job(
                 } else {
                     first.clone()
                 };
+                let files = match w.paths.len() {
+                    1 => String::new(),
+                    n => format!(", {n} files in the folder"),
+                };
                 SyncEvent::FileWritten {
-                    what: format!("{what}, {} row(s)", crate::domain::money::format_count(w.rows)),
+                    what: format!("{what}, {} row(s){files}", crate::domain::money::format_count(w.rows)),
                     path: std::path::absolute(&path).unwrap_or(path),
                 }
             }

@@ -44,7 +44,14 @@ pub fn render(f: &mut Frame, area: Rect, state: &AppState, ch: &Chooser, theme: 
         .unwrap_or_default();
     let lines = vec![
         Line::styled(
-            truncate(&format!("{} · {rows} row(s)", ch.request.what), inner_w),
+            truncate(
+                &match ch.request.source {
+                    // Assembled by the engine: the rows are counted as it is written.
+                    crate::export::ExportSource::Report(_) => ch.request.what.clone(),
+                    _ => format!("{} · {rows} row(s)", ch.request.what),
+                },
+                inner_w,
+            ),
             theme.title,
         ),
         Line::from(""),
