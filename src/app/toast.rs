@@ -6,6 +6,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 /// How long info and warning toasts stay.
 pub const TOAST_TTL: TimeDelta = TimeDelta::seconds(5);
+/// How long a toast naming a written file stays: long enough to read or copy a path.
+pub const PATH_TOAST_TTL: TimeDelta = TimeDelta::seconds(30);
 /// At most this many toasts are kept; older ones are dropped first.
 const MAX_TOASTS: usize = 20;
 
@@ -61,8 +63,21 @@ impl Toasts {
         message: impl Into<String>,
         now: DateTime<Utc>,
     ) {
+        self.push_for(level, title, message, now, TOAST_TTL);
+    }
+
+    /// Like [`push`](Self::push), with its own time to live for info and warnings (errors
+    /// always stay).
+    pub fn push_for(
+        &mut self,
+        level: ToastLevel,
+        title: impl Into<String>,
+        message: impl Into<String>,
+        now: DateTime<Utc>,
+        ttl: TimeDelta,
+    ) {
         let (title, message) = (title.into(), message.into());
-        let expires_at = (level != ToastLevel::Error).then(|| now + TOAST_TTL);
+        let expires_at = (level != ToastLevel::Error).then(|| now + ttl);
         let repeats = match self
             .items
             .iter()
@@ -130,6 +145,14 @@ mod tests {
         assert!(!ts.expire(t0() + TimeDelta::hours(5)));
         assert!(ts.dismiss_all());
         assert!(ts.is_empty());
+    }
+
+    #[test]
+    fn a_path_toast_stays_longer() {
+        let mut ts = Toasts::default();
+        ts.push_for(ToastLevel::Info, "Saved", "/tmp/x.xlsx", t0(), PATH_TOAST_TTL);
+        assert!(!ts.expire(t0() + TOAST_TTL));
+        assert!(ts.expire(t0() + PATH_TOAST_TTL));
     }
 
     #[test]

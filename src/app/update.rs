@@ -531,11 +531,12 @@ fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
             state.download.progress = None;
             state.in_flight.remove(&JobKind::Download);
             state.last_errors.remove(&JobKind::Download);
-            state.toasts.push(
+            state.toasts.push_for(
                 ToastLevel::Info,
                 "Saved",
                 format!("{what}:\n{}", path.display()),
                 state.now,
+                super::toast::PATH_TOAST_TTL,
             );
         }
         // Records, outbox and push events belong to the IMS review screen.

@@ -550,6 +550,22 @@ fn save_confirms_then_pushes_and_reports_progress() {
         ],
         "fresh data once the push is done"
     );
+    let repeated = update(
+        &mut s,
+        Msg::Sync(SyncEvent::PushProgress {
+            total: 1,
+            sent: 1,
+            applied: 0,
+            rejected: 0,
+            conflicts: 1,
+        }),
+    );
+    assert_eq!(
+        repeated,
+        vec![],
+        "the engine's repeated closing figures neither refetch nor toast again"
+    );
+    assert_eq!(s.toasts.items().last().unwrap().repeats, 1);
     let current = ImsRecord {
         action: Action::Rejected,
         ..ds[0].record.clone()

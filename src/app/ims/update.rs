@@ -880,8 +880,11 @@ pub fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
             rejected,
             conflicts,
         } => {
-            state.ims.push = Some([total, sent, applied, rejected, conflicts]);
-            if applied + rejected + conflicts >= total {
+            let now = [total, sent, applied, rejected, conflicts];
+            // The engine repeats the closing figures when the push ends; one toast is enough.
+            let repeated_end = state.ims.push == Some(now);
+            state.ims.push = Some(now);
+            if applied + rejected + conflicts >= total && !repeated_end {
                 state.in_flight.remove(&JobKind::Push);
                 let (level, title) = if rejected + conflicts == 0 {
                     (ToastLevel::Info, "Saved to GSTN")
