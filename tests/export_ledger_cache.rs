@@ -8,10 +8,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{NaiveDate, Utc};
-use gstdash::domain::export_ledger::{DrCr, Heads, ReturnType, compute};
+use gstdash::domain::export_ledger::{DrCr, Gstr1Sections, Heads, PeriodReturns, ReturnType, compute};
 use gstdash::domain::{FinancialYear, Money, ReturnPeriod};
+use gstdash::sim::SummaryMode;
 use gstdash::store::{Store, StoredProfile};
-use gstdash::sync::reports::{CALLS_PER_PERIOD, START_GAP, ledger_returns};
+use gstdash::sync::reports::{CALLS_PER_BLANK_PERIOD, CALLS_PER_PERIOD, START_GAP, ledger_returns};
 use gstdash::sync::{SyncCommand, SyncEvent, engine};
 
 fn p(y: i32, m: u32) -> ReturnPeriod {
@@ -29,6 +30,33 @@ fn store_with_profile(dir: &std::path::Path, gstin: &str) -> engine::SharedStore
     })
     .unwrap();
     Arc::new(Mutex::new(s))
+}
+
+/// Sections of a form that have documents: what the summary path fetches besides the summary.
+fn sections_with_docs(s: &Option<Gstr1Sections>) -> u64 {
+    let Some(s) = s else { return 0 };
+    [
+        s.exp.is_empty(),
+        s.expa.is_empty(),
+        s.b2b.is_empty(),
+        s.b2ba.is_empty(),
+        s.cdnr.is_empty(),
+        s.cdnra.is_empty(),
+        s.cdnur.is_empty(),
+        s.cdnura.is_empty(),
+    ]
+    .iter()
+    .filter(|empty| !**empty)
+    .count() as u64
+}
+
+/// Calls the summary path makes for fetched (not probed) periods: GSTR-3B, two summaries,
+/// and one call per section with documents.
+fn summary_path_calls(returns: &[PeriodReturns]) -> u64 {
+    returns
+        .iter()
+        .map(|r| CALLS_PER_BLANK_PERIOD as u64 + sections_with_docs(&r.gstr1) + sections_with_docs(&r.gstr1a))
+        .sum()
 }
 
 /// Today 15 May 2025: March 2025 is the last filed period and its 3.1(b) is 10% short, so
@@ -52,9 +80,14 @@ async fn second_computation_is_from_cache_and_the_balance_carries_into_the_next_
         .await
         .unwrap();
     let calls = sim.returns_requests() - before;
-    let full = 12 * CALLS_PER_PERIOD as u64;
     let probes = START_GAP as u64;
-    assert_eq!(calls, full + probes, "12 full periods and {probes} one-call probes");
+    let expected = summary_path_calls(&first.returns) + probes;
+    assert_eq!(
+        calls, expected,
+        "12 periods through the summaries and {probes} one-call probes"
+    );
+    assert_eq!(first.calls as u64, calls, "the job counts its calls");
+    assert!(calls < 12 * CALLS_PER_PERIOD as u64 / 2, "{calls}");
     assert_eq!((first.fetched, first.cached), (24, 0));
     assert_eq!(first.returns.first().map(|r| r.period), Some(p(2024, 4)));
     assert_eq!(first.returns.len(), 12);
@@ -76,7 +109,11 @@ async fn second_computation_is_from_cache_and_the_balance_carries_into_the_next_
     let next = ledger_returns(&client, &store, "demo", p(2026, 3), today, &mut |_, _| {})
         .await
         .unwrap();
-    assert_eq!(sim.returns_requests() - before, 2 * CALLS_PER_PERIOD as u64);
+    assert_eq!(
+        sim.returns_requests() - before,
+        2 * CALLS_PER_BLANK_PERIOD as u64,
+        "GSTR-3B and two summaries (no document) each"
+    );
     assert_eq!((next.fetched, next.cached), (2, 24));
     assert_eq!(next.returns.len(), 14, "Apr 2024 – May 2025");
 
@@ -180,5 +217,66 @@ async fn engine_reports_progress_and_the_second_open_makes_no_returns_calls() {
 
     cmd.send(SyncCommand::Shutdown).unwrap();
     handle.await.unwrap();
+    sim.shutdown().await;
+}
+
+/// The summaries only save calls: with the summary served, refused, or in a shape gstdash
+/// does not know, the returns and the ledger are identical; the fallback fetches every
+/// section (17 calls a period) and the cache says which way each period was fetched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn summary_path_and_every_section_fallback_compute_the_same_ledger() {
+    let today = NaiveDate::from_ymd_opt(2025, 5, 15).unwrap();
+    let mut cfg = common::config(50);
+    cfg.today = today;
+    let sim = common::start(cfg).await;
+    let client = common::logged_in(&sim).await;
+    let probes = START_GAP as u64;
+
+    let mut runs = Vec::new();
+    for mode in [SummaryMode::Served, SummaryMode::Refused, SummaryMode::Unrecognised] {
+        sim.set_summary_mode(mode);
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with_profile(dir.path(), &sim.taxpayers[0].gstin);
+        let (before, summaries_before) = (sim.returns_requests(), sim.summary_requests());
+        let got = ledger_returns(&client, &store, "demo", p(2025, 3), today, &mut |_, _| {})
+            .await
+            .unwrap();
+        let calls = sim.returns_requests() - before;
+        assert_eq!(got.calls as u64, calls, "{mode:?}");
+        assert_eq!(got.returns.len(), 12, "{mode:?}");
+        assert_eq!(
+            sim.summary_requests() - summaries_before,
+            2 * 12,
+            "{mode:?}: two per fetched period"
+        );
+        let cached = store.lock().unwrap().load_export_returns("demo").unwrap();
+        let via = |period: ReturnPeriod| cached[&period].fetched_via.clone().unwrap_or_default();
+        match mode {
+            SummaryMode::Served => {
+                assert_eq!(calls, summary_path_calls(&got.returns) + probes);
+                assert_eq!(via(p(2024, 4)), "GSTR-1 summary: exp; GSTR-1A summary: none");
+                assert_eq!(via(p(2024, 6)), "GSTR-1 summary: exp, b2b; GSTR-1A summary: none");
+                assert_eq!(via(p(2025, 3)), "GSTR-1 summary: exp, b2b; GSTR-1A summary: exp");
+            }
+            _ => {
+                // Every section plus the two summaries that were not used.
+                assert_eq!(calls, 12 * (CALLS_PER_PERIOD as u64 + 2) + probes, "{mode:?}");
+                let v = via(p(2024, 9));
+                assert!(
+                    v.starts_with("GSTR-1 every section (summary: ") && v.contains("; GSTR-1A every section"),
+                    "{mode:?}: {v}"
+                );
+            }
+        }
+        assert_eq!(via(p(2023, 9)), "probe: GSTR-3B not filed");
+        runs.push(got.returns);
+    }
+    assert_eq!(runs[0], runs[1], "summary path = fallback (refused)");
+    assert_eq!(runs[0], runs[2], "summary path = fallback (not understood)");
+    let (fast, slow) = (compute(&runs[0]), compute(&runs[1]));
+    assert_eq!(fast.rows, slow.rows);
+    assert_eq!(fast.breakup, slow.breakup);
+    assert_eq!(fast.spells, slow.spells);
+    assert!(fast.warnings.is_empty(), "{:?}", fast.warnings);
     sim.shutdown().await;
 }

@@ -594,6 +594,30 @@ impl Client {
         }
     }
 
+    /// The GSTR-1 (or, with `amendment_form`, GSTR-1A) summary of a period, as sent
+    /// (`data.data`; no published schema, read by `export_ledger::sections_with_records`).
+    /// `None` on `RET11416`: no document in any section.
+    pub async fn gstr1_summary(
+        &self,
+        amendment_form: bool,
+        period: ReturnPeriod,
+    ) -> Result<Option<serde_json::Value>, ApiError> {
+        let (y, m) = (period.path_year(), period.path_month());
+        let p = if amendment_form {
+            path::gstr1a_summary(&y, &m)
+        } else {
+            path::gstr1_summary(&y, &m)
+        };
+        match self
+            .call(Method::GET, &p, &[], None::<&()>, Auth::Taxpayer, Shape::Gstn)
+            .await
+        {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if e.is_empty_result() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// GSTR-3B details of a period; `None` when it cannot exist yet (`RT-R3BQ1004`, GSTR-1 not
     /// filed).
     pub async fn gstr3b_details(&self, period: ReturnPeriod) -> Result<Option<Gstr3bDetails>, ApiError> {

@@ -39,6 +39,16 @@ pub mod path {
     pub fn gstr1_section(section: &str, year: &str, month: &str) -> String {
         format!("/gst/compliance/tax-payer/gstrs/gstr-1/{section}/{year}/{month}")
     }
+    /// `/gst/compliance/tax-payer/gstrs/gstr-1/{year}/{month}`: the GSTR-1 summary (table-wise,
+    /// `api.md` §8.1).
+    pub fn gstr1_summary(year: &str, month: &str) -> String {
+        format!("/gst/compliance/tax-payer/gstrs/gstr-1/{year}/{month}")
+    }
+    /// `/gst/compliance/tax-payer/gstrs/gstr-1a/{year}/{month}`: the GSTR-1A summary (by the
+    /// same pattern, [INF]).
+    pub fn gstr1a_summary(year: &str, month: &str) -> String {
+        format!("/gst/compliance/tax-payer/gstrs/gstr-1a/{year}/{month}")
+    }
     /// `/gst/compliance/tax-payer/gstrs/gstr-1a/{section}/{year}/{month}`.
     pub fn gstr1a_section(section: &str, year: &str, month: &str) -> String {
         format!("/gst/compliance/tax-payer/gstrs/gstr-1a/{section}/{year}/{month}")

@@ -189,6 +189,71 @@ impl Gstr1Sections {
     }
 }
 
+/// The sections of [`GSTR1_SECTIONS`] that a GSTR-1 (or GSTR-1A) summary lists with records,
+/// in [`GSTR1_SECTIONS`] order: the only ones worth a call.
+///
+/// `summary` is the summary's `data.data` (`…/gstrs/gstr-1/{year}/{month}`; api.md §8.1 gives
+/// no schema, GSTN's summary is `{ ret_period, summ_typ, sec_sum: [{ sec_nm, ttl_rec, ttl_val,
+/// ttl_igst, ttl_cess, … }] }`). Other sections (`B2CS`, `HSN`, `DOC_ISSUE`, …) are ignored; a
+/// section of ours the summary leaves out has no records. A section of ours whose `ttl_rec` is
+/// missing or not a count is kept (fetched), and so is one whose count is 0 but whose totals
+/// are not: the summary may only save calls, never hide a document. `Err` names what was not
+/// understood (no `sec_sum` list, an entry without `sec_nm`); the caller then fetches every
+/// section.
+pub fn sections_with_records(summary: &serde_json::Value) -> Result<Vec<&'static str>, String> {
+    use serde_json::Value;
+    let Some(entries) = summary.get("sec_sum") else {
+        return Err("no sec_sum in the summary".into());
+    };
+    let Some(entries) = entries.as_array() else {
+        return Err(format!("sec_sum is not a list: {}", json_kind(entries)));
+    };
+    let count = |v: Option<&Value>| -> Option<u64> {
+        match v? {
+            Value::Number(n) => n.as_u64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    };
+    let zero_amount = |v: Option<&Value>| match v {
+        None | Some(Value::Null) => true,
+        Some(Value::Number(n)) => Money::parse(&n.to_string()).is_ok_and(|m| m.is_zero()),
+        Some(Value::String(s)) => Money::parse(s).is_ok_and(|m| m.is_zero()),
+        Some(_) => false,
+    };
+    let mut wanted = [false; GSTR1_SECTIONS.len()];
+    for (i, e) in entries.iter().enumerate() {
+        let Some(name) = e.get("sec_nm").and_then(Value::as_str) else {
+            return Err(format!("sec_sum entry {} has no sec_nm", i + 1));
+        };
+        let name = name.trim().to_ascii_lowercase();
+        let Some(k) = GSTR1_SECTIONS.iter().position(|s| *s == name) else {
+            continue;
+        };
+        let empty = count(e.get("ttl_rec")) == Some(0)
+            && ["ttl_val", "ttl_tax", "ttl_igst", "ttl_cess"]
+                .iter()
+                .all(|f| zero_amount(e.get(*f)));
+        wanted[k] |= !empty;
+    }
+    Ok(GSTR1_SECTIONS
+        .iter()
+        .zip(wanted)
+        .filter_map(|(s, w)| w.then_some(*s))
+        .collect())
+}
+
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "a list",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SupAmounts {
     #[serde(default)]
@@ -754,6 +819,73 @@ pub fn compute(periods: &[PeriodReturns]) -> ExportLedger {
 
 #[cfg(test)]
 mod tests {
+
+    /// A GSTR-1 summary as GSTN serves it (counts as numbers or strings, other sections, a
+    /// counterparty breakup) selects only our sections that have records.
+    #[test]
+    fn summary_selects_only_sections_with_records() {
+        let v: serde_json::Value = serde_json::from_str(
+            r#"{
+              "gstin": "27AAKCA4821K1ZI", "ret_period": "112024", "summ_typ": "L", "chksum": "ab12",
+              "sec_sum": [
+                {"sec_nm": "B2B", "chksum": "c1", "ttl_rec": 3, "ttl_val": 118000.0, "ttl_tax": 100000.0,
+                 "ttl_igst": 18000.0, "ttl_cgst": 0, "ttl_sgst": 0, "ttl_cess": 0,
+                 "cpty_sum": [{"ctin": "27AAACS1234R1Z5", "ttl_rec": 3, "ttl_val": 118000.0}]},
+                {"sec_nm": "B2CS", "ttl_rec": 12, "ttl_val": 5000.5},
+                {"sec_nm": "EXP", "ttl_rec": "4", "ttl_val": "250000.00", "ttl_igst": "45000.00"},
+                {"sec_nm": "EXPA", "ttl_rec": 0, "ttl_val": 0, "ttl_igst": 0, "ttl_cess": 0},
+                {"sec_nm": "cdnur", "ttl_rec": 1},
+                {"sec_nm": "CDNR", "ttl_rec": 0, "ttl_val": 0},
+                {"sec_nm": "HSN", "ttl_rec": 7},
+                {"sec_nm": "DOC_ISSUE", "ttl_doc_issued": 40, "ttl_doc_cancelled": 1, "net_doc_issued": 39}
+              ]
+            }"#,
+        )
+        .unwrap();
+        assert_eq!(sections_with_records(&v).unwrap(), vec!["exp", "b2b", "cdnur"]);
+    }
+
+    /// Missing or odd fields never hide a section: no `ttl_rec`, a count that is not a number,
+    /// a zero count with a non-zero total all mean "fetch it".
+    #[test]
+    fn summary_with_missing_or_odd_fields_keeps_the_section() {
+        let v = serde_json::json!({ "sec_sum": [
+            { "sec_nm": "EXP" },
+            { "sec_nm": "B2BA", "ttl_rec": "many" },
+            { "sec_nm": "CDNRA", "ttl_rec": 0, "ttl_igst": "12.50" },
+            { "sec_nm": "CDNURA", "ttl_rec": null },
+            { "sec_nm": "EXPA", "ttl_rec": 0, "ttl_igst": "0.00" },
+            { "sec_nm": "NEW_SECTION_2030", "ttl_rec": 5 },
+        ]});
+        assert_eq!(
+            sections_with_records(&v).unwrap(),
+            vec!["exp", "b2ba", "cdnra", "cdnura"]
+        );
+        // An empty list: nothing to fetch.
+        let none = serde_json::json!({ "ret_period": "042024", "sec_sum": [] });
+        assert_eq!(sections_with_records(&none).unwrap(), Vec::<&str>::new());
+    }
+
+    /// A summary whose shape is not understood is an error (the caller fetches every section).
+    #[test]
+    fn summary_not_understood_is_an_error_naming_why() {
+        let no_list = serde_json::json!({ "ret_period": "042024" });
+        assert_eq!(
+            sections_with_records(&no_list).unwrap_err(),
+            "no sec_sum in the summary"
+        );
+        let not_list = serde_json::json!({ "sec_sum": { "EXP": 3 } });
+        assert_eq!(
+            sections_with_records(&not_list).unwrap_err(),
+            "sec_sum is not a list: an object"
+        );
+        let nameless = serde_json::json!({ "sec_sum": [{ "sec_nm": "EXP", "ttl_rec": 1 }, { "ttl_rec": 2 }] });
+        assert_eq!(
+            sections_with_records(&nameless).unwrap_err(),
+            "sec_sum entry 2 has no sec_nm"
+        );
+        assert!(sections_with_records(&serde_json::json!([])).is_err());
+    }
     use super::*;
     use crate::domain::FinancialYear;
 

@@ -48,6 +48,7 @@ use state::Sim;
 
 pub use faults::FaultRates;
 pub use gstr2b::FILE_DOCS as GSTR2B_FILE_DOCS;
+pub use returns::SummaryMode;
 pub use state::codes;
 
 pub const DEMO_API_KEY: &str = "key_test_gstdash_demo";
@@ -188,9 +189,21 @@ impl SimHandle {
             .collect()
     }
 
-    /// GSTR-1 / GSTR-1A section and GSTR-3B details requests served so far.
+    /// GSTR-1 / GSTR-1A section and summary and GSTR-3B details requests served so far.
     pub fn returns_requests(&self) -> u64 {
         self.sim.returns_requests.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Of [`returns_requests`](Self::returns_requests), the GSTR-1 / GSTR-1A summaries.
+    pub fn summary_requests(&self) -> u64 {
+        self.sim.summary_requests.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// How the GSTR-1 / GSTR-1A summary answers from now on (tests of the fallback).
+    pub fn set_summary_mode(&self, mode: returns::SummaryMode) {
+        self.sim
+            .summary_mode
+            .store(mode as u8, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Whether the simulator treats the period's GSTR-3B as filed.

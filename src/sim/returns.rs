@@ -435,6 +435,149 @@ pub(crate) async fn gstr1a_section(
     section(sim, h, true, p).await
 }
 
+/// How the simulator answers the GSTR-1 / GSTR-1A summary (a test switch, [`Served`] by default).
+///
+/// [`Served`]: SummaryMode::Served
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum SummaryMode {
+    /// `sec_sum` consistent with the sections served.
+    Served = 0,
+    /// Refused with a GSTN error (as a portal without the summary would).
+    Refused = 1,
+    /// A 200 whose payload has no `sec_sum` (a shape gstdash does not know).
+    Unrecognised = 2,
+}
+
+impl SummaryMode {
+    pub(crate) fn from_u8(v: u8) -> SummaryMode {
+        match v {
+            1 => SummaryMode::Refused,
+            2 => SummaryMode::Unrecognised,
+            _ => SummaryMode::Served,
+        }
+    }
+}
+
+/// *sim*: the code a refused summary answers with.
+pub const SUMMARY_REFUSED: (&str, &str) = ("RET191106", "Summary is not available for the return period");
+
+/// One `sec_sum` entry of `section` (GSTN's GSTR-1 summary): the documents the section
+/// serves and their totals, so the summary agrees with the section calls.
+fn summary_entry(s: &Gstr1Sections, section: &str) -> serde_json::Value {
+    use crate::domain::Money;
+    let sum_items = |items: &mut dyn Iterator<Item = &ItemAmounts>| {
+        let (mut tax, mut igst, mut cess) = (Money::ZERO, Money::ZERO, Money::ZERO);
+        for i in items {
+            tax += i.txval;
+            igst += i.iamt;
+            cess += i.csamt;
+        }
+        (tax, igst, cess)
+    };
+    let (rec, val, (tax, igst, cess)) = match section {
+        "exp" | "expa" => {
+            let g = if section == "exp" { &s.exp } else { &s.expa };
+            let inv: Vec<&ExpInvoice> = g.iter().flat_map(|g| &g.inv).collect();
+            (
+                inv.len(),
+                inv.iter().map(|i| i.val).sum::<Money>(),
+                sum_items(&mut inv.iter().flat_map(|i| &i.itms)),
+            )
+        }
+        "b2b" | "b2ba" => {
+            let p = if section == "b2b" { &s.b2b } else { &s.b2ba };
+            let inv: Vec<&B2bInvoice> = p.iter().flat_map(|p| &p.inv).collect();
+            (
+                inv.len(),
+                inv.iter().map(|i| i.val).sum(),
+                sum_items(&mut inv.iter().flat_map(|i| &i.itms).map(|n| &n.itm_det)),
+            )
+        }
+        _ => {
+            let notes: Vec<&Note> = match section {
+                "cdnr" => s.cdnr.iter().flat_map(|p| &p.nt).collect(),
+                "cdnra" => s.cdnra.iter().flat_map(|p| &p.nt).collect(),
+                "cdnur" => s.cdnur.iter().collect(),
+                _ => s.cdnura.iter().collect(),
+            };
+            (
+                notes.len(),
+                notes.iter().map(|n| n.val).sum(),
+                sum_items(&mut notes.iter().flat_map(|n| &n.itms).map(|n| &n.itm_det)),
+            )
+        }
+    };
+    json!({
+        "sec_nm": section.to_ascii_uppercase(),
+        "chksum": format!("{:016x}", rec as u64 * 0x9e37_79b9 + 7),
+        "ttl_rec": rec,
+        "ttl_val": val,
+        "ttl_tax": tax,
+        "ttl_igst": igst,
+        "ttl_cgst": 0,
+        "ttl_sgst": 0,
+        "ttl_cess": cess,
+    })
+}
+
+async fn summary(sim: Arc<Sim>, h: HeaderMap, amendment_form: bool, (year, month): (String, String)) -> Response {
+    sim.returns_requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    sim.summary_requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let t = match require_taxpayer(&sim, &h) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let Some(p) = path_period(&year, &month) else {
+        return reply::gstn_error(
+            BAD_SECTION,
+            &format!("Invalid return period {year}/{month}: expected YYYY/MM"),
+        );
+    };
+    match sim.summary_mode() {
+        SummaryMode::Served => {}
+        SummaryMode::Refused => return reply::gstn_error(SUMMARY_REFUSED.0, SUMMARY_REFUSED.1),
+        SummaryMode::Unrecognised => {
+            return reply::ok(json!({ "ret_period": p.wire(), "summary": "table-wise totals are in the Excel" }));
+        }
+    }
+    let book = &sim.taxpayers[t].returns;
+    let docs = if amendment_form { &book.gstr1a } else { &book.gstr1 };
+    // Like the sections: a period without documents answers "no document".
+    let Some(s) = docs.get(&p).filter(|s| !s.is_empty()) else {
+        return reply::gstn_error(NO_DOCUMENT.0, NO_DOCUMENT.1);
+    };
+    // Every section of ours, with 0 records where empty (GSTN lists them), then sections the
+    // export ledger does not read.
+    let mut sec_sum: Vec<serde_json::Value> = GSTR1_SECTIONS.iter().map(|sec| summary_entry(s, sec)).collect();
+    sec_sum.push(json!({ "sec_nm": "B2CS", "ttl_rec": 0, "ttl_val": 0, "ttl_tax": 0, "ttl_igst": 0, "ttl_cess": 0 }));
+    sec_sum.push(json!({ "sec_nm": "DOC_ISSUE", "ttl_doc_issued": 0, "ttl_doc_cancelled": 0, "net_doc_issued": 0 }));
+    reply::ok(json!({
+        "gstin": sim.taxpayers[t].info.gstin,
+        "ret_period": p.wire(),
+        "summ_typ": "L",
+        "sec_sum": sec_sum,
+    }))
+}
+
+/// `GET …/gstrs/gstr-1/{year}/{month}`: the GSTR-1 summary.
+pub(crate) async fn gstr1_summary(
+    State(sim): State<Arc<Sim>>,
+    h: HeaderMap,
+    Path(p): Path<(String, String)>,
+) -> Response {
+    summary(sim, h, false, p).await
+}
+
+/// `GET …/gstrs/gstr-1a/{year}/{month}`: the GSTR-1A summary.
+pub(crate) async fn gstr1a_summary(
+    State(sim): State<Arc<Sim>>,
+    h: HeaderMap,
+    Path(p): Path<(String, String)>,
+) -> Response {
+    summary(sim, h, true, p).await
+}
+
 /// `GET …/gstrs/gstr-3b/{year}/{month}`.
 pub(crate) async fn gstr3b(
     State(sim): State<Arc<Sim>>,

@@ -82,6 +82,14 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router {
             &path::gstr1a_section("{section}", "{year}", "{month}"),
             get(super::returns::gstr1a_section),
         )
+        .route(
+            &path::gstr1_summary("{year}", "{month}"),
+            get(super::returns::gstr1_summary),
+        )
+        .route(
+            &path::gstr1a_summary("{year}", "{month}"),
+            get(super::returns::gstr1a_summary),
+        )
         .route(&path::gstr3b("{year}", "{month}"), get(super::returns::gstr3b))
         .route(&path::sales("{year}", "{month}"), get(super::outward::sales_handler))
         .route(

@@ -5,7 +5,7 @@
 //! taxpayer's `ims`; nothing takes them the other way round.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -132,9 +132,13 @@ pub(crate) struct Sim {
     /// Wakes the job task when a job falls due.
     pub job_queue: Mutex<Option<mpsc::UnboundedSender<Instant>>>,
     ids: AtomicU64,
-    /// GSTR-1 / GSTR-1A section and GSTR-3B details requests served (tests prove the export
+    /// GSTR-1 / GSTR-1A section and summary and GSTR-3B details requests served (tests prove the export
     /// ledger's cache with it).
     pub returns_requests: AtomicU64,
+    /// Of those, GSTR-1 / GSTR-1A summary requests.
+    pub summary_requests: AtomicU64,
+    /// Test switch: how the GSTR-1 / GSTR-1A summary answers (`returns::SummaryMode`).
+    pub summary_mode: AtomicU8,
 }
 
 impl Sim {
@@ -175,7 +179,13 @@ impl Sim {
             job_queue: Mutex::new(None),
             ids: AtomicU64::new(0),
             returns_requests: AtomicU64::new(0),
+            summary_requests: AtomicU64::new(0),
+            summary_mode: AtomicU8::new(super::returns::SummaryMode::Served as u8),
         }
+    }
+
+    pub fn summary_mode(&self) -> super::returns::SummaryMode {
+        super::returns::SummaryMode::from_u8(self.summary_mode.load(Ordering::Relaxed))
     }
 
     pub fn taxpayer_by_gstin(&self, gstin: &str) -> Option<usize> {

@@ -1,6 +1,8 @@
 //! The export ledger's cache: each period's GSTR-1/1A export sections and GSTR-3B details as
 //! fetched. A period whose GSTR-3B is filed never changes, so it is read from here instead of
-//! costing 17 calls again; the engine decides what to re-fetch (`sync::reports`).
+//! costing its calls again; the engine decides what to re-fetch (`sync::reports`). Each row
+//! also says how the period was gathered (`fetched_via`: through the GSTR-1/1A summaries or
+//! every section), kept inside the JSON so older rows and readers are unaffected.
 
 use std::collections::BTreeMap;
 
@@ -18,6 +20,17 @@ const TABLE: &str = "export_returns";
 pub struct CachedReturns {
     pub returns: PeriodReturns,
     pub fetched_at: DateTime<Utc>,
+    /// How it was gathered (`None` for rows written before this was recorded).
+    pub fetched_via: Option<String>,
+}
+
+/// The stored JSON: the period's returns plus how they were gathered.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Row {
+    #[serde(flatten)]
+    returns: PeriodReturns,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    fetched_via: Option<String>,
 }
 
 impl Store {
@@ -26,10 +39,15 @@ impl Store {
         &self,
         profile: &str,
         returns: &PeriodReturns,
+        fetched_via: Option<&str>,
         fetched_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         const OP: &str = "put_export_returns";
-        let json = serde_json::to_string(returns).map_err(|e| self.encode_err(TABLE, OP, e.to_string()))?;
+        let row = Row {
+            returns: returns.clone(),
+            fetched_via: fetched_via.map(str::to_owned),
+        };
+        let json = serde_json::to_string(&row).map_err(|e| self.encode_err(TABLE, OP, e.to_string()))?;
         self.conn
             .execute(
                 "INSERT INTO export_returns (profile, period, filed, data, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -61,10 +79,17 @@ impl Store {
             .map_err(self.sql_err(TABLE, OP))?;
         let mut out = BTreeMap::new();
         for (period, json, ms) in rows {
-            let returns: PeriodReturns =
+            let Row { returns, fetched_via } =
                 serde_json::from_str(&json).map_err(|e| self.decode_err(TABLE, OP, format!("period {period}: {e}")))?;
             let fetched_at = self.time(ms, TABLE, OP)?;
-            out.insert(returns.period, CachedReturns { returns, fetched_at });
+            out.insert(
+                returns.period,
+                CachedReturns {
+                    returns,
+                    fetched_at,
+                    fetched_via,
+                },
+            );
         }
         Ok(out)
     }
@@ -117,19 +142,44 @@ mod tests {
             gstr1a: None,
             gstr3b: None,
         };
-        s.put_export_returns("acme", &a, t(1)).unwrap();
-        s.put_export_returns("acme", &unfiled, t(2)).unwrap();
+        s.put_export_returns("acme", &a, Some("GSTR-1 summary: exp; GSTR-1A summary: none"), t(1))
+            .unwrap();
+        s.put_export_returns("acme", &unfiled, None, t(2)).unwrap();
         let got = s.load_export_returns("acme").unwrap();
         assert_eq!(got.len(), 2);
         assert_eq!(got[&apr].returns, a, "amounts keep their exact digits");
         assert_eq!(got[&apr].fetched_at, t(1));
+        assert_eq!(
+            got[&apr].fetched_via.as_deref(),
+            Some("GSTR-1 summary: exp; GSTR-1A summary: none")
+        );
+        assert_eq!(got[&may].fetched_via, None);
         assert!(got[&apr].returns.is_filed() && !got[&may].returns.is_filed());
 
         let now_filed = filed(may, "10");
-        s.put_export_returns("acme", &now_filed, t(3)).unwrap();
+        s.put_export_returns("acme", &now_filed, Some("GSTR-1 every section (summary: x)"), t(3))
+            .unwrap();
         let got = s.load_export_returns("acme").unwrap();
         assert_eq!(got[&may].returns, now_filed);
         assert_eq!(got[&may].fetched_at, t(3));
         assert!(s.load_export_returns("other").unwrap().is_empty());
+    }
+
+    /// Rows cached before `fetched_via` was recorded (plain `PeriodReturns` JSON) still load.
+    #[test]
+    fn rows_without_fetched_via_still_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = store_with_profile(dir.path());
+        let apr = ReturnPeriod::new(2024, 4).unwrap();
+        let a = filed(apr, "1180.50");
+        s.conn
+            .execute(
+                "INSERT INTO export_returns (profile, period, filed, data, fetched_at) VALUES ('acme', ?1, 1, ?2, 0)",
+                params![apr.wire(), serde_json::to_string(&a).unwrap()],
+            )
+            .unwrap();
+        let got = s.load_export_returns("acme").unwrap();
+        assert_eq!(got[&apr].returns, a);
+        assert_eq!(got[&apr].fetched_via, None);
     }
 }

@@ -18,27 +18,49 @@ use crate::domain::ledger::{self, CashLedger, ItcLedger};
 use crate::domain::period;
 use crate::domain::{FinancialYear, ReturnPeriod};
 
+/// One period's returns for the export ledger and how its GSTR-1/1A sections were gathered.
+#[derive(Clone, Debug)]
+pub struct FetchedPeriod {
+    pub returns: PeriodReturns,
+    /// E.g. "GSTR-1 summary: exp, b2b; GSTR-1A summary: none" or "GSTR-1 every section
+    /// (summary: …)"; kept with the cache and logged.
+    pub via: String,
+    /// Calls made for the period.
+    pub calls: usize,
+}
+
 /// Every section the export ledger reads for one period, from GSTR-1 and GSTR-1A, plus the
-/// GSTR-3B details, fetched concurrently (17 calls).
+/// GSTR-3B details: GSTR-3B first, then each form's summary and only the sections it lists
+/// with records (3 calls + one per such section; every section, 17 calls, when a summary is
+/// not available or not understood).
 ///
 /// GSTR-1 of the period counts as filed when its GSTR-3B exists (GSTN refuses GSTR-3B details
 /// before GSTR-1 is filed, `RT-R3BQ1004`) or when any section has documents; GSTR-1A only when
 /// it has documents.
 pub async fn fetch_period_returns(client: &Client, period: ReturnPeriod) -> Result<PeriodReturns, ApiError> {
+    Ok(fetch_period(client, period).await?.returns)
+}
+
+/// [`fetch_period_returns`] with how the period was gathered.
+pub async fn fetch_period(client: &Client, period: ReturnPeriod) -> Result<FetchedPeriod, ApiError> {
     let r3b = patiently(|| client.gstr3b_details(period)).await?;
     with_sections(client, period, r3b).await
 }
 
-/// A probe for where the taxpayer's returns start: GSTR-3B first (one call); the 16 section
-/// calls only when it is filed.
-async fn probe_period_returns(client: &Client, period: ReturnPeriod) -> Result<PeriodReturns, ApiError> {
+/// A probe for where the taxpayer's returns start: GSTR-3B first (one call); the sections
+/// only when it is filed.
+async fn probe_period(client: &Client, period: ReturnPeriod) -> Result<FetchedPeriod, ApiError> {
     let r3b = patiently(|| client.gstr3b_details(period)).await?;
     if r3b.is_none() {
-        return Ok(PeriodReturns {
-            period,
-            gstr1: None,
-            gstr1a: None,
-            gstr3b: None,
+        return Ok(FetchedPeriod {
+            returns: PeriodReturns {
+                period,
+                gstr1: None,
+                gstr1a: None,
+                gstr3b: None,
+            },
+            via: "probe: GSTR-3B not filed".into(),
+            calls: 1,
         });
     }
     with_sections(client, period, r3b).await
@@ -48,23 +70,65 @@ async fn with_sections(
     client: &Client,
     period: ReturnPeriod,
     r3b: Option<export_ledger::Gstr3bDetails>,
-) -> Result<PeriodReturns, ApiError> {
-    let r1 = fetch_sections(client, false, period).await?;
-    let r1a = fetch_sections(client, true, period).await?;
-    let merge = |parts: Vec<Gstr1Sections>| {
-        let mut all = Gstr1Sections::default();
-        for p in parts {
-            all.absorb(p);
-        }
-        all
-    };
-    let (r1, r1a) = (merge(r1), merge(r1a));
-    Ok(PeriodReturns {
-        period,
-        gstr1: (r3b.is_some() || !r1.is_empty()).then_some(r1),
-        gstr1a: (!r1a.is_empty()).then_some(r1a),
-        gstr3b: r3b,
+) -> Result<FetchedPeriod, ApiError> {
+    let ((r1, via1, calls1), (r1a, via1a, calls1a)) = futures::try_join!(
+        form_sections(client, false, period),
+        form_sections(client, true, period)
+    )?;
+    let via = format!("{via1}; {via1a}");
+    tracing::info!("export ledger {period}: {via}");
+    Ok(FetchedPeriod {
+        returns: PeriodReturns {
+            period,
+            gstr1: (r3b.is_some() || !r1.is_empty()).then_some(r1),
+            gstr1a: (!r1a.is_empty()).then_some(r1a),
+            gstr3b: r3b,
+        },
+        via,
+        calls: 1 + calls1 + calls1a,
     })
+}
+
+/// One form's sections of `period`: the summary first, then only the sections it lists with
+/// records; every section when the summary fails or is not understood (never a silently
+/// short ledger). Returns the merged sections, how they were gathered, and the calls made.
+async fn form_sections(
+    client: &Client,
+    amendment_form: bool,
+    period: ReturnPeriod,
+) -> Result<(Gstr1Sections, String, usize), ApiError> {
+    let form = if amendment_form { "GSTR-1A" } else { "GSTR-1" };
+    let plan = match patiently(|| client.gstr1_summary(amendment_form, period)).await {
+        Ok(None) => Ok(vec![]),
+        Ok(Some(summary)) => export_ledger::sections_with_records(&summary),
+        Err(e) => Err(e.to_string()),
+    };
+    let (sections, via) = match plan {
+        Ok(s) if s.is_empty() => (s, format!("{form} summary: none")),
+        Ok(s) => {
+            let via = format!("{form} summary: {}", s.join(", "));
+            (s, via)
+        }
+        Err(why) => {
+            tracing::warn!("export ledger {period}: {form} summary not used ({why}); every section fetched");
+            (
+                GSTR1_SECTIONS.to_vec(),
+                format!("{form} every section (summary: {why})"),
+            )
+        }
+    };
+    // Futures built first: a closure inside the stream trips the `Send` check of the engine's
+    // spawned task (rust-lang/rust#102211).
+    let calls: Vec<_> = sections
+        .iter()
+        .map(|s| fetch_section(client, amendment_form, s, period))
+        .collect();
+    let parts: Vec<Gstr1Sections> = futures::stream::iter(calls).buffered(CONCURRENCY).try_collect().await?;
+    let mut all = Gstr1Sections::default();
+    for p in parts {
+        all.absorb(p);
+    }
+    Ok((all, via, 1 + sections.len()))
 }
 
 async fn fetch_section(
@@ -74,20 +138,6 @@ async fn fetch_section(
     period: ReturnPeriod,
 ) -> Result<Gstr1Sections, ApiError> {
     patiently(|| client.gstr1_section(amendment_form, section, period)).await
-}
-
-async fn fetch_sections(
-    client: &Client,
-    amendment_form: bool,
-    period: ReturnPeriod,
-) -> Result<Vec<Gstr1Sections>, ApiError> {
-    // Futures built first: a closure inside the stream trips the `Send` check of the engine's
-    // spawned task (rust-lang/rust#102211).
-    let calls: Vec<_> = GSTR1_SECTIONS
-        .iter()
-        .map(|s| fetch_section(client, amendment_form, s, period))
-        .collect();
-    futures::stream::iter(calls).buffered(CONCURRENCY).try_collect().await
 }
 
 /// The portal serves at most six months of a ledger per call: longer ranges are fetched in
@@ -198,7 +248,7 @@ where
     }
 }
 
-/// The returns of `periods`, oldest first, one period at a time (17 calls each), without the
+/// The returns of `periods`, oldest first, one period at a time, without the
 /// cache (ICEGATE tracking of the periods of a quarter, tests).
 pub async fn fetch_export_returns(client: &Client, periods: &[ReturnPeriod]) -> Result<Vec<PeriodReturns>, ApiError> {
     let mut out = Vec::with_capacity(periods.len());
@@ -224,10 +274,15 @@ pub fn gst_start() -> ReturnPeriod {
 /// returns, so a whole blank year means there was nothing before).
 pub const START_GAP: i32 = 12;
 
-/// Calls for one period in full: the GSTR-1 and GSTR-1A sections and GSTR-3B details (17).
+/// Calls for one period with every section: the GSTR-1 and GSTR-1A sections and GSTR-3B
+/// details (17); the most a period costs when the summaries are not used.
 pub const CALLS_PER_PERIOD: usize = 2 * GSTR1_SECTIONS.len() + 1;
 
-/// Periods fetched at once (each is up to 17 calls, four at a time).
+/// Calls for one period whose summaries list no section with records: GSTR-3B details and the
+/// GSTR-1 and GSTR-1A summaries.
+pub const CALLS_PER_BLANK_PERIOD: usize = 3;
+
+/// Periods fetched at once (each is a few calls, up to four sections at a time).
 pub const PERIODS_AT_ONCE: usize = 2;
 
 /// What the export ledger is computed from, and how it was gathered.
@@ -239,6 +294,8 @@ pub struct LedgerReturns {
     pub fetched: usize,
     /// Periods read from the cache.
     pub cached: usize,
+    /// GSTR-1/1A/3B calls made this time.
+    pub calls: usize,
     /// When the newest of the data used was fetched ("data as on").
     pub as_of: DateTime<Utc>,
     /// Cache problems (the data was fetched anyway; nothing is lost but time).
@@ -289,7 +346,7 @@ pub async fn ledger_returns(
     };
     let mut have: BTreeMap<ReturnPeriod, PeriodReturns> = BTreeMap::new();
     let mut as_of: Option<DateTime<Utc>> = None;
-    let (mut fetched, mut cached, mut total) = (0usize, 0usize, 0usize);
+    let (mut fetched, mut cached, mut total, mut calls_made) = (0usize, 0usize, 0usize, 0usize);
     let mut lo = end.plus_months(-(START_GAP - 1)).max(gst_start());
     let mut hi = end;
     // The first window is fetched in full; older windows are probes (see `probe_period_returns`).
@@ -316,19 +373,24 @@ pub async fn ledger_returns(
             .rev()
             .map(|p| async move {
                 if probing {
-                    probe_period_returns(client, *p).await
+                    probe_period(client, *p).await
                 } else {
-                    fetch_period_returns(client, *p).await
+                    fetch_period(client, *p).await
                 }
             })
             .collect();
         let mut stream = futures::stream::iter(calls).buffer_unordered(PERIODS_AT_ONCE);
         while let Some(r) = stream.next().await {
-            let r = r?;
+            let FetchedPeriod {
+                returns: r,
+                via,
+                calls: c,
+            } = r?;
+            calls_made += c;
             let now = Utc::now();
             let put = {
                 let s = store.lock().expect("store lock");
-                s.put_export_returns(profile, &r, now)
+                s.put_export_returns(profile, &r, Some(&via), now)
             };
             if let Err(e) = put {
                 warnings.push(format!("{}: not cached ({e})", r.period));
@@ -358,6 +420,7 @@ pub async fn ledger_returns(
         returns,
         fetched,
         cached,
+        calls: calls_made,
         as_of: as_of.unwrap_or_else(Utc::now),
         warnings,
     })

@@ -153,7 +153,7 @@ pub fn render(f: &mut Frame, area: Rect, state: &AppState, p: &ExportLedgerPopup
                 (Some(e), _) => format!("Could not compute the export ledger: {e}"),
                 (None, true) => format!(
                     "Fetching GSTR-1, GSTR-1A and GSTR-3B of every period from your first return to FY {} \
-                     (17 calls a period; filed periods are kept and not fetched again). Esc closes; the \
+                     (usually 3 to 6 calls a period; filed periods are kept and not fetched again). Esc closes; the \
                      fetch goes on.",
                     p.fy
                 ),
