@@ -37,7 +37,9 @@ async fn settle(
 ) {
     let mut counts = 0;
     let mut balance = false;
-    while counts < 3 || !balance {
+    // Until the dashboard's data is in and no job is left in flight (the GSTR-3B / 2B check
+    // of the period answers after the counts; a spinner would make the snapshot racy).
+    while counts < 3 || !balance || !state.in_flight.is_empty() {
         let ev = tokio::time::timeout(Duration::from_secs(20), rx.recv())
             .await
             .expect("engine answers")
