@@ -271,8 +271,10 @@ pub async fn push_except(ctx: &SyncCtx, held: &HashSet<RecordKey>) -> Result<Pus
             .filter(|r| held.contains(&r.decision.key()))
             .count())
     };
+    // (Each count takes the store lock: one at a time.)
+    let held_now = held_count(ctx)?;
     let mut report = PushReport {
-        total: ctx.store().queued_count(&ctx.profile)? - held_count(ctx)?,
+        total: ctx.store().queued_count(&ctx.profile)? - held_now,
         ..PushReport::default()
     };
     let mut idle_rounds = 0u32;
@@ -386,7 +388,8 @@ pub async fn push_except(ctx: &SyncCtx, held: &HashSet<RecordKey>) -> Result<Pus
         }
 
         let open = ctx.store().open_send_heads(&ctx.profile)?;
-        let staged_left = ctx.store().queued_count(&ctx.profile)? > held_count(ctx)?;
+        let held_now = held_count(ctx)?;
+        let staged_left = ctx.store().queued_count(&ctx.profile)? > held_now;
         if open.is_empty() && !staged_left {
             // The closing progress: settled == total tells the UI the push is over, also
             // when there was nothing to send.
@@ -400,7 +403,7 @@ pub async fn push_except(ctx: &SyncCtx, held: &HashSet<RecordKey>) -> Result<Pus
             });
             return Ok(report);
         }
-        let queued = ctx.store().queued_count(&ctx.profile)? - held_count(ctx)?;
+        let queued = ctx.store().queued_count(&ctx.profile)? - held_now;
         match problem {
             Some(Failure::Login(message)) => return Err(PushError::LoginAgain { queued, message }),
             Some(Failure::Transient(message)) => {

@@ -129,7 +129,7 @@ fn title_line<'a>(state: &AppState, t: &RecordTable, theme: &Theme, w: usize) ->
         Some(g) if g.filed == Some(true) => {
             // Each record is locked by its own period (see `ImsState::locked_by`).
             spans.push(Span::styled(
-                format!(" GSTR-3B {} filed — its records read-only ", state.period),
+                format!(" 3B filed: {} read-only ", state.period),
                 theme.warn,
             ));
             spans.push(Span::raw(" "));
