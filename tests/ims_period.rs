@@ -88,8 +88,14 @@ async fn the_client_tells_filed_from_unfiled_gstr3b() {
     assert!(!gstdash::sync::ims_meta::check_gstr3b(&c, current).await.unwrap());
 }
 
-/// Opens B2B on a period through the engine and tries to accept the first record.
-async fn try_accept(period: ReturnPeriod, today: NaiveDate) -> (AppState, Vec<SyncCommand>, String) {
+/// Opens B2B on a period through the engine, waits until the GSTR-3B state of every record's
+/// own period is known, and tries to accept the first record without action (not pending)
+/// whose own period is filed (`in_filed`) or not.
+async fn try_accept(
+    period: ReturnPeriod,
+    today: NaiveDate,
+    in_filed: bool,
+) -> (AppState, Vec<SyncCommand>, String, ReturnPeriod) {
     let mut cfg = common::config(600);
     cfg.today = today;
     let sim = common::start(cfg).await;
@@ -106,25 +112,44 @@ async fn try_accept(period: ReturnPeriod, today: NaiveDate) -> (AppState, Vec<Sy
         cmd.send(c).unwrap();
     }
     cmd.send(SyncCommand::ImsPeriod { period }).unwrap();
-    let (mut records, mut gstr3b) = (false, false);
-    pump(&mut state, &mut rx, &cmd, |ev| {
-        match ev {
+    let mut records = false;
+    let mut answered: std::collections::HashSet<ReturnPeriod> = Default::default();
+    loop {
+        let ev = tokio::time::timeout(Duration::from_secs(30), rx.recv())
+            .await
+            .expect("engine answers")
+            .expect("engine alive");
+        match &ev {
             SyncEvent::RecordsLoaded { from_cache: false, .. } => records = true,
-            SyncEvent::Gstr3bState { from_cache: false, .. } => gstr3b = true,
+            SyncEvent::Gstr3bState {
+                period,
+                from_cache: false,
+                ..
+            } => {
+                answered.insert(*period);
+            }
             SyncEvent::Failed { message, .. } => panic!("{message}"),
             _ => {}
         }
-        records && gstr3b
-    })
-    .await;
+        for c in update(&mut state, Msg::Sync(ev)) {
+            cmd.send(c).unwrap();
+        }
+        if records && answered.contains(&period) && state_periods_answered(&answered, &state) {
+            break;
+        }
+    }
     state.toasts.dismiss_all();
-    // The first record with no action yet, so accepting it is a change.
     let t = state.ims.table.as_mut().expect("table open");
-    let first = t
+    let (first, own) = t
         .view
         .iter()
-        .position(|&i| t.records[i as usize].action == gstdash::domain::Action::NoAction)
-        .expect("a record without action");
+        .enumerate()
+        .find_map(|(pos, &i)| {
+            let r = &t.records[i as usize];
+            let p = r.return_period()?;
+            (r.action == gstdash::domain::Action::NoAction && sim.gstr3b_filed(p) == in_filed).then_some((pos, p))
+        })
+        .expect("a record without action of the wanted kind");
     t.cursor = first;
     let cmds = update(
         &mut state,
@@ -132,34 +157,54 @@ async fn try_accept(period: ReturnPeriod, today: NaiveDate) -> (AppState, Vec<Sy
     );
     let screen = draw(&state, 80, 24);
     sim.shutdown().await;
-    (state, cmds, screen)
+    (state, cmds, screen, own)
 }
 
+/// Every period the app asked about (its records' own periods) has been answered.
+fn state_periods_answered(answered: &std::collections::HashSet<ReturnPeriod>, state: &AppState) -> bool {
+    !state.ims.gstr3b_asked.is_empty() && state.ims.gstr3b_asked.iter().all(|p| answered.contains(p))
+}
+
+/// Each record is locked by its own return period (`rtnprd`): with Jan 2026 filed, a record of
+/// Jan 2026 is refused whichever period is selected, and a record of an open period is
+/// accepted even while the selected period is filed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_filed_period_refuses_actions_and_an_unfiled_one_accepts() {
+async fn a_filed_period_refuses_actions_on_its_own_records_only() {
     let today = NaiveDate::from_ymd_opt(2026, 3, 18).unwrap();
     // The simulator files GSTR-3B up to two months before today.
     let filed = ReturnPeriod::new(2026, 1).unwrap();
-    let (state, cmds, screen) = try_accept(filed, today).await;
+    let open = ReturnPeriod::new(2026, 2).unwrap();
+
+    // Selected: the filed period; a record of a filed period is refused, naming its period.
+    let (state, cmds, screen, own) = try_accept(filed, today, true).await;
     assert_eq!(cmds, vec![], "nothing staged");
-    assert!(state.ims.read_only(filed));
+    assert!(state.ims.read_only(filed) && state.ims.read_only(own));
     let toast = state.toasts.items().last().expect("a toast says why");
     assert_eq!(toast.title, "Cannot accept");
     assert!(
-        toast.message.contains("GSTR-3B for Jan 2026 is filed"),
+        toast.message.contains(&format!("GSTR-3B for {own} is filed")),
         "{}",
         toast.message
     );
-    assert!(screen.contains("GSTR-3B filed — read-only"), "{screen}");
+    assert!(screen.contains("3B filed: Jan 2026 read-only"), "{screen}");
+    // Same selection, a record of an open period: accepted.
+    let (state, cmds, _, own) = try_accept(filed, today, false).await;
+    assert!(!state.ims.read_only(own), "{own}");
+    assert!(
+        matches!(&cmds[..], [SyncCommand::Stage { decisions, .. }] if decisions.len() == 1),
+        "{cmds:?}"
+    );
 
-    let open = ReturnPeriod::new(2026, 2).unwrap();
-    let (state, cmds, screen) = try_accept(open, today).await;
+    // Selected: an open period; its own records are accepted, a filed period's still refused.
+    let (state, cmds, screen, _) = try_accept(open, today, false).await;
     assert!(!state.ims.read_only(open));
     assert!(
         matches!(&cmds[..], [SyncCommand::Stage { decisions, .. }] if decisions.len() == 1),
         "{cmds:?}"
     );
     assert!(!screen.contains("read-only"), "{screen}");
+    let (_, cmds, _, _) = try_accept(open, today, true).await;
+    assert_eq!(cmds, vec![], "a record of a filed period stays locked");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -467,3 +467,70 @@ async fn a_restarted_engine_collects_sends_already_with_gstn_without_resending()
     handle.await.unwrap();
     sim.shutdown().await;
 }
+
+/// IMS is read-only per record: the engine reports the simulator's filed periods for the
+/// records' own periods, and a push holding the decisions on records of a filed period
+/// sends only the others; the held ones stay staged, and nothing of theirs reaches GSTN.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_holds_the_decisions_on_records_of_a_filed_period() {
+    let sim = common::start(common::config(400)).await;
+    let client = common::logged_in(&sim).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path(), &sim);
+    let ctx = ctx(client.clone(), store.clone(), &sim);
+    push::pull_sections(&ctx, &[Section::B2b], 1).await.unwrap();
+    let filed = |d: &Decision| d.record.return_period().is_some_and(|p| sim.gstr3b_filed(p));
+    // 15 decisions on records of filed periods, 15 on records of open ones.
+    let all = rejections(&store.lock().unwrap(), usize::MAX);
+    let (of_filed, of_open): (Vec<Decision>, Vec<Decision>) = all.into_iter().partition(|d| filed(d));
+    let ds: Vec<Decision> = of_filed
+        .into_iter()
+        .take(15)
+        .chain(of_open.into_iter().take(15))
+        .collect();
+    let held: HashSet<RecordKey> = ds.iter().filter(|d| filed(d)).map(Decision::key).collect();
+    assert!(
+        !held.is_empty() && held.len() < ds.len(),
+        "both kinds among {}",
+        ds.len()
+    );
+
+    // The engine answers for each period asked, as the simulator files them.
+    let (etx, mut rx) = unbounded_channel();
+    let (cmd, handle) = engine::spawn_with(client, store.clone(), "p".into(), etx, PushPolicy::fast());
+    let mut periods: Vec<_> = ds.iter().filter_map(|d| d.record.return_period()).collect();
+    periods.sort();
+    periods.dedup();
+    cmd.send(SyncCommand::Gstr3bPeriods {
+        periods: periods.clone(),
+    })
+    .unwrap();
+    for _ in 0..periods.len() {
+        let e = next_matching(&mut rx, |e| matches!(e, SyncEvent::Gstr3bState { .. })).await;
+        let SyncEvent::Gstr3bState { period, filed, .. } = e else {
+            unreachable!()
+        };
+        assert_eq!(filed, Some(sim.gstr3b_filed(period)), "{period}");
+    }
+    cmd.send(SyncCommand::Shutdown).unwrap();
+    let _ = handle.await;
+
+    store.lock().unwrap().stage("p", "t", 1, &ds, Utc::now()).unwrap();
+    let r = push::push_except(&ctx, &held).await.unwrap();
+    assert_eq!(r.applied, ds.len() - held.len(), "{r:?}");
+    let gstin = &sim.taxpayers[0].gstin;
+    for d in &ds {
+        let want = u32::from(!held.contains(&d.key()));
+        assert_eq!(sim.save_count(gstin, &d.key()), want, "{}", d.key());
+    }
+    let left: HashSet<RecordKey> = store
+        .lock()
+        .unwrap()
+        .outbox("p")
+        .unwrap()
+        .iter()
+        .map(|o| o.decision.key())
+        .collect();
+    assert_eq!(left, held, "the held decisions stay queued");
+    sim.shutdown().await;
+}

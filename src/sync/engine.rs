@@ -228,6 +228,8 @@ impl Engine {
                 }
                 SyncCommand::UnstageKeys { keys } => self.unstage_keys(&keys),
                 SyncCommand::Push => self.push(),
+                SyncCommand::PushHolding { held } => self.push_holding(held),
+                SyncCommand::Gstr3bPeriods { periods } => self.gstr3b_periods(periods),
                 SyncCommand::Regenerate2b { period } => self.regenerate(period),
                 SyncCommand::WriteTables {
                     tables,
@@ -352,6 +354,48 @@ impl Engine {
                         message: e.to_string(),
                     })
                     .ok();
+            }
+        });
+    }
+
+    /// A push that leaves the decisions on `held` records staged.
+    fn push_holding(&mut self, held: Vec<RecordKey>) {
+        let ctx = self.ctx();
+        self.start(JobKind::Push, async move {
+            let held: std::collections::HashSet<RecordKey> = held.into_iter().collect();
+            if let Err(e) = push::push_except(&ctx, &held).await {
+                ctx.events
+                    .send(SyncEvent::Failed {
+                        job: JobKind::Push,
+                        message: e.to_string(),
+                    })
+                    .ok();
+            }
+        });
+    }
+
+    /// GSTR-3B filed state of each period: the cached state at once, then GSTN's answer.
+    fn gstr3b_periods(&mut self, periods: Vec<ReturnPeriod>) {
+        {
+            let store = self.store.lock().expect("store lock");
+            for &p in &periods {
+                if let Some(ev) = super::ims_meta::cached_gstr3b(&store, &self.profile, p) {
+                    let _ = self.events.send(ev);
+                }
+            }
+        }
+        let (client, store, profile, events) = (
+            self.client.clone(),
+            self.store.clone(),
+            self.profile.clone(),
+            self.events.clone(),
+        );
+        tokio::spawn(async move {
+            for p in periods {
+                let ev = super::ims_meta::gstr3b_event(&client, &store, &profile, p).await;
+                if events.send(ev).is_err() {
+                    break;
+                }
             }
         });
     }

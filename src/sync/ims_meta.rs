@@ -46,24 +46,16 @@ pub fn cached_events(store: &Store, profile: &str, period: ReturnPeriod) -> Vec<
     out
 }
 
-/// Checks GSTR-3B, then reads the period's GSTR-2B for supplier names. A failed check is
-/// reported as "unknown" (never as filed, unless the cache already knew it filed: a filed
-/// return stays filed); a failed 2B read leaves the known names as they are.
-pub async fn period_job(
-    client: Client,
-    store: SharedStore,
-    profile: String,
-    period: ReturnPeriod,
-    events: UnboundedSender<SyncEvent>,
-) {
-    let before = client.session().map(|t| t.token_expiry);
+/// Checks GSTR-3B of `period`, caching the answer. A failed check is reported as "unknown"
+/// (never as filed, unless the cache already knew it filed: a filed return stays filed).
+pub async fn gstr3b_event(client: &Client, store: &SharedStore, profile: &str, period: ReturnPeriod) -> SyncEvent {
     let now = Utc::now();
-    let ev = match check_gstr3b(&client, period).await {
+    match check_gstr3b(client, period).await {
         Ok(filed) => {
             let _ = store
                 .lock()
                 .expect("store lock")
-                .put_gstr3b_filed(&profile, period, filed, now);
+                .put_gstr3b_filed(profile, period, filed, now);
             SyncEvent::Gstr3bState {
                 period,
                 filed: Some(filed),
@@ -76,7 +68,7 @@ pub async fn period_job(
             let known_filed = store
                 .lock()
                 .expect("store lock")
-                .gstr3b_filed(&profile, period)
+                .gstr3b_filed(profile, period)
                 .ok()
                 .flatten()
                 .filter(|(f, _)| *f);
@@ -88,7 +80,21 @@ pub async fn period_job(
                 error: Some(e.to_string()),
             }
         }
-    };
+    }
+}
+
+/// Checks GSTR-3B, then reads the period's GSTR-2B for supplier names. A failed check is
+/// reported as "unknown" (never as filed, unless the cache already knew it filed: a filed
+/// return stays filed); a failed 2B read leaves the known names as they are.
+pub async fn period_job(
+    client: Client,
+    store: SharedStore,
+    profile: String,
+    period: ReturnPeriod,
+    events: UnboundedSender<SyncEvent>,
+) {
+    let before = client.session().map(|t| t.token_expiry);
+    let ev = gstr3b_event(&client, &store, &profile, period).await;
     let _ = events.send(ev);
     if let Ok(Some(doc)) = client.gstr2b(period).await {
         let names: Vec<(String, String)> = doc

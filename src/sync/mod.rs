@@ -132,6 +132,13 @@ pub enum SyncCommand {
     SaveImsColumns { columns: String },
     /// The journal entries of one record (detail pane); answers `History`.
     LoadHistory { key: RecordKey },
+    /// Whether GSTR-3B of each of `periods` is filed (the return periods of the records on
+    /// screen: each record is locked by its own period). Answers one `Gstr3bState` per period,
+    /// the cached state first when known; runs quietly (no job, no spinner).
+    Gstr3bPeriods { periods: Vec<ReturnPeriod> },
+    /// Like `Push`, but the staged decisions on `held` records stay queued (their period's
+    /// GSTR-3B is filed); the push ends when everything else is settled.
+    PushHolding { held: Vec<RecordKey> },
     /// Stop the engine (app quitting).
     Shutdown,
 }

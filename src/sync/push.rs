@@ -13,7 +13,7 @@
 //!
 //! A crash anywhere leaves a state the next push resumes from.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -254,8 +254,27 @@ fn classify(e: &ApiError) -> Failure {
 /// Sends everything in the outbox and waits for GSTN's answers. Returns when the outbox has
 /// nothing left to send (conflicts and rejections stay for the user).
 pub async fn push_all(ctx: &SyncCtx) -> Result<PushReport, PushError> {
+    push_except(ctx, &HashSet::new()).await
+}
+
+/// [`push_all`] for everything but the staged decisions on `held` records: they stay staged
+/// (IMS is read-only for their period) and do not count as queued work of this push.
+pub async fn push_except(ctx: &SyncCtx, held: &HashSet<RecordKey>) -> Result<PushReport, PushError> {
+    let held_count = |ctx: &SyncCtx| -> Result<usize, StoreError> {
+        if held.is_empty() {
+            return Ok(0);
+        }
+        Ok(ctx
+            .store()
+            .staged(&ctx.profile)?
+            .iter()
+            .filter(|r| held.contains(&r.decision.key()))
+            .count())
+    };
+    // (Each count takes the store lock: one at a time.)
+    let held_now = held_count(ctx)?;
     let mut report = PushReport {
-        total: ctx.store().queued_count(&ctx.profile)?,
+        total: ctx.store().queued_count(&ctx.profile)? - held_now,
         ..PushReport::default()
     };
     let mut idle_rounds = 0u32;
@@ -265,7 +284,8 @@ pub async fn push_all(ctx: &SyncCtx) -> Result<PushReport, PushError> {
         let mut problem: Option<Failure> = None;
 
         // 1. Staged decisions into sends.
-        let staged = ctx.store().staged(&ctx.profile)?;
+        let mut staged = ctx.store().staged(&ctx.profile)?;
+        staged.retain(|r| !held.contains(&r.decision.key()));
         if !staged.is_empty() {
             let now = Utc::now();
             for (kind, ids) in plan_sends(staged, &ctx.policy) {
@@ -368,7 +388,8 @@ pub async fn push_all(ctx: &SyncCtx) -> Result<PushReport, PushError> {
         }
 
         let open = ctx.store().open_send_heads(&ctx.profile)?;
-        let staged_left = ctx.store().queued_count(&ctx.profile)? > 0;
+        let held_now = held_count(ctx)?;
+        let staged_left = ctx.store().queued_count(&ctx.profile)? > held_now;
         if open.is_empty() && !staged_left {
             // The closing progress: settled == total tells the UI the push is over, also
             // when there was nothing to send.
@@ -382,7 +403,7 @@ pub async fn push_all(ctx: &SyncCtx) -> Result<PushReport, PushError> {
             });
             return Ok(report);
         }
-        let queued = ctx.store().queued_count(&ctx.profile)?;
+        let queued = ctx.store().queued_count(&ctx.profile)? - held_now;
         match problem {
             Some(Failure::Login(message)) => return Err(PushError::LoginAgain { queued, message }),
             Some(Failure::Transient(message)) => {

@@ -126,6 +126,8 @@ impl StagePlan {
 pub enum ConfirmOp {
     Stage(StagePlan),
     Push,
+    /// Save everything but the decisions on these records (their period's GSTR-3B is filed).
+    PushHolding(Vec<crate::domain::ims::RecordKey>),
     Regenerate2b(ReturnPeriod),
 }
 

@@ -56,6 +56,11 @@ pub struct ImsState {
     pub chooser: Option<columns::ColumnChooser>,
     /// Whether GSTR-3B of a period is filed, as the engine last said.
     pub gstr3b: Option<Gstr3bInfo>,
+    /// The same for every period the engine answered about (the selected one and the return
+    /// periods of the records shown): each record is locked by its own period.
+    pub gstr3b_periods: HashMap<ReturnPeriod, Gstr3bInfo>,
+    /// Periods already asked about (so a refresh does not ask again).
+    pub gstr3b_asked: HashSet<ReturnPeriod>,
     /// Supplier trade names by GSTIN (from GSTR-2B), shared with every table built.
     pub suppliers: Arc<HashMap<String, String>>,
     /// The detail pane's action history: the record asked for, and the answer once it came
@@ -111,14 +116,46 @@ impl ImsState {
 
     /// Whether IMS is read-only for `period` (its GSTR-3B is filed).
     pub fn read_only(&self, period: ReturnPeriod) -> bool {
-        self.gstr3b
-            .as_ref()
-            .is_some_and(|g| g.period == period && g.filed == Some(true))
+        self.gstr3b_of(period).is_some_and(|g| g.filed == Some(true))
     }
 
     /// What is known about GSTR-3B of `period`, if anything.
     pub fn gstr3b_of(&self, period: ReturnPeriod) -> Option<&Gstr3bInfo> {
-        self.gstr3b.as_ref().filter(|g| g.period == period)
+        self.gstr3b_periods
+            .get(&period)
+            .or_else(|| self.gstr3b.as_ref().filter(|g| g.period == period))
+    }
+
+    /// The filed period that makes `r` read-only, if any.
+    ///
+    /// Which period governs: actions are "allowed until the recipient files GSTR-3B for that
+    /// 2B period" (`domain.md` rule 6). The API gives a record no 2B period, only `rtnprd`,
+    /// "supplier's return period in which the document was reported" (`api.md` §3.2); the 2B
+    /// period is that period or, for a late filing, a later one (`domain.md` rules 22, 44).
+    /// We take `rtnprd`, the conservative reading: a record is never sent while the return
+    /// of the period it was reported in is filed. Pending records are the exception the docs
+    /// name: "on filing 3B, accepted and rejected records of that period are removed from
+    /// IMS; pending and future-period records stay" (`domain.md` rule 7), so they stay open.
+    /// An unreadable `rtnprd` or an unknown filing state locks nothing; GSTN has the last word.
+    pub fn locked_by(&self, r: &ImsRecord) -> Option<ReturnPeriod> {
+        if r.action == Action::Pending {
+            return None;
+        }
+        let p = r.return_period()?;
+        self.read_only(p).then_some(p)
+    }
+
+    /// Return periods of `records` whose GSTR-3B state was never asked for (marks them asked).
+    pub fn periods_to_check(&mut self, records: &[ImsRecord]) -> Vec<ReturnPeriod> {
+        let mut seen: HashSet<ReturnPeriod> = HashSet::new();
+        for r in records {
+            if let Some(p) = r.return_period() {
+                seen.insert(p);
+            }
+        }
+        let mut out: Vec<ReturnPeriod> = seen.into_iter().filter(|p| self.gstr3b_asked.insert(*p)).collect();
+        out.sort();
+        out
     }
 
     /// When the event loop must wake: to apply a typed filter (see

@@ -960,47 +960,166 @@ fn gstr3b(s: &AppState, filed: Option<bool>, error: Option<&str>) -> SyncEvent {
     }
 }
 
+fn filed(period: ReturnPeriod, filed: Option<bool>, s: &AppState) -> SyncEvent {
+    SyncEvent::Gstr3bState {
+        period,
+        filed,
+        checked_at: s.now,
+        from_cache: false,
+        error: None,
+    }
+}
+
+/// 12 records: 0..6 reported in Sep 2025, 6..12 in Oct 2025 (the selected period).
+fn two_periods() -> AppState {
+    let mut recs = records(Section::B2b, 12);
+    for r in &mut recs[..6] {
+        r.rtnprd = "092025".into();
+    }
+    let mut s = open(0);
+    sync(&mut s, loaded(Section::B2b, recs, false));
+    s
+}
+
 #[test]
-fn a_filed_gstr3b_makes_the_period_read_only_and_says_why() {
-    let mut s = open(10);
-    let ev = gstr3b(&s, Some(true), None);
+fn records_ask_for_the_gstr3b_state_of_their_own_periods_once() {
+    let mut s = open(0);
+    let mut recs = records(Section::B2b, 4);
+    recs[0].rtnprd = "092025".into();
+    recs[1].rtnprd = "garbage".into();
+    let cmds = update(&mut s, Msg::Sync(loaded(Section::B2b, recs.clone(), false)));
+    let sep = ReturnPeriod::new(2025, 9).unwrap();
+    assert!(
+        cmds.contains(&SyncCommand::Gstr3bPeriods {
+            periods: vec![sep, s.period]
+        }),
+        "{cmds:?}"
+    );
+    // A refresh of the same records asks nothing again.
+    let cmds = update(&mut s, Msg::Sync(loaded(Section::B2b, recs, false)));
+    assert!(
+        !cmds.iter().any(|c| matches!(c, SyncCommand::Gstr3bPeriods { .. })),
+        "{cmds:?}"
+    );
+}
+
+#[test]
+fn a_filed_period_locks_its_own_records_only_and_says_why() {
+    let mut s = two_periods();
+    let sep = ReturnPeriod::new(2025, 9).unwrap();
+    let ev = filed(sep, Some(true), &s);
     sync(&mut s, ev);
-    assert!(s.ims.read_only(s.period));
-    for k in ['a', 'r', 'p', 'R', 'x'] {
+    let ev = filed(s.period, Some(false), &s);
+    sync(&mut s, ev);
+    assert!(s.ims.read_only(sep) && !s.ims.read_only(s.period));
+    // Record 0 (Sep, No action): every action is refused, naming the period.
+    for k in ['a', 'r', 'R'] {
         s.toasts.dismiss_all();
         assert_eq!(ch(&mut s, k), vec![], "{k} is refused");
         let t = s.toasts.items().last().expect("a toast says why");
         assert!(t.title.starts_with("Cannot"), "{k}: {}", t.title);
         assert!(
-            t.message.contains("GSTR-3B") && t.message.contains("read-only"),
+            t.message.contains("GSTR-3B for Sep 2025 is filed") && t.message.contains("read-only"),
             "{k}: {}",
             t.message
         );
         assert!(s.popup.is_none(), "{k} opens nothing");
     }
-    // S refuses too, even with something queued from before the state was known.
-    let d = Decision {
+    let t = table(&s);
+    let v = super::update::verdict_for(&s, t, 0, &Target::Set(Action::Accepted));
+    assert!(
+        matches!(&v, crate::domain::ims::Verdict::Denied(d) if d.reason.contains("Sep 2025")),
+        "{v:?}"
+    );
+    // Record 5 (Sep, Pending) stays in IMS after filing (domain.md rule 7): open.
+    assert_eq!(t.records[5].action, Action::Pending);
+    let v = super::update::verdict_for(&s, t, 5, &Target::Set(Action::Accepted));
+    assert!(matches!(v, crate::domain::ims::Verdict::Allowed { .. }), "{v:?}");
+    // Record 6 (Oct, not filed): allowed.
+    let v = super::update::verdict_for(&s, t, 6, &Target::Set(Action::Accepted));
+    assert!(matches!(v, crate::domain::ims::Verdict::Allowed { .. }), "{v:?}");
+    // Accept everything: the confirm counts the open ones and says why the rest are refused.
+    ch(&mut s, 'V');
+    ch(&mut s, 'a');
+    let c = confirm(&s);
+    let ConfirmOp::Stage(plan) = &c.op else {
+        panic!("{:?}", c.op)
+    };
+    let locked = (0..6)
+        .filter(|&i| table(&s).records[i].action != Action::Pending)
+        .count();
+    let already = (6..12)
+        .filter(|&i| table(&s).records[i].action == Action::Accepted)
+        .count();
+    assert_eq!(plan.len(), 12 - locked - already);
+    assert!(
+        c.lines
+            .iter()
+            .any(|l| l.contains(&format!("{} documents refused: GSTR-3B for Sep 2025 is filed", locked))),
+        "{:?}",
+        c.lines
+    );
+}
+
+#[test]
+fn save_sends_the_open_decisions_and_holds_those_of_a_filed_period() {
+    let mut s = two_periods();
+    let sep = ReturnPeriod::new(2025, 9).unwrap();
+    let decision = |s: &AppState, i: usize| Decision {
         section: Section::B2b,
-        record: table(&s).records[0].clone(),
+        record: table(s).records[i].clone(),
         target: Target::Set(Action::Accepted),
         remarks: None,
         itc_reduction: None,
     };
-    sync(&mut s, outbox_of(&[(1, &[d])], false));
+    // Queued before the filing was known: one Sep record, two Oct records.
+    let ds = [decision(&s, 0), decision(&s, 6), decision(&s, 8)];
+    sync(&mut s, outbox_of(&[(1, &ds)], false));
+    let ev = filed(sep, Some(true), &s);
+    sync(&mut s, ev);
+    s.toasts.dismiss_all();
+    ch(&mut s, 'S');
+    let c = confirm(&s);
+    assert!(c.title.starts_with("Save 2 documents to GSTN"), "{}", c.title);
+    assert!(
+        c.lines
+            .iter()
+            .any(|l| l.contains("1 document stay queued: GSTR-3B for Sep 2025 is filed")),
+        "{:?}",
+        c.lines
+    );
+    let held = vec![table(&s).keys[0].clone()];
+    assert_eq!(key(&mut s, KeyCode::Enter), vec![SyncCommand::PushHolding { held }]);
+    assert!(s.is_loading(JobKind::Push));
+
+    // Only decisions of the filed period left: S refuses and says how many and why.
+    let mut s = two_periods();
+    let ds = [decision(&s, 0), decision(&s, 1)];
+    sync(&mut s, outbox_of(&[(1, &ds)], false));
+    let ev = filed(sep, Some(true), &s);
+    sync(&mut s, ev);
     s.toasts.dismiss_all();
     assert_eq!(ch(&mut s, 'S'), vec![]);
     assert!(s.popup.is_none());
-    assert_eq!(s.toasts.items().last().unwrap().title, "Cannot save to GSTN");
-    // The rules see the lock too: the detail pane's "why not" names it.
-    let t = table(&s);
-    let v = super::update::verdict_for(&s, t, 0, &Target::Set(Action::Accepted));
-    assert!(matches!(v, crate::domain::ims::Verdict::Denied(_)), "{v:?}");
+    let t = s.toasts.items().last().unwrap();
+    assert_eq!(t.title, "Cannot save to GSTN");
+    assert!(
+        t.message.contains("2 documents stay queued: GSTR-3B for Sep 2025"),
+        "{}",
+        t.message
+    );
+    // Nothing filed: a plain push.
+    let mut s = two_periods();
+    let ds = [decision(&s, 0)];
+    sync(&mut s, outbox_of(&[(1, &ds)], false));
+    ch(&mut s, 'S');
+    assert_eq!(key(&mut s, KeyCode::Enter), vec![SyncCommand::Push]);
 }
 
 #[test]
 fn another_period_or_an_unknown_state_locks_nothing() {
     let mut s = open(10);
-    // Filed, but for another period than the one shown.
+    // Filed, but for another period than the records' own (Oct 2025).
     let other = SyncEvent::Gstr3bState {
         period: s.period.prev(),
         filed: Some(true),

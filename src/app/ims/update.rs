@@ -12,7 +12,7 @@ use crate::app::keymap::{Action, Context};
 use crate::app::state::{AppState, Fetched, PagerKind, PagerState, Popup};
 use crate::app::toast::ToastLevel;
 use crate::domain::ims::{
-    DEEMED_ACCEPTANCE, ItcReduction, Requirement, RuleContext, Verdict, check_action, check_reset,
+    DEEMED_ACCEPTANCE, Denial, ImsRecord, ItcReduction, Requirement, RuleContext, Verdict, check_action, check_reset,
 };
 use crate::domain::query;
 use crate::domain::{Action as ImsAction, Money, ReturnPeriod};
@@ -500,6 +500,11 @@ pub fn confirm_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> 
                     state.ims.push = None;
                     vec![SyncCommand::Push]
                 }
+                ConfirmOp::PushHolding(held) => {
+                    state.in_flight.insert(JobKind::Push);
+                    state.ims.push = None;
+                    vec![SyncCommand::PushHolding { held }]
+                }
                 ConfirmOp::Regenerate2b(period) => {
                     state.in_flight.insert(JobKind::Gstr2b);
                     state.ims.gstr2b = None;
@@ -530,38 +535,31 @@ fn docs(n: usize) -> String {
     )
 }
 
-/// The rules' context. GSTR-3B of the selected period counts as filed only when GSTN said so;
-/// an unknown state (the check failed) locks nothing and leaves the lock to GSTN's answer.
-pub fn rule_context(state: &AppState) -> RuleContext {
+/// The rules' context for record `r`: GSTR-3B counts as filed when GSTN said so for the
+/// period that governs the record (see [`super::ImsState::locked_by`]); an unknown state locks
+/// nothing and leaves the lock to GSTN's answer.
+pub fn rule_context(state: &AppState, r: &ImsRecord) -> RuleContext {
     RuleContext {
         today: state.today(),
-        gstr3b_filed: state.ims.read_only(state.period),
+        gstr3b_filed: state.ims.locked_by(r).is_some(),
     }
 }
 
-/// Refuses a change to IMS data when GSTR-3B of the selected period is filed: a toast says
-/// why. Returns true when refused.
-fn refuse_read_only(state: &mut AppState, what: &str) -> bool {
-    if !state.ims.read_only(state.period) {
-        return false;
-    }
-    state.toasts.push(
-        ToastLevel::Warn,
-        format!("Cannot {what}"),
-        format!(
-            "GSTR-3B for {} is filed, so IMS is read-only for this period (GSTN refuses changes).",
-            state.period
-        ),
-        state.now,
-    );
-    state.dirty = true;
-    true
+/// Why a record of a filed period is locked, naming the period.
+fn lock_reason(period: ReturnPeriod) -> String {
+    format!("GSTR-3B for {period} is filed, so IMS is read-only for its records")
 }
 
 /// Why `target` is not possible for the cursor record, if it is not (detail pane, toasts).
 pub fn verdict_for(state: &AppState, t: &RecordTable, i: usize, target: &Target) -> Verdict {
-    let ctx = rule_context(state);
     let rec = &t.records[i];
+    if let Some(p) = state.ims.locked_by(rec) {
+        return Verdict::Denied(Denial {
+            reason: lock_reason(p),
+            rule: "domain.md rule 6",
+        });
+    }
+    let ctx = rule_context(state, rec);
     match target {
         Target::Set(a) => check_action(t.section, rec, a, &ctx),
         Target::Reset => check_reset(t.section, rec, &ctx),
@@ -571,7 +569,7 @@ pub fn verdict_for(state: &AppState, t: &RecordTable, i: usize, target: &Target)
 /// a / r / p / R on the cursor record or the selection: check the rules, then stage at once
 /// (one record, nothing to ask) or through the confirm popup.
 fn act(state: &mut AppState, target: Target) -> Vec<SyncCommand> {
-    if state.ims.table.is_none() || refuse_read_only(state, &verb(&target).to_lowercase()) {
+    if state.ims.table.is_none() {
         return vec![];
     }
     let Some(t) = state.ims.table.as_ref() else {
@@ -729,7 +727,9 @@ fn undo(state: &mut AppState) -> Vec<SyncCommand> {
 }
 
 fn clear_local(state: &mut AppState) -> Vec<SyncCommand> {
-    if state.ims.table.is_none() || refuse_read_only(state, "clear local actions") {
+    // Dropping unsent local decisions changes nothing at GSTN: allowed for records of a filed
+    // period too (it is the only thing left to do with them).
+    if state.ims.table.is_none() {
         return vec![];
     }
     let Some(t) = state.ims.table.as_ref() else {
@@ -758,10 +758,28 @@ fn clear_local(state: &mut AppState) -> Vec<SyncCommand> {
 }
 
 fn open_push(state: &mut AppState) {
-    if refuse_read_only(state, "save to GSTN") {
+    let all_unsent: Vec<_> = state.ims.outbox.values().filter(|s| !s.in_flight).collect();
+    // Decisions on records of a filed period stay queued: GSTN refuses them.
+    let mut held: BTreeMap<ReturnPeriod, usize> = BTreeMap::new();
+    let mut unsent = Vec::with_capacity(all_unsent.len());
+    for s in all_unsent {
+        match state.ims.locked_by(&s.decision.record) {
+            Some(p) => *held.entry(p).or_default() += 1,
+            None => unsent.push(s),
+        }
+    }
+    let held_lines: Vec<String> = held
+        .iter()
+        .map(|(p, n)| format!("· {} stay queued: {}.", docs(*n), lock_reason(*p)))
+        .collect();
+    if unsent.is_empty() && !held.is_empty() {
+        let msg = held_lines.join("\n");
+        state
+            .toasts
+            .push(ToastLevel::Warn, "Cannot save to GSTN", msg, state.now);
+        state.dirty = true;
         return;
     }
-    let unsent: Vec<_> = state.ims.outbox.values().filter(|s| !s.in_flight).collect();
     if unsent.is_empty() {
         state.toasts.push(
             ToastLevel::Info,
@@ -782,10 +800,24 @@ fn open_push(state: &mut AppState) {
     let lines = by
         .iter()
         .map(|(v, (n, t))| format!("{v}: {}, ₹{} ITC", docs(*n), t.inr()))
+        .chain(held_lines)
         .chain(std::iter::once(
             "Once sent they cannot be undone here; a wrong action is reset (R) and saved again.".to_string(),
         ))
         .collect();
+    let op = if held.is_empty() {
+        ConfirmOp::Push
+    } else {
+        ConfirmOp::PushHolding(
+            state
+                .ims
+                .outbox
+                .iter()
+                .filter(|(_, s)| !s.in_flight && state.ims.locked_by(&s.decision.record).is_some())
+                .map(|(k, _)| k.clone())
+                .collect(),
+        )
+    };
     state.popup = Some(Popup::Confirm(Box::new(ConfirmState {
         title: format!("Save {} to GSTN, ₹{} ITC?", docs(unsent.len()), tax.inr()),
         lines,
@@ -793,7 +825,7 @@ fn open_push(state: &mut AppState) {
         itc: None,
         amounts: String::new(),
         error: None,
-        op: ConfirmOp::Push,
+        op,
     })));
 }
 
@@ -840,6 +872,8 @@ pub fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
             fetched_at,
             from_cache,
         } => {
+            // Each record is locked by its own period: learn the periods not known yet.
+            let periods = state.ims.periods_to_check(&records);
             let newer = state
                 .ims
                 .loaded
@@ -863,7 +897,11 @@ pub fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
                 state.last_errors.remove(&JobKind::Records(section));
             }
             // The cursor may be on another record now.
-            return want_history(state, false);
+            let mut cmds = want_history(state, false);
+            if !periods.is_empty() {
+                cmds.push(SyncCommand::Gstr3bPeriods { periods });
+            }
+            return cmds;
         }
         SyncEvent::Outbox { staged } => {
             state.in_flight.remove(&JobKind::Stage);
@@ -929,10 +967,14 @@ pub fn on_sync(state: &mut AppState, ev: SyncEvent) -> Vec<SyncCommand> {
         } => {
             // The engine keeps a known "filed" when a later check fails (a filed return stays
             // filed), so the latest event is the truth.
-            if !from_cache || error.is_some() {
+            if period == state.period && (!from_cache || error.is_some()) {
                 state.in_flight.remove(&JobKind::ImsPeriod);
             }
-            state.ims.gstr3b = Some(super::Gstr3bInfo { period, filed, error });
+            let info = super::Gstr3bInfo { period, filed, error };
+            state.ims.gstr3b_periods.insert(period, info.clone());
+            if period == state.period || state.ims.gstr3b.is_none() {
+                state.ims.gstr3b = Some(info);
+            }
         }
         // An answer for a record the cursor has left is dropped (falls through below).
         SyncEvent::History { key, entries } if state.ims.history_for.as_ref() == Some(&key) => {

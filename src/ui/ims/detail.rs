@@ -24,7 +24,7 @@ pub fn render(f: &mut Frame, area: Rect, state: &AppState, t: &RecordTable, them
     let inner = block.inner(area);
     f.render_widget(block, area);
     let lines = match t.current() {
-        Some(i) => lines(state, t, i, theme),
+        Some(i) => lines(state, t, i, theme, inner.height as usize),
         None => vec![Line::styled("No record selected.", theme.dim)],
     };
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
@@ -37,7 +37,15 @@ fn kv<'a>(k: &str, v: String, theme: &Theme) -> Line<'a> {
     ])
 }
 
-fn lines<'a>(state: &AppState, t: &RecordTable, i: usize, theme: &Theme) -> Vec<Line<'a>> {
+/// Entries of the journal a short pane shows (newest first), with "N more" in the heading.
+const SHORT_HISTORY: usize = 3;
+
+/// Everything about record `i`, for a pane `height` rows tall. When it all fits: the record,
+/// each action with its verdict, the amounts, then the full history. In a short pane (the
+/// one below the table at 80×24) the history comes right after the record (latest
+/// [`SHORT_HISTORY`] entries and how many more), the actions share one line, and only
+/// refusal reasons and the remaining fields follow, so the history is never below the fold.
+fn lines<'a>(state: &AppState, t: &RecordTable, i: usize, theme: &Theme, height: usize) -> Vec<Line<'a>> {
     let r = &t.records[i];
     // Most useful first: the pane is short at 80×24.
     let mut out = vec![kv(
@@ -62,9 +70,16 @@ fn lines<'a>(state: &AppState, t: &RecordTable, i: usize, theme: &Theme) -> Vec<
         at_gstn.push_str(&format!(" · remarks: {rm}"));
     }
     out.push(kv("At GSTN", at_gstn, theme));
+    let local_at = out.len();
     local(&mut out, state, t, i, theme);
+    let head = out.len();
+    // The Local line itself stays with the record; a refusal or conflict diff under it
+    // moves below the history in a short pane.
+    let local_line_end = (local_at + 1).min(head);
     // What each action would do, and why not.
     let km = &state.keymap;
+    let mut compact: Vec<Span<'a>> = vec![Span::styled(format!("{:<10}", "Actions"), theme.dim)];
+    let mut refusals: Vec<Line<'a>> = vec![];
     for (action, target) in [
         (Action::Accept, Target::Set(ImsAction::Accepted)),
         (Action::Reject, Target::Set(ImsAction::Rejected)),
@@ -72,7 +87,20 @@ fn lines<'a>(state: &AppState, t: &RecordTable, i: usize, theme: &Theme) -> Vec<
         (Action::ResetRecords, Target::Reset),
     ] {
         let key = km.key_for(Context::Records, action).unwrap_or_default();
-        let (text, style) = match verdict_for(state, t, i, &target) {
+        let verdict = verdict_for(state, t, i, &target);
+        let (mark, mark_style) = match &verdict {
+            Verdict::Allowed { .. } => ("✓", theme.ok),
+            Verdict::NoChange => ("=", theme.dim),
+            Verdict::Denied(d) => {
+                let reason = format!("✗ {}: {d}", target_word(&target));
+                refusals.push(Line::styled(reason, theme.error));
+                ("✗", theme.error)
+            }
+        };
+        compact.push(Span::styled(format!("{key} "), theme.key));
+        compact.push(Span::styled(format!("{} ", target_word(&target)), theme.dim));
+        compact.push(Span::styled(format!("{mark}  "), mark_style));
+        let (text, style) = match verdict {
             Verdict::Allowed { needs, .. } if needs.is_empty() => ("allowed".to_string(), theme.ok),
             Verdict::Allowed { .. } => ("allowed, asks for the ITC-reduction declaration".to_string(), theme.ok),
             Verdict::NoChange => ("already so at GSTN".to_string(), theme.dim),
@@ -143,13 +171,28 @@ fn lines<'a>(state: &AppState, t: &RecordTable, i: usize, theme: &Theme) -> Vec<
             theme,
         ));
     }
-    history(&mut out, state, t, i, theme);
+    let verdicts_end = head + 4;
+    let mut full_history = vec![];
+    history(&mut full_history, state, t, i, theme, usize::MAX);
+    if out.len() + full_history.len() <= height {
+        out.extend(full_history);
+        return out;
+    }
+    let rest = out.split_off(verdicts_end);
+    out.truncate(head);
+    let local_extra = out.split_off(local_line_end);
+    history(&mut out, state, t, i, theme, SHORT_HISTORY);
+    out.push(Line::from(compact));
+    out.extend(refusals);
+    out.extend(local_extra);
+    out.extend(rest);
     out
 }
 
 /// The record's lines of the local journal, newest first: when, old → new, remarks, GSTN's
 /// reference id and the outcome.
-fn history<'a>(out: &mut Vec<Line<'a>>, state: &AppState, t: &RecordTable, i: usize, theme: &Theme) {
+/// At most `max` entries; the heading says how many more there are.
+fn history<'a>(out: &mut Vec<Line<'a>>, state: &AppState, t: &RecordTable, i: usize, theme: &Theme, max: usize) {
     let key = &t.keys[i];
     let Some(entries) = state.ims.history_of(key) else {
         let text = if state.ims.history_for.as_ref() == Some(key) {
@@ -164,9 +207,18 @@ fn history<'a>(out: &mut Vec<Line<'a>>, state: &AppState, t: &RecordTable, i: us
         out.push(kv("History", "no action taken from this computer".into(), theme));
         return;
     }
-    out.push(Line::styled(format!("History ({})", entries.len()), theme.dim));
+    let heading = if entries.len() > max {
+        format!(
+            "History ({}, latest {max} shown, {} more)",
+            entries.len(),
+            entries.len() - max
+        )
+    } else {
+        format!("History ({})", entries.len())
+    };
+    out.push(Line::styled(heading, theme.dim));
     let ist = crate::app::state::ist();
-    for e in entries.iter().rev() {
+    for e in entries.iter().rev().take(max) {
         let mut text = format!(
             "{} {} → {}",
             e.at.with_timezone(&ist).format("%d-%m-%Y %H:%M"),

@@ -127,7 +127,11 @@ fn title_line<'a>(state: &AppState, t: &RecordTable, theme: &Theme, w: usize) ->
     ];
     match state.ims.gstr3b_of(state.period) {
         Some(g) if g.filed == Some(true) => {
-            spans.push(Span::styled(" GSTR-3B filed — read-only ", theme.warn));
+            // Each record is locked by its own period (see `ImsState::locked_by`).
+            spans.push(Span::styled(
+                format!(" 3B filed: {} read-only ", state.period),
+                theme.warn,
+            ));
             spans.push(Span::raw(" "));
         }
         Some(g) if g.filed.is_none() => {

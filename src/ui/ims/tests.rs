@@ -355,7 +355,7 @@ fn trade_names_and_read_only_marker_160x48() {
     key(&mut s, KeyCode::Enter);
     let screen = text(&draw(&s, 160, 48));
     assert!(screen.contains("Lotus Steel Traders"), "{screen}");
-    assert!(screen.contains("GSTR-3B filed — read-only"), "{screen}");
+    assert!(screen.contains("3B filed: Oct 2025 read-only"), "{screen}");
     assert_snapshot!("records_trade_names_160x48", screen);
     // The filter's free text matches trade names.
     keys(&mut s, "/bharat");
@@ -389,12 +389,8 @@ fn column_chooser_80x24() {
     assert!(reversed, "the chooser's cursor is visible without colour");
 }
 
-/// The detail pane's action history from the local journal, newest first.
-#[test]
-fn detail_history_160x48() {
-    let mut s = table_state(ThemeName::Dark, sample());
-    key(&mut s, KeyCode::Enter);
-    let k = s.ims.table.as_ref().unwrap().keys[0].clone();
+/// Journal entries of record `k`, oldest first (as the store returns them); `n` ≥ 2.
+fn journal(k: &crate::domain::ims::RecordKey, n: i64) -> Vec<crate::store::JournalEntry> {
     let at = crate::app::fixtures::now() - chrono::TimeDelta::hours(2);
     let e = |id: i64, old: &str, new: &str, rm: Option<&str>, rf: Option<&str>, out: Option<&str>| {
         crate::store::JournalEntry {
@@ -411,21 +407,52 @@ fn detail_history_160x48() {
             outcome_at: out.map(|_| at),
         }
     };
-    let entries = vec![
-        e(
-            1,
-            "N",
-            "R",
-            Some("not received"),
-            Some("0032e479bcb644c"),
-            Some("applied"),
-        ),
-        e(2, "R", "N", None, Some("0032e479bcb6451"), Some("applied")),
-        e(3, "N", "A", None, None, None),
-    ];
+    let mut v = vec![e(
+        1,
+        "N",
+        "R",
+        Some("not received"),
+        Some("0032e479bcb644c"),
+        Some("applied"),
+    )];
+    for id in 2..n {
+        let (old, new) = if id % 2 == 0 { ("R", "N") } else { ("N", "R") };
+        v.push(e(id, old, new, None, Some("0032e479bcb6451"), Some("applied")));
+    }
+    v.push(e(n, "N", "A", None, None, None));
+    v
+}
+
+/// The detail pane's action history from the local journal, newest first.
+#[test]
+fn detail_history_160x48() {
+    let mut s = table_state(ThemeName::Dark, sample());
+    key(&mut s, KeyCode::Enter);
+    let k = s.ims.table.as_ref().unwrap().keys[0].clone();
+    let entries = journal(&k, 3);
     update(&mut s, Msg::Sync(SyncEvent::History { key: k, entries }));
     let screen = text(&draw(&s, 160, 48));
     assert!(screen.contains("History (3)"), "{screen}");
     assert!(screen.contains("0032e479bcb644c"), "{screen}");
     assert_snapshot!("records_detail_history_160x48", screen);
+}
+
+/// At 80×24 the detail pane sits below the table, 8 rows tall: the history comes right
+/// after the record (latest 3 entries and how many more), the actions share one line.
+#[test]
+fn detail_history_80x24() {
+    let mut s = table_state(ThemeName::Dark, sample());
+    with_outbox(&mut s);
+    key(&mut s, KeyCode::Enter);
+    let k = s.ims.table.as_ref().unwrap().keys[0].clone();
+    let entries = journal(&k, 5);
+    update(&mut s, Msg::Sync(SyncEvent::History { key: k, entries }));
+    let screen = text(&draw(&s, 80, 24));
+    assert!(screen.contains("History (5, latest 3 shown, 2 more)"), "{screen}");
+    assert!(
+        screen.contains("No action → Accepted"),
+        "the newest entry is visible: {screen}"
+    );
+    assert!(screen.contains("Actions"), "{screen}");
+    assert_snapshot!("records_detail_history_80x24", screen);
 }
