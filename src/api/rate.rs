@@ -4,7 +4,8 @@
 //! sent it takes a slot, and each answer's `X-RateLimit-Limit/Remaining/Reset` headers say how
 //! many slots are left and when the window frees up. With the budget spent a call sleeps (an
 //! async wait inside the caller's future) until the reset instead of sending and eating a 429.
-//! Without headers the documented production limit (100 a minute) is assumed.
+//! Without headers, once the server has refused a call, the documented production limit (100 a
+//! minute) is assumed.
 //!
 //! Background bulk work (the export ledger's returns fetch) keeps its hands off the last
 //! [`reserve`](Bucket::reserve) slots, so a user's click gets through at once while it runs.
@@ -59,6 +60,8 @@ pub(crate) struct Bucket {
     from_server: bool,
     /// Pace on an assumed limit while there are no headers (`None`: not at all).
     assumed: Option<u32>,
+    /// A 429 was seen: the server does limit us, even if it sends no numbers.
+    refused: bool,
 }
 
 impl Bucket {
@@ -71,6 +74,7 @@ impl Bucket {
             in_flight: 0,
             from_server: false,
             assumed: assumed_per_min,
+            refused: false,
         }
     }
 
@@ -79,8 +83,10 @@ impl Bucket {
         (self.limit / 5).max(1)
     }
 
+    /// Without headers the assumed limit applies once the server has refused a call: one that
+    /// neither counts nor refuses (a local simulator without a limit) is not held back.
     fn unlimited(&self) -> bool {
-        !self.from_server && self.assumed.is_none()
+        !self.from_server && (self.assumed.is_none() || !self.refused)
     }
 
     /// Lets time pass: a window that has reset gives its slots back.
@@ -104,6 +110,11 @@ impl Bucket {
     /// Takes a slot, or says until when to wait (`None`: until an answer arrives).
     pub(crate) fn try_take(&mut self, now: Instant, who: Priority) -> Result<(), Option<Instant>> {
         if self.unlimited() {
+            // Still honour a 429's Retry-After.
+            if let Some(r) = self.reset.filter(|r| now < *r) {
+                return Err(Some(r));
+            }
+            self.reset = None;
             self.in_flight += 1;
             return Ok(());
         }
@@ -153,6 +164,7 @@ impl Bucket {
             });
         }
         if let Some(pause) = throttled {
+            self.refused = true;
             self.tokens = 0;
             let until = now + pause + RESET_MARGIN;
             self.reset = Some(self.reset.map_or(until, |r| r.max(until)));
@@ -251,6 +263,10 @@ mod tests {
     fn without_headers_the_assumed_limit_is_spent_then_refilled_at_the_window_end() {
         let t0 = Instant::now();
         let mut b = Bucket::new(Some(3));
+        b.try_take(t0, Priority::Interactive).unwrap();
+        // A 429 without numbers: the server does limit, so the assumption applies from now.
+        b.settle(t0, Observed::default(), Some(Duration::ZERO));
+        let t0 = t0 + RESET_MARGIN;
         for _ in 0..3 {
             b.try_take(t0, Priority::Interactive).unwrap();
             b.settle(t0, Observed::default(), None);
