@@ -16,6 +16,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::error::{ApiError, ErrorKind};
+use super::rate::{self, Observed, Priority, RateBudget};
 use super::wire::{
     self, CountGroup, CountResponse, OtpRequest, PlatformToken, RawEnvelope, ReferenceId, RegenStatus, SaveRequest,
     SaveStatus, TaxpayerSession, header, path,
@@ -37,6 +38,9 @@ pub struct ClientConfig {
     pub api_secret: Option<Secret>,
     pub timeout: Duration,
     pub retry: RetryPolicy,
+    /// Requests a minute to pace on while the API sends no `X-RateLimit-*` headers (`api.md`
+    /// §1.6: production allows 100); `None` paces only on what the server says.
+    pub assumed_rate_per_min: Option<u32>,
 }
 
 impl ClientConfig {
@@ -47,6 +51,7 @@ impl ClientConfig {
             api_secret,
             timeout: Duration::from_secs(60),
             retry: RetryPolicy::default(),
+            assumed_rate_per_min: Some(rate::ASSUMED_LIMIT_PER_MIN),
         }
     }
 }
@@ -140,6 +145,10 @@ enum Auth {
 
 /// Refresh the taxpayer token this long before it expires.
 const REFRESH_MARGIN: Duration = Duration::from_secs(15 * 60);
+/// The longest `Retry-After` a GET waits out before giving the 429 back to its caller.
+const MAX_RATE_WAIT: Duration = Duration::from_secs(65);
+/// How many 429s in a row a GET waits out.
+const MAX_RATE_RETRIES: u32 = 10;
 /// Platform JWTs last 24 h; renew a little earlier.
 const PLATFORM_TTL: chrono::Duration = chrono::Duration::hours(23);
 
@@ -149,6 +158,10 @@ pub struct Client {
     cfg: Arc<ClientConfig>,
     tokens: Arc<Mutex<Tokens>>,
     rate: Arc<Mutex<RateInfo>>,
+    /// The API key's request budget, shared by every clone (see [`rate`]).
+    budget: Arc<RateBudget>,
+    /// Interactive calls may spend the whole budget; background ones leave a reserve.
+    priority: Priority,
     listener: Option<SessionListener>,
     /// Whether the API answered the last call: `false` once a call failed to connect or timed
     /// out after its retries, `true` again with the next HTTP response of any kind.
@@ -171,14 +184,26 @@ impl Client {
             .user_agent(concat!("gstdash/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ApiError::new(ErrorKind::Transport, "client", "tls", e.without_url().to_string()))?;
+        let budget = Arc::new(RateBudget::new(cfg.assumed_rate_per_min));
         Ok(Client {
             http,
             cfg: Arc::new(cfg),
             tokens: Arc::new(Mutex::new(Tokens::default())),
             rate: Arc::new(Mutex::new(RateInfo::default())),
+            budget,
+            priority: Priority::Interactive,
             listener: None,
             link: Arc::new(tokio::sync::watch::Sender::new(true)),
         })
+    }
+
+    /// A handle for background bulk work: it shares this client's session and rate budget but
+    /// waits whenever only the reserve left for interactive calls remains.
+    pub fn background(&self) -> Client {
+        Client {
+            priority: Priority::Background,
+            ..self.clone()
+        }
     }
 
     pub fn base_url(&self) -> &str {
@@ -727,9 +752,22 @@ impl Client {
         shape: Shape,
     ) -> Result<T, ApiError> {
         let mut attempt = 1;
+        let mut rate_waits = 0;
         loop {
             match self.send_once(method.clone(), path, query, body, auth, shape).await {
                 Ok(v) => return Ok(v),
+                // A GET refused by the rate limit asks again once the window frees up: the
+                // 429 closed the shared budget until then, so the next attempt's slot waits
+                // (inside this call's future; the engine and other tasks carry on).
+                Err(ApiError {
+                    kind: ErrorKind::RateLimited { retry_after },
+                    ..
+                }) if method == Method::GET
+                    && rate_waits < MAX_RATE_RETRIES
+                    && retry_after.is_none_or(|ra| ra <= MAX_RATE_WAIT) =>
+                {
+                    rate_waits += 1;
+                }
                 // Out of retries (or a POST, never repeated blindly) and the host cannot be
                 // reached: the app is offline until a call gets through again.
                 Err(e)
@@ -826,11 +864,16 @@ impl Client {
         if let Some(b) = body {
             req = req.json(b);
         }
+        // Dropped unanswered on a transport error: the budget hears "no news".
+        let slot = self.budget.acquire(self.priority).await;
         let resp = req.send().await.map_err(|e| transport(&endpoint, e))?;
         self.set_link(true);
         let status = resp.status();
         let headers = resp.headers().clone();
         self.note_rate(&headers);
+        let throttled = (status == StatusCode::TOO_MANY_REQUESTS)
+            .then(|| header_secs(&headers, header::RETRY_AFTER).unwrap_or(self.cfg.retry.base_delay));
+        slot.settle(observed(&headers), throttled);
         let bytes = resp.bytes().await.map_err(|e| transport(&endpoint, e))?;
         decode(&endpoint, status, &headers, &bytes, shape)
     }
@@ -848,6 +891,31 @@ impl Client {
                 reset_epoch_s: num(header::RATE_RESET),
             };
         }
+    }
+}
+
+/// A header holding a whole number of seconds (`Retry-After`).
+fn header_secs(h: &HeaderMap, name: &str) -> Option<Duration> {
+    h.get(name)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+}
+
+/// The `X-RateLimit-*` headers of one answer, with the reset (epoch seconds) made relative.
+fn observed(h: &HeaderMap) -> Observed {
+    let num = |k: &str| {
+        h.get(k)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|s| s.trim().parse::<i64>().ok())
+    };
+    Observed {
+        limit: num(header::RATE_LIMIT).map(|v| v.clamp(0, u32::MAX as i64) as u32),
+        remaining: num(header::RATE_REMAINING).map(|v| v.clamp(0, u32::MAX as i64) as u32),
+        reset_in: num(header::RATE_RESET).map(|epoch_s| {
+            let ms = epoch_s.saturating_mul(1000) - Utc::now().timestamp_millis();
+            Duration::from_millis(ms.clamp(0, 3_600_000) as u64)
+        }),
     }
 }
 

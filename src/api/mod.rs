@@ -2,6 +2,7 @@
 
 pub mod client;
 pub mod error;
+pub mod rate;
 pub mod wire;
 
 pub use client::{Client, ClientConfig, RetryPolicy, TaxpayerTokens};

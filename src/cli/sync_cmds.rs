@@ -516,11 +516,14 @@ pub async fn bench_sync(records: usize, decisions: usize, format: Format) -> Res
         base_url: handle.base_url.clone(),
         updated_at: Utc::now(),
     })?;
-    let client = Client::new(ClientConfig::new(
+    let mut client_cfg = ClientConfig::new(
         &handle.base_url,
         Secret::new(sim::DEMO_API_KEY),
         Some(Secret::new(sim::DEMO_API_SECRET)),
-    ))?;
+    );
+    // The simulator here has no rate limit: measure the engine, not the assumed pacing.
+    client_cfg.assumed_rate_per_min = None;
+    let client = Client::new(client_cfg)?;
     let gstin = crate::domain::Gstin::parse(&tp.gstin).map_err(|e| CliError::new(e.to_string()))?;
     client.authenticate().await?;
     client.generate_otp(&tp.username, &gstin).await?;

@@ -112,7 +112,9 @@ impl FaultState {
                     w.push_back(now);
                 }
             }
-            let reset = chrono::Utc::now().timestamp() + until_free(w).as_secs_f64().ceil() as i64;
+            // Rounded up: a client waking at the reset must find the slot free.
+            let free_at_ms = chrono::Utc::now().timestamp_millis() + until_free(w).as_millis() as i64;
+            let reset = (free_at_ms + 999).div_euclid(1000);
             d.rate = Some(RateInfo {
                 limit,
                 remaining: limit.saturating_sub(w.len() as u32),

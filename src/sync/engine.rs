@@ -160,8 +160,10 @@ impl Engine {
                     self.ims_period(period);
                 }
                 SyncCommand::RefreshExportLedger { fy } => {
+                    // Hundreds of GETs: paced as background work, so the user's own calls
+                    // (ledgers, IMS) keep a share of the rate limit while it runs.
                     let job = super::reports::export_ledger_job(
-                        self.client.clone(),
+                        self.client.background(),
                         self.store.clone(),
                         self.profile.clone(),
                         fy,

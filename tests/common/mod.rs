@@ -41,6 +41,9 @@ pub fn client(sim: &SimHandle) -> Client {
     );
     cfg.retry = fast_retry();
     cfg.timeout = Duration::from_secs(20);
+    // Pace on what the simulator says; one without a rate limit sends no headers and is
+    // not to be paced on the assumed production limit.
+    cfg.assumed_rate_per_min = None;
     Client::new(cfg).expect("client builds")
 }
 
