@@ -706,6 +706,7 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     b(RS, &[KeySpec::ch('g'), HOME], Action::Top, "First record", None),
     b(RS, &[KeySpec::ch('G'), END], Action::Bottom, "Last record", None),
     b(RS, &[KeySpec::ch('b')], Action::OpenQuickBalance, "Quick balance of the period", None),
+    b(RS, &[KeySpec::ch('e')], Action::OpenExportLedger, "Export ledger of the period's year", None),
     b(RS, &[KeySpec::ch('i')], Action::OpenInfo, "Explain deemed acceptance, pending and 2B/3B dates", None),
     b(RS, &[ESC], Action::ClearOrBack, "Clear selection, then filter, then go back", hint(0, "back")),
     b(RS, &[KeySpec::plain(KeyCode::Backspace)], Action::Back, "Back to the summary grid", None),
@@ -804,6 +805,7 @@ pub static DEFAULT_BINDINGS: &[Binding] = &[
     // Outward supplies
     b(OW, &[ESC, KeySpec::ch('q'), KeySpec::ch('o')], Action::Close, "Close outward supplies", hint(0, "close")),
     b(OW, &[KeySpec::ch('b')], Action::OpenQuickBalance, "Quick balance of the period", None),
+    b(OW, &[KeySpec::ch('e')], Action::OpenExportLedger, "Export ledger of the period's year", None),
     b(OW, &[KeySpec::ch('L')], Action::OpenLedgers, "Ledgers of the period", None),
     b(OW, &[KeySpec::ch('[')], Action::PrevPeriod, "Previous period", hint_keys(1, "[ ]", "period")),
     b(OW, &[KeySpec::ch(']')], Action::NextPeriod, "Next period", None),

@@ -304,6 +304,7 @@ pub fn action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
         Action::Refresh => return fetch(state),
         Action::DownloadExcel => return download(state),
         Action::OpenQuickBalance => return super::update::open_quick_balance(state),
+        Action::OpenExportLedger => return super::export_ledger::open(state),
         Action::OpenLedgers => return super::ledgers::open(state),
         Action::PrevPeriod | Action::NextPeriod => {
             let next = if action == Action::NextPeriod {

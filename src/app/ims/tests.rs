@@ -1377,3 +1377,18 @@ fn row_text_is_built_for_visible_rows_first_and_the_rest_in_idle_time() {
     assert!(!table(&early).text_pending());
     assert_eq!(table(&early).view.len(), 9);
 }
+
+#[test]
+fn e_opens_the_export_ledger_from_the_record_table_and_esc_comes_back() {
+    let mut s = open(3);
+    let cmds = ch(&mut s, 'e');
+    assert!(matches!(s.popup, Some(Popup::ExportLedger(_))), "{:?}", s.popup);
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, SyncCommand::RefreshExportLedger { .. })),
+        "{cmds:?}"
+    );
+    key(&mut s, KeyCode::Esc);
+    assert!(s.popup.is_none());
+    assert!(s.ims.table.is_some(), "back on the record table");
+}

@@ -176,6 +176,7 @@ fn table_action(state: &mut AppState, action: Action) -> Vec<SyncCommand> {
         Action::Compute2b => open_compute(state),
         Action::DownloadExcel => return download_view(state),
         Action::OpenQuickBalance => return crate::app::update::open_quick_balance(state),
+        Action::OpenExportLedger => return crate::app::export_ledger::open(state),
         Action::Login => return crate::app::login::open(state),
         Action::OpenHelp => state.popup = Some(Popup::Help(HelpState::new(Context::Records, &state.keymap))),
         Action::OpenInfo => state.popup = Some(Popup::Pager(PagerKind::Info, PagerState::default())),
