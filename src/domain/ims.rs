@@ -657,12 +657,14 @@ pub enum Verdict {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Denial {
     pub reason: String,
+    /// Where the rule is written down (`domain.md rule 6`): for maintainers and tests. Users
+    /// see only the reason, which says the rule in words.
     pub rule: &'static str,
 }
 
 impl fmt::Display for Denial {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({})", self.reason, self.rule)
+        f.write_str(&self.reason)
     }
 }
 

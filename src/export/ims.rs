@@ -154,7 +154,7 @@ pub fn summary(d: &ImsDetails) -> ExportTable {
         ));
     }
     t.notes.push(
-        "ISD and import documents can be counted but not listed or acted on through the API (domain.md rule 4).".into(),
+        "ISD and import documents can be counted but not listed or acted on through the API; act on them on the GST portal.".into(),
     );
     t
 }
